@@ -1,0 +1,53 @@
+using System.CommandLine;
+using ControlPlane.Operator.Hosting;
+using ControlPlane.Store.Connection;
+using ControlPlane.Store.Migrations;
+using ControlPlane.Store.Preflight;
+using Npgsql;
+
+namespace ControlPlane.Operator.Commands;
+
+/// <summary><c>run</c> (the default): the operator process with its HTTP endpoints.</summary>
+internal static class RunCommand
+{
+    public static readonly Option<int> PortOption = new("--port")
+    {
+        Description = "HTTP port for /healthz, /readyz and /metrics.",
+        DefaultValueFactory = _ => 8080,
+        Recursive = true,
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("run", "Run the operator (the default when no command is given).");
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(PortOption), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var environment = DeploymentEnvironments.FromProcess();
+            await using var database = await CatalogDatabase.OpenAsync(environment, cancellationToken);
+            await using var dataSource = database.CreateDataSource();
+            await PostgresPreflight.CheckAsync(dataSource, cancellationToken);
+
+            // Zero set-up in dev; staging and prod migrate explicitly (a Job or init container runs `migrate`).
+            if (environment == DeploymentEnvironment.Dev)
+            {
+                await CatalogMigrator.MigrateAsync(dataSource, CatalogScripts.Directory, _ => { }, cancellationToken);
+            }
+
+            var app = OperatorHost.Build(port, database, dataSource);
+            await app.RunAsync(cancellationToken);
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is ConfigurationException or PreflightException or NpgsqlException
+                                      or Store.Embedded.EmbeddedPostgresException)
+        {
+            await Console.Error.WriteLineAsync($"controlplane failed to start: {e.Message}");
+            return ExitCodes.Error;
+        }
+    }
+}

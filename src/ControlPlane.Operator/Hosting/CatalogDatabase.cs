@@ -1,0 +1,108 @@
+using ControlPlane.Store.Connection;
+using ControlPlane.Store.Embedded;
+using ControlPlane.Store.Sql;
+using Npgsql;
+
+namespace ControlPlane.Operator.Hosting;
+
+/// <summary>
+/// The catalog database a command talks to: the one named by <c>CONTROL_PLANE_DATABASE_URL</c>, or,
+/// in dev only and when that is unset, an embedded PostgreSQL 17 kept in the repository's <c>.dev</c> folder.
+/// Disposing stops the embedded server if this handle started it.
+/// </summary>
+internal sealed class CatalogDatabase : IAsyncDisposable
+{
+    private readonly EmbeddedPostgresServer? _startedServer;
+
+    private CatalogDatabase(NpgsqlConnectionStringBuilder connection, bool embedded, EmbeddedPostgresServer? startedServer)
+    {
+        Connection = connection;
+        IsEmbedded = embedded;
+        _startedServer = startedServer;
+    }
+
+    public NpgsqlConnectionStringBuilder Connection { get; }
+
+    public bool IsEmbedded { get; }
+
+    /// <summary>Where the catalog lives, without credentials.</summary>
+    public string Description => DatabaseUrl.Describe(Connection) + (IsEmbedded ? " (embedded dev server)" : "");
+
+    public static async Task<CatalogDatabase> OpenAsync(DeploymentEnvironment environment, CancellationToken cancellationToken)
+    {
+        if (Environment.GetEnvironmentVariable(DatabaseUrl.VariableName) is { Length: > 0 } url)
+        {
+            return new CatalogDatabase(DatabaseUrl.Parse(url), embedded: false, startedServer: null);
+        }
+
+        if (environment != DeploymentEnvironment.Dev)
+        {
+            throw new ConfigurationException(
+                $"{DatabaseUrl.VariableName} is required when ENVIRONMENT={environment.ToString().ToLowerInvariant()}; " +
+                "the embedded database exists for dev only.");
+        }
+
+        var devDirectory = DevDirectory.Locate() ?? throw new ConfigurationException(
+            $"{DatabaseUrl.VariableName} is not set and no repository checkout was found for the embedded dev database; " +
+            $"set {DatabaseUrl.VariableName}, or {DevDirectory.OverrideVariable} to a folder for the dev database.");
+
+        var instance = Path.Combine(devDirectory, "postgres");
+        EmbeddedPostgresServer? started = null;
+        if (!EmbeddedPostgresServer.TryReadRunningPort(instance, out var port))
+        {
+            started = await EmbeddedPostgresServer.StartAsync(
+                new EmbeddedPostgresOptions { InstanceDirectory = instance, Ephemeral = false, MaxConnections = 100 },
+                cancellationToken);
+            port = started.Port;
+        }
+
+        var connection = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Username = "postgres",
+            Database = DatabaseUrl.DefaultDatabase,
+        };
+        var database = new CatalogDatabase(connection, embedded: true, started);
+        await database.EnsureDatabaseExistsAsync(cancellationToken);
+        return database;
+    }
+
+    /// <summary>Creates the catalog database when missing (<c>--create-database</c>, and always for the dev server).</summary>
+    public async Task<bool> EnsureDatabaseExistsAsync(CancellationToken cancellationToken)
+    {
+        var maintenance = new NpgsqlConnectionStringBuilder(Connection.ConnectionString) { Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection)
+        {
+            Parameters = { new() { Value = Connection.Database } },
+        };
+        if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
+        {
+            return false;
+        }
+
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(Connection.Database!)}", connection);
+        try
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    public NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(Connection.ConnectionString);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_startedServer is not null)
+        {
+            await _startedServer.DisposeAsync();
+        }
+    }
+}

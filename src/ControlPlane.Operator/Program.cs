@@ -1,0 +1,3 @@
+using ControlPlane.Operator.Commands;
+
+return await OperatorCommandLine.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,141 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.RegularExpressions;
+
+namespace ControlPlane.Store.Secrets;
+
+/// <summary>
+/// A pointer into a secret manager, the only form in which credentials reach the catalog
+/// (<c>tenants.db_secret_ref</c>). One grammar, parsed here and nowhere else; the catalog's CHECK
+/// constraint and the CRD's pattern express the same rule (see ADR-CP-002).
+/// <code>
+/// k8s:&lt;namespace&gt;/&lt;secret-name&gt;#&lt;key&gt;     e.g. k8s:econt-tenants/tenant-acme-db#password
+/// vault:&lt;mount&gt;/&lt;path&gt;#&lt;key&gt;             e.g. vault:secret/econt/tenants/acme#password
+/// env:&lt;VARIABLE&gt;                          e.g. env:ACME_DB_PASSWORD        (dev only)
+/// mock:&lt;name&gt;                             e.g. mock:acme                   (dev only)
+/// </code>
+/// </summary>
+public sealed partial record SecretReference
+{
+    public const int MaxLength = 512;
+
+    /// <summary>What a valid reference looks like, for error messages and docs.</summary>
+    public const string Grammar =
+        "k8s:<namespace>/<secret-name>#<key>, vault:<mount>/<path>#<key>, env:<VARIABLE> or mock:<name>";
+
+    /// <summary>
+    /// The whole grammar as one POSIX-compatible regular expression, shared verbatim with the catalog's
+    /// CHECK constraint and the CRD pattern so the three cannot drift (a test compares them).
+    /// </summary>
+    public const string Pattern =
+        "^(k8s:[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*#[-._a-zA-Z0-9]+"
+        + "|vault:[a-zA-Z0-9_-]+(/[a-zA-Z0-9_-][a-zA-Z0-9._-]*)+#[-._a-zA-Z0-9]+"
+        + "|env:[A-Z_][A-Z0-9_]*"
+        + "|mock:[a-z0-9][a-z0-9._-]*)$";
+
+    /// <summary>
+    /// Credential-like fragments refused anywhere, case-insensitively, even where the grammar would allow
+    /// them: a reference that looks like it carries a credential is a credential in the wrong place.
+    /// </summary>
+    public const string ForbiddenPattern = "(://|@|[[:space:]]|password=|passwd=|pwd=|secret=|token=|apikey|api_key|api-key|hvs\\.)";
+
+    private SecretReference(SecretBackendKind backend, string location, string? key)
+    {
+        Backend = backend;
+        Location = location;
+        Key = key;
+    }
+
+    public SecretBackendKind Backend { get; }
+
+    /// <summary>
+    /// Where the secret lives within its backend: <c>namespace/name</c> (k8s), <c>mount/path</c> (vault),
+    /// the variable name (env) or the mock name.
+    /// </summary>
+    public string Location { get; }
+
+    /// <summary>The key inside the secret (k8s and vault); null for env and mock.</summary>
+    public string? Key { get; }
+
+    /// <summary>Kubernetes namespace (k8s) or Vault mount (vault): the first segment of <see cref="Location"/>.</summary>
+    public string Container => Backend is SecretBackendKind.Kubernetes or SecretBackendKind.Vault ? Location[..Location.IndexOf('/', StringComparison.Ordinal)] : Location;
+
+    /// <summary>Secret name (k8s) or path below the mount (vault): what follows the first segment.</summary>
+    public string Name => Backend is SecretBackendKind.Kubernetes or SecretBackendKind.Vault ? Location[(Location.IndexOf('/', StringComparison.Ordinal) + 1)..] : Location;
+
+    public static SecretReference Parse(string? value) =>
+        TryParse(value, out var reference, out var error) ? reference : throw new SecretReferenceException(error);
+
+    public static bool TryParse(
+        [NotNullWhen(true)] string? value,
+        [NotNullWhen(true)] out SecretReference? reference,
+        [NotNullWhen(false)] out string? error)
+    {
+        reference = null;
+        error = Validate(value);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        var colon = value!.IndexOf(':', StringComparison.Ordinal);
+        var scheme = value[..colon];
+        var rest = value[(colon + 1)..];
+        var hash = rest.IndexOf('#', StringComparison.Ordinal);
+        reference = scheme switch
+        {
+            "k8s" => new SecretReference(SecretBackendKind.Kubernetes, rest[..hash], rest[(hash + 1)..]),
+            "vault" => new SecretReference(SecretBackendKind.Vault, rest[..hash], rest[(hash + 1)..]),
+            "env" => new SecretReference(SecretBackendKind.Env, rest, null),
+            _ => new SecretReference(SecretBackendKind.Mock, rest, null),
+        };
+        return true;
+    }
+
+    public static SecretReference Kubernetes(string @namespace, string secretName, string key) =>
+        Parse($"k8s:{@namespace}/{secretName}#{key}");
+
+    public static SecretReference Vault(string mount, string path, string key) =>
+        Parse($"vault:{mount}/{path}#{key}");
+
+    /// <summary>The canonical text, as stored in <c>db_secret_ref</c>.</summary>
+    public override string ToString() => Backend switch
+    {
+        SecretBackendKind.Kubernetes => $"k8s:{Location}#{Key}",
+        SecretBackendKind.Vault => $"vault:{Location}#{Key}",
+        SecretBackendKind.Env => $"env:{Location}",
+        _ => $"mock:{Location}",
+    };
+
+    private static string? Validate(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return $"A secret reference is required; use {Grammar}.";
+        }
+
+        if (value.Length > MaxLength)
+        {
+            return $"A secret reference is at most {MaxLength} characters; use {Grammar}.";
+        }
+
+        if (Forbidden().IsMatch(value))
+        {
+            return "A secret reference must not contain '://', '@', whitespace or credential-like words " +
+                   $"(password=, token=, apikey, …): store the credential in a secret manager and reference it as {Grammar}.";
+        }
+
+        if (!Valid().IsMatch(value))
+        {
+            return $"Not a valid secret reference; use {Grammar} (lower-case DNS names for Kubernetes, no empty path segments).";
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(Pattern, RegexOptions.CultureInvariant)]
+    private static partial Regex Valid();
+
+    // .NET has no [[:space:]] class; \s is its equivalent for the same rule.
+    [GeneratedRegex("(://|@|\\s|password=|passwd=|pwd=|secret=|token=|apikey|api_key|api-key|hvs\\.)", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex Forbidden();
+}
