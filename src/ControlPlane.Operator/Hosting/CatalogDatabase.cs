@@ -50,9 +50,7 @@ internal sealed class CatalogDatabase : IAsyncDisposable
         EmbeddedPostgresServer? started = null;
         if (!EmbeddedPostgresServer.TryReadRunningPort(instance, out var port))
         {
-            started = await EmbeddedPostgresServer.StartAsync(
-                new EmbeddedPostgresOptions { InstanceDirectory = instance, Ephemeral = false, MaxConnections = 100 },
-                cancellationToken);
+            started = await StartDevServerAsync(instance, cancellationToken);
             port = started.Port;
         }
 
@@ -66,6 +64,33 @@ internal sealed class CatalogDatabase : IAsyncDisposable
         var database = new CatalogDatabase(connection, embedded: true, started);
         await database.EnsureDatabaseExistsAsync(cancellationToken);
         return database;
+    }
+
+    /// <summary>Keeps the dev server on the same port across runs, so psql and IDE connections keep working.</summary>
+    private static async Task<EmbeddedPostgresServer> StartDevServerAsync(string instance, CancellationToken cancellationToken)
+    {
+        var portFile = Path.Combine(instance, "port");
+        var options = new EmbeddedPostgresOptions { InstanceDirectory = instance, Ephemeral = false, MaxConnections = 100 };
+        EmbeddedPostgresServer server;
+        if (File.Exists(portFile) && int.TryParse(await File.ReadAllTextAsync(portFile, cancellationToken), out var remembered))
+        {
+            try
+            {
+                server = await EmbeddedPostgresServer.StartAsync(options with { Port = remembered }, cancellationToken);
+            }
+            catch (EmbeddedPostgresException)
+            {
+                // The remembered port is taken by something else now; take a new one.
+                server = await EmbeddedPostgresServer.StartAsync(options, cancellationToken);
+            }
+        }
+        else
+        {
+            server = await EmbeddedPostgresServer.StartAsync(options, cancellationToken);
+        }
+
+        await File.WriteAllTextAsync(portFile, server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        return server;
     }
 
     /// <summary>Creates the catalog database when missing (<c>--create-database</c>, and always for the dev server).</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
@@ -98,7 +97,7 @@ public sealed class EmbeddedPostgresServer : IAsyncDisposable
         var lines = File.ReadAllLines(pidFile);
         return lines.Length >= 4
             && int.TryParse(lines[0], out var pid)
-            && IsAlive(pid)
+            && ProcessLiveness.IsAlive(pid)
             && int.TryParse(lines[3], out port);
     }
 
@@ -118,7 +117,7 @@ public sealed class EmbeddedPostgresServer : IAsyncDisposable
             var owner = Path.Combine(instance, OwnerFileName);
             if (!File.Exists(owner)
                 || !int.TryParse(await File.ReadAllTextAsync(owner, cancellationToken), out var ownerPid)
-                || IsAlive(ownerPid))
+                || ProcessLiveness.IsAlive(ownerPid))
             {
                 continue;
             }
@@ -174,19 +173,6 @@ public sealed class EmbeddedPostgresServer : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 
     private static void TryDelete(string directory)
