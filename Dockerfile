@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build of the operator. The runtime image runs as a non-root user, holds no secrets,
+# and works with a read-only root filesystem (config/manager mounts an emptyDir at /tmp).
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/ControlPlane.Store/ControlPlane.Store.csproj src/ControlPlane.Store/packages.lock.json src/ControlPlane.Store/
+COPY src/ControlPlane.Operator/ControlPlane.Operator.csproj src/ControlPlane.Operator/packages.lock.json src/ControlPlane.Operator/
+RUN dotnet restore src/ControlPlane.Operator/ControlPlane.Operator.csproj --locked-mode
+COPY src/ src/
+COPY sql/ sql/
+RUN dotnet publish src/ControlPlane.Operator/ControlPlane.Operator.csproj -c Release --no-restore -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+ENV ASPNETCORE_URLS= \
+    DOTNET_EnableDiagnostics=0 \
+    ENVIRONMENT=prod
+# The base image's non-root user (uid 1654).
+USER $APP_UID
+EXPOSE 8080
+ENTRYPOINT ["dotnet", "controlplane.dll"]
+CMD ["run"]
