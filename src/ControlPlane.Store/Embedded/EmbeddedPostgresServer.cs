@@ -17,6 +17,19 @@ public sealed class EmbeddedPostgresServer : IAsyncDisposable
     private readonly string _binDirectory;
     private int _stopped;
 
+    /// <summary>
+    /// The server listens on loopback only. The bootstrap superuser is trusted there (dev and tests need no
+    /// password); every other role must authenticate with SCRAM, as tenant roles do in production.
+    /// </summary>
+    private const string HostBasedAuthentication = """
+        # Written by ControlPlane.Store.Embedded: loopback only, superuser trusted, everyone else SCRAM.
+        local all postgres trust
+        local all all      scram-sha-256
+        host  all postgres 127.0.0.1/32 trust
+        host  all all      127.0.0.1/32 scram-sha-256
+
+        """;
+
     private EmbeddedPostgresServer(EmbeddedPostgresOptions options, string binDirectory, int port)
     {
         _options = options;
@@ -57,6 +70,7 @@ public sealed class EmbeddedPostgresServer : IAsyncDisposable
                 ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"],
                 dropPrivileges: true,
                 cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(data, "pg_hba.conf"), HostBasedAuthentication, cancellationToken);
         }
         else
         {

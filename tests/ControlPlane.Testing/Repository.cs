@@ -1,7 +1,7 @@
-namespace ControlPlane.E2E;
+namespace ControlPlane.Testing;
 
 /// <summary>Paths inside the repository checkout, found from the test binary's folder.</summary>
-internal static class Repository
+public static class Repository
 {
     public static string Path(params string[] parts)
     {

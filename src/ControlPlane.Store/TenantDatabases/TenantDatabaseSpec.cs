@@ -1,0 +1,39 @@
+using ControlPlane.Store.Sql;
+
+namespace ControlPlane.Store.TenantDatabases;
+
+/// <summary>What a tenant's database should look like on its server.</summary>
+/// <param name="Database">Database name (a validated PostgreSQL identifier).</param>
+/// <param name="Role">The tenant's login role, owner of the database.</param>
+/// <param name="ConnectionLimit">Role connection limit; -1 for none.</param>
+/// <param name="Suspended">Suspended tenants keep their data but cannot log in or connect.</param>
+public sealed record TenantDatabaseSpec(string Database, string Role, int ConnectionLimit, bool Suspended)
+{
+    /// <summary>Names PostgreSQL reserves or that would shadow the server's own databases.</summary>
+    public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "postgres", "template0", "template1", "public", "pg_database_owner", "current_user", "session_user", "none",
+    };
+
+    /// <summary>Refuses names that are not plain identifiers or that are reserved; the message says which rule failed.</summary>
+    public void Validate()
+    {
+        foreach (var (what, name) in (ReadOnlySpan<(string, string)>)[("database name", Database), ("role name", Role)])
+        {
+            if (!SqlIdentifier.IsValid(name))
+            {
+                throw new ArgumentException($"The {what} must be 1–{SqlIdentifier.MaxLength} characters of a–z, 0–9 and _, starting with a letter or _.");
+            }
+
+            if (ReservedNames.Contains(name) || name.StartsWith("pg_", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"The {what} '{name}' is reserved by PostgreSQL.");
+            }
+        }
+
+        if (ConnectionLimit < -1)
+        {
+            throw new ArgumentException("The connection limit must be -1 (no limit) or a non-negative number.");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace ControlPlane.Store.TenantDatabases;
+
+/// <summary>What exists on the server for one tenant, read in a single query.</summary>
+public sealed record TenantDatabaseState(
+    bool RoleExists,
+    bool RoleCanLogin,
+    int RoleConnectionLimit,
+    bool RoleIsSuperuserOrPrivileged,
+    bool AdminCanUseRole,
+    bool DatabaseExists,
+    string? DatabaseOwner,
+    bool PublicCanConnect,
+    bool RoleCanConnect)
+{
+    public static readonly TenantDatabaseState Missing = new(false, false, -1, false, false, false, null, false, false);
+}

@@ -1,0 +1,27 @@
+namespace ControlPlane.Store.TenantDatabases;
+
+/// <summary>One converging change to a tenant's role or database, in the order it must run.</summary>
+public abstract record TenantDatabaseStep
+{
+    private TenantDatabaseStep()
+    {
+    }
+
+    public sealed record CreateRole(bool Login, int ConnectionLimit) : TenantDatabaseStep;
+
+    public sealed record GrantRoleToAdmin : TenantDatabaseStep;
+
+    public sealed record SetLogin(bool Login) : TenantDatabaseStep;
+
+    public sealed record SetConnectionLimit(int ConnectionLimit) : TenantDatabaseStep;
+
+    public sealed record CreateDatabase : TenantDatabaseStep;
+
+    public sealed record RevokePublicConnect : TenantDatabaseStep;
+
+    public sealed record GrantConnect : TenantDatabaseStep;
+
+    public sealed record RevokeConnect : TenantDatabaseStep;
+
+    public sealed record TerminateSessions : TenantDatabaseStep;
+}
