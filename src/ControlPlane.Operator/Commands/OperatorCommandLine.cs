@@ -11,6 +11,7 @@ internal static class OperatorCommandLine
         var run = RunCommand.Create();
         root.Subcommands.Add(run);
         root.Subcommands.Add(MigrateCommand.Create());
+        root.Subcommands.Add(HealthCommand.Create());
         root.Options.Add(RunCommand.PortOption);
         root.Action = run.Action;
         return root;

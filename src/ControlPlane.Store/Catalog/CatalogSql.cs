@@ -1,0 +1,102 @@
+namespace ControlPlane.Store.Catalog;
+
+/// <summary>
+/// Every statement <see cref="TenantCatalog"/> issues, in one place. Values are always parameters ($1…);
+/// the tables are fixed names of the catalog schema. Lookups are written to match the partial unique
+/// indexes (<c>lower(slug) … AND deleted_at IS NULL</c>) so they are index scans.
+/// </summary>
+internal static class CatalogSql
+{
+    public const string TenantColumns = """
+        id, slug, display_name, db_name, db_host, db_port, db_user, db_secret_ref, schema_version, app_version,
+        status, created_at, updated_at, deleted_at, billing_plan, contact_email, suspended_reason, maintenance_flag
+        """;
+
+    public const string FindBySlug =
+        $"SELECT {TenantColumns} FROM control_plane.tenants WHERE lower(slug) = lower($1) AND deleted_at IS NULL";
+
+    public const string GetById = $"SELECT {TenantColumns} FROM control_plane.tenants WHERE id = $1";
+
+    /// <summary>Row lock for a write: no-key so concurrent event inserts (FK key-share locks) are not blocked.</summary>
+    public const string LockById = $"SELECT {TenantColumns} FROM control_plane.tenants WHERE id = $1 FOR NO KEY UPDATE";
+
+    /// <summary>Live tenants that clash with a registration by slug or by database name, slug clashes first.</summary>
+    public const string FindLiveClashes = $"""
+        SELECT {TenantColumns} FROM control_plane.tenants
+         WHERE deleted_at IS NULL AND (lower(slug) = lower($1) OR lower(db_name) = lower($2))
+         ORDER BY (lower(slug) = lower($1)) DESC
+        """;
+
+    public const string Insert = $"""
+        INSERT INTO control_plane.tenants
+            (slug, display_name, db_name, db_host, db_port, db_user, db_secret_ref, app_version, billing_plan, contact_email)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        RETURNING {TenantColumns}
+        """;
+
+    /// <summary>$2 status, $3 suspended_reason (kept only while suspended); deleted_at is stamped on entering 'deleted'.</summary>
+    public const string UpdateStatus = $"""
+        UPDATE control_plane.tenants
+           SET status = $2, suspended_reason = $3,
+               deleted_at = CASE WHEN $2 = 'deleted' THEN coalesce(deleted_at, now()) ELSE deleted_at END
+         WHERE id = $1
+        RETURNING {TenantColumns}
+        """;
+
+    public const string UpdateSuspendedReason =
+        $"UPDATE control_plane.tenants SET suspended_reason = $2 WHERE id = $1 RETURNING {TenantColumns}";
+
+    public const string UpdateSchemaVersion =
+        $"UPDATE control_plane.tenants SET schema_version = $2 WHERE id = $1 RETURNING {TenantColumns}";
+
+    public const string UpdateProfile = $"""
+        UPDATE control_plane.tenants
+           SET display_name = $2, app_version = $3, billing_plan = $4, contact_email = $5, maintenance_flag = $6
+         WHERE id = $1
+        RETURNING {TenantColumns}
+        """;
+
+    public const string ListByStatusFirst = $"""
+        SELECT {TenantColumns} FROM control_plane.tenants
+         WHERE status = $1
+         ORDER BY updated_at DESC, id DESC
+         LIMIT $2
+        """;
+
+    public const string ListByStatusAfter = $"""
+        SELECT {TenantColumns} FROM control_plane.tenants
+         WHERE status = $1 AND (updated_at, id) < ($3, $4)
+         ORDER BY updated_at DESC, id DESC
+         LIMIT $2
+        """;
+
+    public const string InsertEvent =
+        "INSERT INTO control_plane.tenant_events (tenant_id, event_type, actor, payload) VALUES ($1, $2, $3, $4)";
+
+    public const string EventColumns = "id, tenant_id, event_type, actor, payload::text, created_at";
+
+    public const string EventsFirst = $"""
+        SELECT {EventColumns} FROM control_plane.tenant_events
+         WHERE tenant_id = $1
+         ORDER BY created_at DESC, id DESC
+         LIMIT $2
+        """;
+
+    public const string EventsAfter = $"""
+        SELECT {EventColumns} FROM control_plane.tenant_events
+         WHERE tenant_id = $1 AND (created_at, id) < ($3, $4)
+         ORDER BY created_at DESC, id DESC
+         LIMIT $2
+        """;
+
+    public const string GetLimits =
+        "SELECT max_db_size_mb, max_users, max_attachments_gb, notes FROM control_plane.tenant_limits WHERE tenant_id = $1";
+
+    public const string UpsertLimits = """
+        INSERT INTO control_plane.tenant_limits (tenant_id, max_db_size_mb, max_users, max_attachments_gb, notes)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (tenant_id) DO UPDATE
+           SET max_db_size_mb = EXCLUDED.max_db_size_mb, max_users = EXCLUDED.max_users,
+               max_attachments_gb = EXCLUDED.max_attachments_gb, notes = EXCLUDED.notes
+        """;
+}

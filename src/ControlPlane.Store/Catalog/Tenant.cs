@@ -1,0 +1,28 @@
+using ControlPlane.Store.Secrets;
+
+namespace ControlPlane.Store.Catalog;
+
+/// <summary>One row of <c>control_plane.tenants</c>. Times are the database's clock, in UTC.</summary>
+public sealed record Tenant(
+    Guid Id,
+    string Slug,
+    string DisplayName,
+    string DbName,
+    string DbHost,
+    int DbPort,
+    string DbUser,
+    SecretReference DbSecretRef,
+    string? SchemaVersion,
+    string? AppVersion,
+    TenantStatus Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? DeletedAt,
+    string? BillingPlan,
+    string? ContactEmail,
+    string? SuspendedReason,
+    bool MaintenanceFlag)
+{
+    /// <summary>Keyset position of this row in <see cref="TenantCatalog.ListByStatusAsync"/>.</summary>
+    public TenantCursor Cursor => new(UpdatedAt, Id);
+}

@@ -1,0 +1,91 @@
+using Npgsql;
+
+namespace ControlPlane.Store.Catalog;
+
+/// <summary>
+/// The control-plane catalog (<c>control_plane.tenants</c>, <c>tenant_events</c>, <c>tenant_limits</c>) behind
+/// methods named for intent. Every write runs in one transaction that locks the tenant row
+/// (<c>SELECT … FOR NO KEY UPDATE</c>), checks the lifecycle, writes the row and its audit events, and commits;
+/// concurrent writers to one tenant therefore queue instead of losing updates (ADR-CP-001). Every write is
+/// idempotent in the sense a reconciler needs: repeating a request whose effect is already in place returns
+/// the current row and writes no event. Times come from the database clock.
+/// </summary>
+public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
+{
+    public const int MaxPageSize = 500;
+
+    private readonly NpgsqlDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+
+    /// <summary>The live tenant (not soft-deleted) with this slug, compared case-insensitively; null if none.</summary>
+    public async Task<Tenant?> FindBySlugAsync(string slug, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(slug);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await CatalogCommands.TenantAsync(connection, null, CatalogSql.FindBySlug, cancellationToken, slug);
+    }
+
+    /// <summary>The tenant with this id, soft-deleted or not.</summary>
+    /// <exception cref="TenantNotFoundException">No tenant has this id.</exception>
+    public async Task<Tenant> GetByIdAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await CatalogCommands.TenantAsync(connection, null, CatalogSql.GetById, cancellationToken, id)
+               ?? throw new TenantNotFoundException(id);
+    }
+
+    /// <summary>Tenants in one status, most recently updated first; pass the previous page's <c>Next</c> as <paramref name="after"/>.</summary>
+    public async Task<CatalogPage<Tenant>> ListByStatusAsync(
+        TenantStatus status, int pageSize, TenantCursor? after, CancellationToken cancellationToken)
+    {
+        ValidatePageSize(pageSize);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = after is { } cursor
+            ? await CatalogCommands.ListAsync(connection, CatalogSql.ListByStatusAfter, CatalogRows.ReadTenant, cancellationToken,
+                status.ToSql(), pageSize, cursor.At, cursor.Id)
+            : await CatalogCommands.ListAsync(connection, CatalogSql.ListByStatusFirst, CatalogRows.ReadTenant, cancellationToken,
+                status.ToSql(), pageSize);
+        return new CatalogPage<Tenant>(rows, rows.Count == pageSize ? rows[^1].Cursor : null);
+    }
+
+    /// <summary>A tenant's audit events, newest first; pass the previous page's <c>Next</c> as <paramref name="after"/>.</summary>
+    public async Task<CatalogPage<TenantEvent>> GetEventsAsync(
+        Guid tenantId, int pageSize, TenantCursor? after, CancellationToken cancellationToken)
+    {
+        ValidatePageSize(pageSize);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = after is { } cursor
+            ? await CatalogCommands.ListAsync(connection, CatalogSql.EventsAfter, CatalogRows.ReadEvent, cancellationToken,
+                tenantId, pageSize, cursor.At, cursor.Id)
+            : await CatalogCommands.ListAsync(connection, CatalogSql.EventsFirst, CatalogRows.ReadEvent, cancellationToken,
+                tenantId, pageSize);
+        return new CatalogPage<TenantEvent>(rows, rows.Count == pageSize ? rows[^1].Cursor : null);
+    }
+
+    /// <summary>The tenant's limits, or null when none were ever set.</summary>
+    public async Task<TenantLimits?> GetLimitsAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await CatalogCommands.ListAsync(connection, CatalogSql.GetLimits, ReadLimits, cancellationToken, tenantId);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    private static TenantLimits ReadLimits(NpgsqlDataReader row) => new(
+        row.IsDBNull(0) ? null : row.GetInt32(0),
+        row.IsDBNull(1) ? null : row.GetInt32(1),
+        row.IsDBNull(2) ? null : row.GetInt32(2),
+        row.IsDBNull(3) ? null : row.GetString(3));
+
+    private static void ValidatePageSize(int pageSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxPageSize);
+    }
+
+    private static void ValidateActor(string actor)
+    {
+        if (string.IsNullOrWhiteSpace(actor) || actor.Length > 200)
+        {
+            throw new ArgumentException("Every catalog write names its actor (1–200 characters), e.g. \"operator\" or \"user:jdoe\".", nameof(actor));
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace ControlPlane.Store.Health;
+
+/// <summary>The outcome of every health check; healthy when no check has offenders.</summary>
+public sealed record HealthReport(TimeSpan StuckAfter, IReadOnlyList<HealthCheckResult> Checks)
+{
+    public bool Healthy => Checks.All(c => c.Passed);
+}
+
+/// <summary>One check and the tenants that break it.</summary>
+public sealed record HealthCheckResult(string Name, string Description, IReadOnlyList<HealthOffender> Offenders)
+{
+    public bool Passed => Offenders.Count == 0;
+}
+
+/// <summary>A tenant that breaks a check, with a one-line explanation (never connection data or secrets).</summary>
+public sealed record HealthOffender(Guid TenantId, string Slug, string Detail);
