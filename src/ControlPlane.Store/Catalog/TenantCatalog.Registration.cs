@@ -26,7 +26,7 @@ public sealed partial class TenantCatalog
         PostgresException? lost = null;
         for (var round = 0; round < 2; round++)
         {
-            if (await ExistingRegistrationAsync(registration, cancellationToken) is { } existing)
+            if (await ExistingRegistrationAsync(registration, lost, cancellationToken) is { } existing)
             {
                 return existing;
             }
@@ -47,7 +47,8 @@ public sealed partial class TenantCatalog
     }
 
     /// <summary>The same registration already in provisioning, null when the names are free; throws on a clash.</summary>
-    private async Task<Tenant?> ExistingRegistrationAsync(TenantRegistration registration, CancellationToken cancellationToken)
+    private async Task<Tenant?> ExistingRegistrationAsync(
+        TenantRegistration registration, PostgresException? lostRace, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var clashes = await CatalogCommands.ListAsync(connection, CatalogSql.FindLiveClashes, CatalogRows.ReadTenant, cancellationToken,
@@ -64,8 +65,8 @@ public sealed partial class TenantCatalog
         }
 
         throw string.Equals(clash.Slug, registration.Slug, StringComparison.OrdinalIgnoreCase)
-            ? new SlugTakenException(registration.Slug)
-            : new DatabaseNameTakenException(registration.DbName);
+            ? new SlugTakenException(registration.Slug, lostRace)
+            : new DatabaseNameTakenException(registration.DbName, lostRace);
     }
 
     private async Task<Tenant> InsertAsync(TenantRegistration registration, string actor, CancellationToken cancellationToken)
