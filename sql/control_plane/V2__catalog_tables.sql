@@ -55,7 +55,8 @@ CREATE TABLE control_plane.tenants (
 CREATE UNIQUE INDEX tenants_slug_live_key ON control_plane.tenants (lower(slug)) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX tenants_db_name_live_key ON control_plane.tenants (lower(db_name)) WHERE deleted_at IS NULL;
 CREATE INDEX tenants_status_idx ON control_plane.tenants (status);
-CREATE INDEX tenants_status_updated_at_idx ON control_plane.tenants (status, updated_at DESC);
+-- id trails the specified (status, updated_at DESC) so keyset pages (ORDER BY updated_at DESC, id DESC) need no sort.
+CREATE INDEX tenants_status_updated_at_idx ON control_plane.tenants (status, updated_at DESC, id DESC);
 
 CREATE TRIGGER tenants_set_updated_at
     BEFORE UPDATE ON control_plane.tenants
@@ -74,7 +75,9 @@ CREATE TABLE control_plane.tenant_events (
     created_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
-CREATE INDEX tenant_events_tenant_created_idx ON control_plane.tenant_events (tenant_id, created_at DESC);
+-- The specified (tenant_id, created_at DESC), with id as the tie-breaker of "newest first" so that reading a
+-- tenant's recent events is an index scan that stops after LIMIT rows, however many events the tenant has.
+CREATE INDEX tenant_events_tenant_created_idx ON control_plane.tenant_events (tenant_id, created_at DESC, id DESC);
 
 CREATE TABLE control_plane.tenant_limits (
     tenant_id          uuid PRIMARY KEY REFERENCES control_plane.tenants (id) ON DELETE CASCADE,
