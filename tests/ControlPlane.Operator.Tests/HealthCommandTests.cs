@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ControlPlane.Operator.Commands;
+using ControlPlane.Store.Health;
+using ControlPlane.Testing;
+using Npgsql;
+
+namespace ControlPlane.Operator.Tests;
+
+/// <summary>The <c>migrate</c> and <c>health</c> commands, run as the real executable against PostgreSQL 17.</summary>
+public sealed class HealthCommandTests(PostgresFixture postgres)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("15m", 900)]
+    [InlineData("90s", 90)]
+    [InlineData("2h", 7200)]
+    [InlineData("1d", 86400)]
+    [InlineData("0.5h", 1800)]
+    [InlineData("00:20:00", 1200)]
+    public void Durations_are_read_as_operators_write_them(string text, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), HealthCommand.ParseDuration(text));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("soon")]
+    [InlineData("-5m")]
+    [InlineData("15x")]
+    public void Nonsense_durations_are_refused(string text) => Assert.Null(HealthCommand.ParseDuration(text));
+
+    [Fact]
+    public async Task Migrate_twice_then_health_on_a_clean_catalog_exits_0_and_the_second_migrate_applies_nothing()
+    {
+        var url = await NewDatabaseUrlAsync();
+
+        var first = await RunAsync(url, "migrate");
+        var second = await RunAsync(url, "migrate");
+        var health = await RunAsync(url, "health");
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("Applied 7 migration(s)", first.Output, StringComparison.Ordinal);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("nothing applied", second.Output, StringComparison.Ordinal);
+        Assert.Equal(0, health.ExitCode);
+        Assert.Contains("Catalog healthy.", health.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_exits_1_and_names_each_offending_tenant()
+    {
+        var url = await NewDatabaseUrlAsync();
+        Assert.Equal(0, (await RunAsync(url, "migrate")).ExitCode);
+        await using (var dataSource = NpgsqlDataSource.Create(ConnectionStringOf(url)))
+        await using (var seed = dataSource.CreateCommand("""
+            INSERT INTO control_plane.tenants (slug, display_name, db_name, db_host, db_user, db_secret_ref, created_at)
+            VALUES ('stuck-co', 'Stuck Co', 'tenant_stuck', 'db', 'app', 'mock:stuck', now() - interval '2 hours')
+            """))
+        {
+            await seed.ExecuteNonQueryAsync(Ct);
+        }
+
+        var text = await RunAsync(url, "health");
+        var json = await RunAsync(url, "health", "--json", "--stuck-after", "3h");
+
+        Assert.Equal(1, text.ExitCode);
+        Assert.Contains("FAIL  stuck_provisioning", text.Output, StringComparison.Ordinal);
+        Assert.Contains("FAIL  tenants_without_events", text.Output, StringComparison.Ordinal);
+        Assert.Contains("stuck-co (", text.Output, StringComparison.Ordinal);
+        Assert.Equal(1, json.ExitCode);
+        using var report = JsonDocument.Parse(json.Output);
+        var failed = report.RootElement.GetProperty("checks").EnumerateArray().Where(c => !c.GetProperty("passed").GetBoolean()).ToList();
+        Assert.Equal("tenants_without_events", Assert.Single(failed).GetProperty("name").GetString());
+        Assert.Equal("stuck-co", failed[0].GetProperty("offenders")[0].GetProperty("slug").GetString());
+    }
+
+    [Fact]
+    public async Task Health_exits_2_when_the_catalog_is_not_migrated_or_the_window_is_nonsense()
+    {
+        var url = await NewDatabaseUrlAsync();
+
+        var unmigrated = await RunAsync(url, "health");
+        var badWindow = await RunAsync(url, "health", "--stuck-after", "soon");
+
+        Assert.Equal(2, unmigrated.ExitCode);
+        Assert.Contains("run `migrate`", unmigrated.Error, StringComparison.Ordinal);
+        Assert.Equal(2, badWindow.ExitCode);
+    }
+
+    [Fact]
+    public void The_text_report_lists_every_check_and_every_offender()
+    {
+        var id = Guid.NewGuid();
+        var report = new HealthReport(TimeSpan.FromMinutes(15),
+        [
+            new HealthCheckResult("duplicate_slugs", "d", []),
+            new HealthCheckResult("stuck_provisioning", "s", [new HealthOffender(id, "acme", "provisioning since yesterday")]),
+        ]);
+
+        var text = HealthCommand.FormatText(report);
+
+        Assert.Contains("ok    duplicate_slugs", text, StringComparison.Ordinal);
+        Assert.Contains($"acme ({id}): provisioning since yesterday", text, StringComparison.Ordinal);
+        Assert.Equal(1, HealthCommand.ExitCodeOf(report));
+    }
+
+    private async Task<string> NewDatabaseUrlAsync()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync(cancellationToken: Ct));
+        var credentials = Uri.EscapeDataString(builder.Username!) + (builder.Password is { Length: > 0 } p ? ":" + Uri.EscapeDataString(p) : "");
+        return $"postgresql://{credentials}@{builder.Host}:{builder.Port}/{builder.Database}";
+    }
+
+    private static string ConnectionStringOf(string url) => Store.Connection.DatabaseUrl.Parse(url).ConnectionString;
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string url, params string[] args)
+    {
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "controlplane"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["CONTROL_PLANE_DATABASE_URL"] = url;
+        start.Environment["ENVIRONMENT"] = "dev";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Ct);
+        var error = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        return (process.ExitCode, await output, await error);
+    }
+}
