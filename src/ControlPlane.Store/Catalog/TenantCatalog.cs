@@ -34,32 +34,14 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Tenants in one status, most recently updated first; pass the previous page's <c>Next</c> as <paramref name="after"/>.</summary>
-    public async Task<CatalogPage<Tenant>> ListByStatusAsync(
-        TenantStatus status, int pageSize, TenantCursor? after, CancellationToken cancellationToken)
-    {
-        ValidatePageSize(pageSize);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = after is { } cursor
-            ? await CatalogCommands.ListAsync(connection, CatalogSql.ListByStatusAfter, CatalogRows.ReadTenant, cancellationToken,
-                status.ToSql(), pageSize, cursor.At, cursor.Id)
-            : await CatalogCommands.ListAsync(connection, CatalogSql.ListByStatusFirst, CatalogRows.ReadTenant, cancellationToken,
-                status.ToSql(), pageSize);
-        return new CatalogPage<Tenant>(rows, rows.Count == pageSize ? rows[^1].Cursor : null);
-    }
+    public Task<CatalogPage<Tenant>> ListByStatusAsync(TenantStatus status, int pageSize, TenantCursor? after, CancellationToken cancellationToken) =>
+        PageAsync(CatalogSql.ListByStatusFirst, CatalogSql.ListByStatusAfter, CatalogRows.ReadTenant, t => t.Cursor,
+            status.ToSql(), pageSize, after, cancellationToken);
 
     /// <summary>A tenant's audit events, newest first; pass the previous page's <c>Next</c> as <paramref name="after"/>.</summary>
-    public async Task<CatalogPage<TenantEvent>> GetEventsAsync(
-        Guid tenantId, int pageSize, TenantCursor? after, CancellationToken cancellationToken)
-    {
-        ValidatePageSize(pageSize);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = after is { } cursor
-            ? await CatalogCommands.ListAsync(connection, CatalogSql.EventsAfter, CatalogRows.ReadEvent, cancellationToken,
-                tenantId, pageSize, cursor.At, cursor.Id)
-            : await CatalogCommands.ListAsync(connection, CatalogSql.EventsFirst, CatalogRows.ReadEvent, cancellationToken,
-                tenantId, pageSize);
-        return new CatalogPage<TenantEvent>(rows, rows.Count == pageSize ? rows[^1].Cursor : null);
-    }
+    public Task<CatalogPage<TenantEvent>> GetEventsAsync(Guid tenantId, int pageSize, TenantCursor? after, CancellationToken cancellationToken) =>
+        PageAsync(CatalogSql.EventsFirst, CatalogSql.EventsAfter, CatalogRows.ReadEvent, e => e.Cursor,
+            tenantId, pageSize, after, cancellationToken);
 
     /// <summary>The tenant's limits, or null when none were ever set.</summary>
     public async Task<TenantLimits?> GetLimitsAsync(Guid tenantId, CancellationToken cancellationToken)
@@ -75,10 +57,18 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
         row.IsDBNull(2) ? null : row.GetInt32(2),
         row.IsDBNull(3) ? null : row.GetString(3));
 
-    private static void ValidatePageSize(int pageSize)
+    /// <summary>One keyset page: <paramref name="firstSql"/> takes ($1 key, $2 limit), <paramref name="afterSql"/> also ($3, $4) = the cursor.</summary>
+    private async Task<CatalogPage<T>> PageAsync<T>(
+        string firstSql, string afterSql, Func<NpgsqlDataReader, T> read, Func<T, TenantCursor> cursorOf,
+        object key, int pageSize, TenantCursor? after, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxPageSize);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = after is { } cursor
+            ? await CatalogCommands.ListAsync(connection, afterSql, read, cancellationToken, key, pageSize, cursor.At, cursor.Id)
+            : await CatalogCommands.ListAsync(connection, firstSql, read, cancellationToken, key, pageSize);
+        return new CatalogPage<T>(rows, rows.Count == pageSize ? cursorOf(rows[^1]) : null);
     }
 
     private static void ValidateActor(string actor)
