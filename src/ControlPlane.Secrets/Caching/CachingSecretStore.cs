@@ -17,6 +17,7 @@ public sealed class CachingSecretStore : ISecretStore, IDisposable
     private readonly ISecretStore _inner;
     private readonly TimeProvider _time;
     private readonly TimeSpan _ttl;
+    private int _disposed;
 
     public CachingSecretStore(ISecretStore inner, IOptions<SecretStoreOptions> options, TimeProvider time)
     {
@@ -101,10 +102,14 @@ public sealed class CachingSecretStore : ISecretStore, IDisposable
     /// <summary>Drops the cached value, e.g. after the database rejected a password that was rotated elsewhere.</summary>
     public void Invalidate(SecretReference reference) => _entries.TryRemove(reference, out _);
 
+    // Idempotent: the container disposes this instance once per registration that exposes it.
     public void Dispose()
     {
-        _lifetime.Cancel();
-        _lifetime.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _lifetime.Cancel();
+            _lifetime.Dispose();
+        }
     }
 
     // The fetch belongs to the cache, not to the first caller: one caller's cancellation must not fail the
