@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -7,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
 namespace ControlPlane.Secrets.Tests.Fakes;
@@ -55,10 +58,17 @@ public sealed class FakeVaultServer : IAsyncDisposable
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
-    public static async Task<FakeVaultServer> StartAsync(TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Starts on a free loopback port; with <paramref name="certificate"/> it speaks HTTPS only.</summary>
+    public static async Task<FakeVaultServer> StartAsync(TimeProvider time, CancellationToken cancellationToken, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var server = new FakeVaultServer(app, time);
