@@ -1,0 +1,20 @@
+using ControlPlane.Benchmarks;
+
+// One subcommand per benchmark; add a new one by implementing IBenchmark in its own folder and listing it here.
+IBenchmark[] benchmarks = [new ControlPlane.Benchmarks.Secrets.SecretsBenchmark()];
+
+var selected = args.Length == 1 ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
+if (selected is null)
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/ControlPlane.Benchmarks -- <benchmark>");
+    foreach (var benchmark in benchmarks)
+    {
+        Console.Error.WriteLine($"  {benchmark.Name,-10} {benchmark.Description}");
+    }
+
+    return 2;
+}
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancellation.Cancel(); };
+return await selected.RunAsync(cancellation.Token);
