@@ -1,7 +1,7 @@
 using ControlPlane.Benchmarks;
 
 // One subcommand per benchmark; add a new one by implementing IBenchmark in its own folder and listing it here.
-IBenchmark[] benchmarks = [new ControlPlane.Benchmarks.Catalog.CatalogBenchmark()];
+IBenchmark[] benchmarks = [new ControlPlane.Benchmarks.Catalog.CatalogBenchmark(), new ControlPlane.Benchmarks.Secrets.SecretsBenchmark()];
 
 var selected = args.Length == 1 ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
 if (selected is null)

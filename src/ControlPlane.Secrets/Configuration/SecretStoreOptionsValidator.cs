@@ -1,0 +1,111 @@
+using System.Text.RegularExpressions;
+using ControlPlane.Store.Connection;
+using ControlPlane.Store.Secrets;
+using Microsoft.Extensions.Options;
+
+namespace ControlPlane.Secrets.Configuration;
+
+/// <summary>
+/// Refuses unsafe or incomplete secret settings at start-up, each failure as one sentence saying what to set.
+/// This is where the specification's rule "env and mock only in dev" is enforced.
+/// </summary>
+public sealed partial class SecretStoreOptionsValidator : IValidateOptions<SecretStoreOptions>
+{
+    public static readonly TimeSpan MaximumCacheTtl = TimeSpan.FromMinutes(5);
+
+    public ValidateOptionsResult Validate(string? name, SecretStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = Failures(options).ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public static IEnumerable<string> Failures(SecretStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var production = options.Environment != DeploymentEnvironment.Dev;
+        var stage = options.Environment.ToString().ToLowerInvariant();
+        var backend = SecretStoreConfiguration.BackendVariable;
+
+        if (production && options.DefaultBackend is SecretBackendKind.Env or SecretBackendKind.Mock)
+        {
+            yield return $"{backend}={options.DefaultBackend.ToString().ToLowerInvariant()} is allowed only with ENVIRONMENT=dev " +
+                         $"(ENVIRONMENT={stage}); use vault or k8s.";
+        }
+
+        if (options.CacheTtl <= TimeSpan.Zero || options.CacheTtl > MaximumCacheTtl)
+        {
+            yield return $"{SecretStoreConfiguration.CacheTtlVariable} must be greater than 0 and at most {MaximumCacheTtl.TotalSeconds:0} seconds, " +
+                         "so a rotated password is picked up quickly.";
+        }
+
+        if (!DnsLabel().IsMatch(options.Kubernetes.Namespace))
+        {
+            yield return $"{SecretStoreConfiguration.KubernetesNamespaceVariable} must be a Kubernetes namespace name (lower-case DNS label).";
+        }
+
+        foreach (var failure in VaultFailures(options, production, stage))
+        {
+            yield return failure;
+        }
+    }
+
+    private static IEnumerable<string> VaultFailures(SecretStoreOptions options, bool production, string stage)
+    {
+        var vault = options.Vault;
+        if (vault.Address is null)
+        {
+            if (options.DefaultBackend == SecretBackendKind.Vault)
+            {
+                yield return $"{SecretStoreConfiguration.EndpointVariable} is required with {SecretStoreConfiguration.BackendVariable}=vault " +
+                             $"when ENVIRONMENT={stage} (e.g. https://vault.vault.svc:8200).";
+            }
+
+            yield break;
+        }
+
+        if (production && vault.Address.Scheme != Uri.UriSchemeHttps)
+        {
+            yield return $"{SecretStoreConfiguration.EndpointVariable} must use https when ENVIRONMENT={stage}; " +
+                         $"set {SecretStoreConfiguration.VaultCaCertVariable} if Vault's certificate comes from a private CA.";
+        }
+
+        if (vault.AuthMethod == VaultAuthMethod.Token && vault.Token is null && vault.TokenFile is null)
+        {
+            yield return $"Vault token authentication needs {SecretStoreConfiguration.VaultTokenVariable} or {SecretStoreConfiguration.VaultTokenFileVariable}; " +
+                         $"or set {SecretStoreConfiguration.VaultRoleVariable} to use the Kubernetes auth method.";
+        }
+
+        if (vault.AuthMethod == VaultAuthMethod.Kubernetes && string.IsNullOrWhiteSpace(vault.KubernetesRole))
+        {
+            yield return $"Vault Kubernetes authentication needs {SecretStoreConfiguration.VaultRoleVariable} (the Vault role bound to the operator's service account).";
+        }
+
+        if (vault.CaCertificateFile is { } ca && !File.Exists(ca))
+        {
+            yield return $"{SecretStoreConfiguration.VaultCaCertVariable} names a file that does not exist: {ca}.";
+        }
+
+        if (vault.RequestTimeout <= TimeSpan.Zero || vault.RequestTimeout > TimeSpan.FromMinutes(2))
+        {
+            yield return $"{SecretStoreConfiguration.VaultTimeoutVariable} must be greater than 0 and at most 120 seconds.";
+        }
+
+        if (vault.MaxAttempts is < 1 or > 10)
+        {
+            yield return $"{SecretStoreConfiguration.VaultMaxAttemptsVariable} must be between 1 and 10.";
+        }
+
+        if (!PathSegments().IsMatch(vault.Mount) || !PathSegments().IsMatch(vault.PathPrefix))
+        {
+            yield return $"{SecretStoreConfiguration.VaultMountVariable} and {SecretStoreConfiguration.VaultPathPrefixVariable} must be '/'-separated " +
+                         "segments of letters, digits, '.', '_' and '-'.";
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsLabel();
+
+    [GeneratedRegex("^[a-zA-Z0-9_-][a-zA-Z0-9._-]*(/[a-zA-Z0-9_-][a-zA-Z0-9._-]*)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex PathSegments();
+}

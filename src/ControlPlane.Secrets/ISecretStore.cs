@@ -1,0 +1,30 @@
+using ControlPlane.Store.Secrets;
+
+namespace ControlPlane.Secrets;
+
+/// <summary>
+/// The one way the control plane reads and writes credentials, whatever the backend behind a
+/// <see cref="SecretReference"/>. Failures are <see cref="SecretStoreException"/> subclasses whose messages
+/// name the reference and the cause, never the value.
+/// </summary>
+public interface ISecretStore
+{
+    /// <summary>The value at <paramref name="reference"/>; <see cref="SecretNotFoundException"/> when absent.</summary>
+    Task<SecretValue> ReadAsync(SecretReference reference, CancellationToken cancellationToken);
+
+    /// <summary>Creates or replaces the value at <paramref name="reference"/>, leaving other keys of the same secret alone.</summary>
+    Task WriteAsync(SecretReference reference, SecretValue value, SecretOwner owner, CancellationToken cancellationToken);
+
+    /// <summary>Removes the key; removes the secret object once empty, and only if the operator created it.</summary>
+    Task<SecretDeletion> DeleteAsync(SecretReference reference, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Returns the password at <paramref name="reference"/>, generating and storing one first if there is none.
+    /// Idempotent and race-safe: concurrent or repeated calls (say, after a crash between writing the secret and
+    /// creating the database role) all return the one stored value.
+    /// </summary>
+    Task<SecretValue> EnsureGeneratedPasswordAsync(SecretReference reference, SecretOwner owner, CancellationToken cancellationToken);
+
+    /// <summary>Stores a freshly generated password at <paramref name="reference"/> and returns it.</summary>
+    Task<SecretValue> RotatePasswordAsync(SecretReference reference, SecretOwner owner, CancellationToken cancellationToken);
+}

@@ -1,0 +1,37 @@
+using System.Globalization;
+using ControlPlane.Secrets.Configuration;
+using ControlPlane.Store.Secrets;
+using Microsoft.Extensions.Options;
+
+namespace ControlPlane.Secrets;
+
+/// <summary>
+/// Chooses where the operator generates a tenant's database password, in the backend named by
+/// <c>SECRET_MANAGER_BACKEND</c>. The result is what provisioning stores in <c>tenants.db_secret_ref</c>.
+/// </summary>
+public sealed class SecretReferencePlanner(IOptions<SecretStoreOptions> options)
+{
+    /// <summary>Key under which the password is stored in Kubernetes and Vault secrets.</summary>
+    public const string PasswordKey = "password";
+
+    /// <summary>
+    /// The reference for <paramref name="tenantSlug"/>'s database password:
+    /// <c>k8s:&lt;ns&gt;/tenant-&lt;slug&gt;-db#password</c>, <c>vault:&lt;mount&gt;/&lt;prefix&gt;/&lt;slug&gt;#password</c>,
+    /// <c>env:TENANT_&lt;SLUG&gt;_DB_PASSWORD</c> or <c>mock:tenant-&lt;slug&gt;-db</c>.
+    /// </summary>
+    public SecretReference ForTenantDatabase(string tenantSlug)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantSlug);
+        var settings = options.Value;
+        var text = settings.DefaultBackend switch
+        {
+            SecretBackendKind.Kubernetes => $"k8s:{settings.Kubernetes.Namespace}/tenant-{tenantSlug}-db#{PasswordKey}",
+            SecretBackendKind.Vault => $"vault:{settings.Vault.Mount}/{settings.Vault.PathPrefix}/{tenantSlug}#{PasswordKey}",
+            SecretBackendKind.Env => $"env:TENANT_{tenantSlug.Replace('-', '_').ToUpper(CultureInfo.InvariantCulture)}_DB_PASSWORD",
+            _ => $"mock:tenant-{tenantSlug}-db",
+        };
+
+        // The one parser decides: a slug that makes an invalid reference fails here, before anything is written.
+        return SecretReference.Parse(text);
+    }
+}

@@ -1,0 +1,79 @@
+using ControlPlane.Secrets.Configuration;
+using ControlPlane.Store.Secrets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ControlPlane.Secrets;
+
+/// <summary>
+/// Routes each reference to the backend of its kind and adds what is common to all of them: the dev-only
+/// rule, password generation and logging. Backends are keyed services resolved on first use, because the
+/// Kubernetes client can only be configured in a cluster (or with a kubeconfig) and Vault only with an endpoint.
+/// </summary>
+public sealed class SecretStore(
+    IServiceProvider services,
+    IOptions<SecretStoreOptions> options,
+    PasswordGenerator passwords,
+    ILogger<SecretStore> logger) : ISecretStore
+{
+    public async Task<SecretValue> ReadAsync(SecretReference reference, CancellationToken cancellationToken)
+    {
+        var backend = Backend(reference);
+        var value = await backend.ReadAsync(reference, cancellationToken).ConfigureAwait(false);
+        Log.SecretRead(logger, reference, backend.Kind);
+        return value;
+    }
+
+    public async Task WriteAsync(SecretReference reference, SecretValue value, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(owner);
+        var backend = Backend(reference);
+        await backend.WriteAsync(reference, value, owner, cancellationToken).ConfigureAwait(false);
+        Log.SecretWritten(logger, reference, backend.Kind);
+    }
+
+    public async Task<SecretDeletion> DeleteAsync(SecretReference reference, CancellationToken cancellationToken)
+    {
+        var backend = Backend(reference);
+        var outcome = await backend.DeleteAsync(reference, cancellationToken).ConfigureAwait(false);
+        Log.SecretDeleted(logger, reference, backend.Kind, outcome);
+        return outcome;
+    }
+
+    public async Task<SecretValue> EnsureGeneratedPasswordAsync(SecretReference reference, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var value = await Backend(reference).GetOrCreateAsync(reference, passwords.Generate(), owner, cancellationToken).ConfigureAwait(false);
+        Log.PasswordEnsured(logger, reference);
+        return value;
+    }
+
+    public async Task<SecretValue> RotatePasswordAsync(SecretReference reference, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var value = passwords.Generate();
+        await Backend(reference).WriteAsync(reference, value, owner, cancellationToken).ConfigureAwait(false);
+        Log.PasswordRotated(logger, reference);
+        return value;
+    }
+
+    private ISecretBackend Backend(SecretReference reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var settings = options.Value;
+        if (!settings.IsEnabled(reference.Backend))
+        {
+            throw new SecretBackendNotEnabledException(
+                reference.Backend is SecretBackendKind.Env or SecretBackendKind.Mock
+                    ? $"Secret reference {reference} uses the {reference.Backend.ToString().ToLowerInvariant()} backend, which exists only with ENVIRONMENT=dev; " +
+                      "store the secret in Vault or a Kubernetes Secret."
+                    : $"Secret reference {reference} points into Vault, but {SecretStoreConfiguration.EndpointVariable} is not set.",
+                reference);
+        }
+
+        return services.GetKeyedService<ISecretBackend>(reference.Backend)
+               ?? throw new SecretBackendNotEnabledException($"No {reference.Backend} secret backend is registered for {reference}.", reference);
+    }
+}

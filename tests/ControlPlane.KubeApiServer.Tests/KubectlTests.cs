@@ -1,0 +1,64 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using ControlPlane.KubeApi.Tests.Infrastructure;
+using k8s;
+using k8s.Models;
+using static ControlPlane.KubeApi.Tests.Infrastructure.TestServer;
+
+namespace ControlPlane.KubeApi.Tests;
+
+/// <summary>The real kubectl, pointed at the written kubeconfig, finds and reads what the server holds.</summary>
+public sealed class KubectlTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("kube-api-kubectl-").FullName;
+
+    [Fact]
+    public async Task Kubectl_reads_custom_resources_secrets_and_discovery_through_the_written_kubeconfig()
+    {
+        if (Kubectl.UnavailableReason() is { } reason)
+        {
+            Assert.Skip(reason);
+        }
+
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+        await CreateWidgetAsync(client, Widget("alpha", size: 4));
+        await client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "db-credentials" }, StringData = new Dictionary<string, string> { ["password"] = "s3cret" } },
+            "default", cancellationToken: TestContext.Current.CancellationToken);
+        var kubeconfig = Path.Combine(_directory, "kubeconfig");
+        server.WriteKubeconfig(kubeconfig);
+        var kubectl = new Kubectl(kubeconfig, Path.Combine(_directory, "cache"));
+
+        var raw = await kubectl.RunAsync("get", "--raw", "/apis/test.econt.io/v1/namespaces/default/widgets");
+        Assert.True(raw.ExitCode == 0, raw.Stderr);
+        var list = JsonNode.Parse(raw.Stdout)!;
+        Assert.Equal("WidgetList", (string?)list["kind"]);
+        Assert.Equal("alpha", (string?)list["items"]![0]!["metadata"]!["name"]);
+
+        var secrets = await kubectl.RunAsync("get", "secrets", "-n", "default", "-o", "json");
+        Assert.True(secrets.ExitCode == 0, secrets.Stderr);
+        var secret = JsonNode.Parse(secrets.Stdout)!["items"]!.AsArray().Single(i => (string?)i!["metadata"]!["name"] == "db-credentials")!;
+        Assert.Equal("s3cret", Encoding.UTF8.GetString(Convert.FromBase64String((string)secret["data"]!["password"]!)));
+
+        var table = await kubectl.RunAsync("get", "widgets");
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        Assert.Contains("alpha", table.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("NAME", table.Stdout, StringComparison.Ordinal);
+
+        var byShortName = await kubectl.RunAsync("get", "wd", "alpha", "-o", "jsonpath={.spec.size}");
+        Assert.True(byShortName.ExitCode == 0, byShortName.Stderr);
+        Assert.Equal("4", byShortName.Stdout);
+
+        var byCategory = await kubectl.RunAsync("get", "econt", "-o", "name");
+        Assert.True(byCategory.ExitCode == 0, byCategory.Stderr);
+        Assert.Contains("widget.test.econt.io/alpha", byCategory.Stdout, StringComparison.Ordinal);
+
+        var resources = await kubectl.RunAsync("api-resources", "--api-group=test.econt.io", "-o", "name");
+        Assert.True(resources.ExitCode == 0, resources.Stderr);
+        Assert.Contains("widgets.test.econt.io", resources.Stdout, StringComparison.Ordinal);
+        Assert.Contains("gadgets.test.econt.io", resources.Stdout, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

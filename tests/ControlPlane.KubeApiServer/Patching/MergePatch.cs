@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+
+namespace ControlPlane.KubeApi.Patching;
+
+/// <summary>RFC 7386 JSON merge patch: objects merge key by key, null removes a key, anything else replaces.</summary>
+internal static class MergePatch
+{
+    public static JsonNode? Apply(JsonNode? target, JsonNode? patch)
+    {
+        if (patch is not JsonObject patchObject)
+        {
+            return patch?.DeepClone();
+        }
+
+        var result = target as JsonObject ?? [];
+        foreach (var (key, value) in patchObject)
+        {
+            if (value is null)
+            {
+                result.Remove(key);
+                continue;
+            }
+
+            result.TryGetPropertyValue(key, out var existing);
+            result.Remove(key);
+            result[key] = Apply(existing, value);
+        }
+
+        return result;
+    }
+}

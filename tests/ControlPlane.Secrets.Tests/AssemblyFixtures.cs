@@ -1,0 +1,4 @@
+using ControlPlane.Testing;
+using Xunit;
+
+[assembly: AssemblyFixture(typeof(PostgresFixture))]
