@@ -5,4 +5,41 @@ internal static partial class Log
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Operator listening on port {Port}; catalog {Catalog}")]
     public static partial void Starting(ILogger logger, int port, string catalog);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Listed {Kind} in {Scope}: {Count} present, {Vanished} vanished; watching from {ResourceVersion}")]
+    public static partial void Relisted(ILogger logger, string kind, string scope, int count, int vanished, string resourceVersion);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Watch of {Kind} in {Scope} closed; re-watching from {ResourceVersion}")]
+    public static partial void WatchClosed(ILogger logger, string kind, string scope, string? resourceVersion);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Watch of {Kind} in {Scope} expired ({Detail}); relisting")]
+    public static partial void WatchExpired(ILogger logger, string kind, string scope, string detail);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Watch of {Kind} in {Scope} failed; retrying in {Delay}")]
+    public static partial void WatchFailed(ILogger logger, Exception error, string kind, string scope, TimeSpan delay);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Reconcile of {Key} failed ({Message}); failure {Failures}, retrying in {Delay}")]
+    public static partial void ReconcileFailed(ILogger logger, Exception? error, string key, string message, int failures, TimeSpan delay);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Reconcile of {Key} refused: {Reason}: {Message}; waiting for a spec change")]
+    public static partial void ReconcileRefused(ILogger logger, string key, string reason, string message);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Could not record event {Reason} on {Key}")]
+    public static partial void EventNotRecorded(ILogger logger, Exception error, string reason, string key);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "{Identity} became leader (lease {LeaseNamespace}/{LeaseName}); reconciling")]
+    public static partial void LeadershipAcquired(ILogger logger, string identity, string leaseNamespace, string leaseName);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "{Identity} lost leadership; reconciling stopped")]
+    public static partial void LeadershipLost(ILogger logger, string identity);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Leader election error")]
+    public static partial void LeaderElectionError(ILogger logger, Exception error);
+
+    private static readonly Func<ILogger, string, string, long, IDisposable?> ReconcileScopeFormatter =
+        LoggerMessage.DefineScope<string, string, long>("Reconcile {Namespace}/{Name} generation {Generation}");
+
+    /// <summary>The scope of one reconcile: every log line inside carries namespace, name and generation.</summary>
+    public static IDisposable? ReconcileScope(ILogger logger, string @namespace, string name, long generation) =>
+        ReconcileScopeFormatter(logger, @namespace, name, generation);
 }

@@ -1,0 +1,89 @@
+using System.Text.Json.Serialization;
+
+namespace ControlPlane.Operator.Api.V1Alpha1;
+
+/// <summary>What the tenant should be. Slug, database server and database name are immutable (CEL rules in the CRD).</summary>
+public sealed class TenantSpec
+{
+    /// <summary>Stable short name; null means metadata.name.</summary>
+    [JsonPropertyName("slug")]
+    public string? Slug { get; set; }
+
+    [JsonPropertyName("displayName")]
+    public string? DisplayName { get; set; }
+
+    [JsonPropertyName("database")]
+    public TenantDatabaseSpec? Database { get; set; }
+
+    [JsonPropertyName("suspended")]
+    public bool? Suspended { get; set; }
+
+    [JsonPropertyName("suspendedReason")]
+    public string? SuspendedReason { get; set; }
+
+    /// <summary><see cref="DeletionPolicies.Retain"/> (default) or <see cref="DeletionPolicies.Delete"/>.</summary>
+    [JsonPropertyName("deletionPolicy")]
+    public string? DeletionPolicy { get; set; }
+
+    /// <summary>Target schema version; null means the latest the operator knows.</summary>
+    [JsonPropertyName("schemaVersion")]
+    public string? SchemaVersion { get; set; }
+
+    [JsonPropertyName("billingPlan")]
+    public string? BillingPlan { get; set; }
+
+    [JsonPropertyName("contactEmail")]
+    public string? ContactEmail { get; set; }
+
+    [JsonPropertyName("maintenance")]
+    public bool? Maintenance { get; set; }
+
+    [JsonPropertyName("limits")]
+    public TenantLimits? Limits { get; set; }
+
+    [JsonPropertyName("credentials")]
+    public TenantCredentials? Credentials { get; set; }
+}
+
+/// <summary>Where the tenant's database lives.</summary>
+public sealed class TenantDatabaseSpec
+{
+    /// <summary>A tenant database server configured in the operator; the CRD defaults it to <c>default</c>.</summary>
+    [JsonPropertyName("server")]
+    public string? Server { get; set; }
+
+    /// <summary>PostgreSQL database name; null means derived from the slug.</summary>
+    [JsonPropertyName("name")]
+    public string? Name { get; set; }
+}
+
+/// <summary>Soft limits mirrored into <c>control_plane.tenant_limits</c>.</summary>
+public sealed class TenantLimits
+{
+    [JsonPropertyName("maxDbSizeMb")]
+    public long? MaxDbSizeMb { get; set; }
+
+    [JsonPropertyName("maxUsers")]
+    public int? MaxUsers { get; set; }
+
+    [JsonPropertyName("maxAttachmentsGb")]
+    public int? MaxAttachmentsGb { get; set; }
+
+    [JsonPropertyName("maxConnections")]
+    public int? MaxConnections { get; set; }
+}
+
+/// <summary>Credentials of the tenant's database: an existing secret reference, or none to have them generated.</summary>
+public sealed class TenantCredentials
+{
+    /// <summary>A <see cref="Store.Secrets.SecretReference"/> in its text form.</summary>
+    [JsonPropertyName("secretRef")]
+    public string? SecretRef { get; set; }
+}
+
+/// <summary>Values of <see cref="TenantSpec.DeletionPolicy"/>.</summary>
+public static class DeletionPolicies
+{
+    public const string Retain = "Retain";
+    public const string Delete = "Delete";
+}

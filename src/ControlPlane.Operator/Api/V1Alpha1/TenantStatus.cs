@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+using k8s.Models;
+
+namespace ControlPlane.Operator.Api.V1Alpha1;
+
+/// <summary>What the operator observed; written only through <c>/status</c>.</summary>
+public sealed class TenantStatus
+{
+    /// <summary>One of <see cref="TenantPhases"/>.</summary>
+    [JsonPropertyName("phase")]
+    public string? Phase { get; set; }
+
+    [JsonPropertyName("tenantId")]
+    public string? TenantId { get; set; }
+
+    [JsonPropertyName("schemaVersion")]
+    public string? SchemaVersion { get; set; }
+
+    [JsonPropertyName("database")]
+    public TenantDatabaseStatus? Database { get; set; }
+
+    [JsonPropertyName("secretRef")]
+    public string? SecretRef { get; set; }
+
+    [JsonPropertyName("observedGeneration")]
+    public long? ObservedGeneration { get; set; }
+
+    [JsonPropertyName("conditions")]
+    public IList<V1Condition>? Conditions { get; set; }
+}
+
+/// <summary>Where the tenant's database actually is, once provisioned.</summary>
+public sealed class TenantDatabaseStatus
+{
+    [JsonPropertyName("server")]
+    public string? Server { get; set; }
+
+    [JsonPropertyName("host")]
+    public string? Host { get; set; }
+
+    [JsonPropertyName("port")]
+    public int? Port { get; set; }
+
+    [JsonPropertyName("name")]
+    public string? Name { get; set; }
+
+    [JsonPropertyName("user")]
+    public string? User { get; set; }
+}
+
+/// <summary>Values of <see cref="TenantStatus.Phase"/> (the catalog's status values, capitalised).</summary>
+public static class TenantPhases
+{
+    public const string Provisioning = "Provisioning";
+    public const string Active = "Active";
+    public const string Suspended = "Suspended";
+    public const string Deleting = "Deleting";
+
+    public static IReadOnlyList<string> All { get; } = [Provisioning, Active, Suspended, Deleting];
+}

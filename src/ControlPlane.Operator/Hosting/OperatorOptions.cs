@@ -1,0 +1,71 @@
+namespace ControlPlane.Operator.Hosting;
+
+/// <summary>
+/// The operator's settings: configuration section <c>Operator</c> (appsettings or environment variables such as
+/// <c>Operator__MaxConcurrentReconciles=8</c>), plus <c>WATCH_NAMESPACES</c>, <c>POD_NAMESPACE</c> and <c>POD_NAME</c>
+/// from the Deployment. <see cref="OperatorOptionsLoader"/> validates them at start.
+/// </summary>
+public sealed class OperatorOptions
+{
+    public const string SectionName = "Operator";
+
+    /// <summary>Path of a kubeconfig file; unset means KUBECONFIG, ~/.kube/config, then in-cluster.</summary>
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>kubeconfig context; unset means the current one.</summary>
+    public string? KubeContext { get; set; }
+
+    /// <summary>Namespaces to watch; empty means all (needs the ClusterRole binding, which config/rbac gives).</summary>
+    public List<string> Namespaces { get; set; } = [];
+
+    public int MaxConcurrentReconciles { get; set; } = 4;
+
+    /// <summary>Server-side watch timeout: streams end cleanly after this and are re-opened from the last resourceVersion.</summary>
+    public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public int ListPageSize { get; set; } = 500;
+
+    /// <summary>First retry delay of a failing key (doubles per failure).</summary>
+    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Cap of a failing key's retry delay.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    public LeaderElectionOptions LeaderElection { get; set; } = new();
+
+    /// <summary>Tenant database servers by name (a Tenant's <c>spec.database.server</c>).</summary>
+    public Dictionary<string, TenantDatabaseServerOptions> TenantDatabaseServers { get; set; } = [];
+}
+
+/// <summary>The Lease that elects the one replica that reconciles.</summary>
+public sealed class LeaderElectionOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Namespace of the Lease; defaults to <c>POD_NAMESPACE</c>.</summary>
+    public string? LeaseNamespace { get; set; }
+
+    public string LeaseName { get; set; } = "controlplane-operator";
+
+    /// <summary>This replica's identity; defaults to <c>POD_NAME</c>, then the host name.</summary>
+    public string? Identity { get; set; }
+
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>A PostgreSQL server that hosts tenant databases, and how the operator logs in as its administrator.</summary>
+public sealed class TenantDatabaseServerOptions
+{
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; } = 5432;
+
+    public string AdminUser { get; set; } = "postgres";
+
+    /// <summary>A secret reference (k8s:, vault:, env: or mock:) to the administrator's password.</summary>
+    public string AdminSecretRef { get; set; } = "";
+}

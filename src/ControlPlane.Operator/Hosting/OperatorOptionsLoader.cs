@@ -1,0 +1,142 @@
+using System.Text.RegularExpressions;
+using ControlPlane.Store.Connection;
+using ControlPlane.Store.Secrets;
+
+namespace ControlPlane.Operator.Hosting;
+
+/// <summary>
+/// Binds <see cref="OperatorOptions"/>, fills in what the Deployment provides through the downward API, and refuses
+/// to start on any invalid value, listing every problem at once.
+/// </summary>
+public static partial class OperatorOptionsLoader
+{
+    public const string WatchNamespacesVariable = "WATCH_NAMESPACES";
+    public const string PodNamespaceVariable = "POD_NAMESPACE";
+    public const string PodNameVariable = "POD_NAME";
+
+    public static OperatorOptions Load(IConfiguration configuration, DeploymentEnvironment environment, Func<string, string?> variable)
+    {
+        var options = configuration.GetSection(OperatorOptions.SectionName).Get<OperatorOptions>() ?? new OperatorOptions();
+        if (variable(WatchNamespacesVariable) is { Length: > 0 } watch)
+        {
+            options.Namespaces = [.. watch.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        }
+
+        options.LeaderElection.LeaseNamespace ??= variable(PodNamespaceVariable);
+        options.LeaderElection.Identity ??= variable(PodNameVariable) ?? Environment.MachineName;
+
+        var problems = Validate(options, environment);
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException("Invalid operator configuration:" + string.Concat(problems.Select(p => $"\n  - {p}")));
+        }
+
+        return options;
+    }
+
+    /// <summary>Every problem with the options, in words an operator can act on; empty when valid.</summary>
+    public static List<string> Validate(OperatorOptions options, DeploymentEnvironment environment)
+    {
+        var problems = new List<string>();
+        foreach (var ns in options.Namespaces.Where(n => !DnsLabel().IsMatch(n)))
+        {
+            problems.Add($"{OperatorOptions.SectionName}:Namespaces: '{ns}' is not a valid namespace name.");
+        }
+
+        if (options.MaxConcurrentReconciles is < 1 or > 64)
+        {
+            problems.Add($"{OperatorOptions.SectionName}:MaxConcurrentReconciles must be between 1 and 64 (got {options.MaxConcurrentReconciles}).");
+        }
+
+        if (options.WatchTimeout < TimeSpan.FromSeconds(1) || options.WatchTimeout > TimeSpan.FromHours(1))
+        {
+            problems.Add($"{OperatorOptions.SectionName}:WatchTimeout must be between 1 second and 1 hour (got {options.WatchTimeout}).");
+        }
+
+        if (options.ListPageSize is < 1 or > 10_000)
+        {
+            problems.Add($"{OperatorOptions.SectionName}:ListPageSize must be between 1 and 10000 (got {options.ListPageSize}).");
+        }
+
+        if (options.RetryInitialDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryInitialDelay)
+        {
+            problems.Add($"{OperatorOptions.SectionName}:RetryInitialDelay must be positive and not above RetryMaxDelay.");
+        }
+
+        ValidateLeaderElection(options.LeaderElection, problems);
+        foreach (var (name, server) in options.TenantDatabaseServers)
+        {
+            ValidateServer(name, server, environment, problems);
+        }
+
+        return problems;
+    }
+
+    private static void ValidateLeaderElection(LeaderElectionOptions lease, List<string> problems)
+    {
+        const string Section = $"{OperatorOptions.SectionName}:LeaderElection";
+        if (!lease.Enabled)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(lease.LeaseNamespace))
+        {
+            problems.Add($"{Section}:LeaseNamespace is required with leader election on (or set {PodNamespaceVariable} from the downward API).");
+        }
+
+        if (!DnsLabel().IsMatch(lease.LeaseName))
+        {
+            problems.Add($"{Section}:LeaseName '{lease.LeaseName}' is not a valid object name.");
+        }
+
+        if (string.IsNullOrWhiteSpace(lease.Identity))
+        {
+            problems.Add($"{Section}:Identity is required (or set {PodNameVariable}).");
+        }
+
+        // client-go's rules: the leader must give up before others may take over, and retry more often than it renews.
+        if (lease.RetryPeriod <= TimeSpan.Zero || lease.RenewDeadline <= lease.RetryPeriod || lease.LeaseDuration <= lease.RenewDeadline)
+        {
+            problems.Add($"{Section}: timings must satisfy LeaseDuration > RenewDeadline > RetryPeriod > 0 " +
+                         $"(got {lease.LeaseDuration}, {lease.RenewDeadline}, {lease.RetryPeriod}).");
+        }
+    }
+
+    private static void ValidateServer(string name, TenantDatabaseServerOptions server, DeploymentEnvironment environment, List<string> problems)
+    {
+        var section = $"{OperatorOptions.SectionName}:TenantDatabaseServers:{name}";
+        if (!DnsLabel().IsMatch(name))
+        {
+            problems.Add($"{section}: the server name must be a DNS label (it is what Tenants put in spec.database.server).");
+        }
+
+        if (string.IsNullOrWhiteSpace(server.Host))
+        {
+            problems.Add($"{section}:Host is required.");
+        }
+
+        if (server.Port is < 1 or > 65535)
+        {
+            problems.Add($"{section}:Port must be between 1 and 65535 (got {server.Port}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(server.AdminUser))
+        {
+            problems.Add($"{section}:AdminUser is required.");
+        }
+
+        if (!SecretReference.TryParse(server.AdminSecretRef, out var reference, out var error))
+        {
+            problems.Add($"{section}:AdminSecretRef: {error}");
+        }
+        else if (environment != DeploymentEnvironment.Dev && reference.Backend is SecretBackendKind.Env or SecretBackendKind.Mock)
+        {
+            problems.Add($"{section}:AdminSecretRef: {reference.Backend.ToString().ToLowerInvariant()}: references are for dev only; " +
+                         "use k8s: or vault: in staging and prod.");
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsLabel();
+}

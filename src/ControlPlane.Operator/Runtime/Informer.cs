@@ -1,0 +1,173 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace ControlPlane.Operator.Runtime;
+
+/// <summary>
+/// List-then-watch for one kind over a set of namespace scopes (null = all namespaces), keeping
+/// <see cref="Cache"/> and calling <see cref="Changed"/> with every key that may need reconciling.
+/// <list type="bullet">
+/// <item>Tracks the resourceVersion of every event, bookmarks included, and re-watches from it when a stream ends
+/// (server timeout, dropped connection): no event between two streams is lost.</item>
+/// <item>On 410 (history compacted) it relists: every listed object is reported (level-based resync) and every cached
+/// object missing from the list is removed and reported as deleted.</item>
+/// <item>Other errors back off exponentially with jitter, then re-watch (or relist if the list itself failed).</item>
+/// </list>
+/// </summary>
+public sealed class Informer<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly IResourceClient<T> _client;
+    private readonly IReadOnlyList<string?> _scopes;
+    private readonly InformerSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly OperatorMetrics _metrics;
+    private readonly ILogger _logger;
+    private int _unsyncedScopes;
+
+    public Informer(
+        IResourceClient<T> client,
+        IReadOnlyList<string> namespaces,
+        InformerSettings settings,
+        TimeProvider time,
+        OperatorMetrics metrics,
+        ILogger logger)
+    {
+        _client = client;
+        _scopes = namespaces.Count == 0 ? [null] : [.. namespaces.Distinct()];
+        _settings = settings;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _unsyncedScopes = _scopes.Count;
+    }
+
+    public ResourceCache<T> Cache { get; } = new();
+
+    /// <summary>True once the initial list of every scope has been stored and reported.</summary>
+    public bool HasSynced => Volatile.Read(ref _unsyncedScopes) == 0;
+
+    /// <summary>Called for every key that changed, was relisted or vanished. Must not block.</summary>
+    public event Action<ResourceKey>? Changed;
+
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(_scopes.Select(scope => RunScopeAsync(scope, cancellationToken)));
+
+    private async Task RunScopeAsync(string? scope, CancellationToken cancellationToken)
+    {
+        string? resourceVersion = null;
+        var failures = 0;
+        var synced = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (resourceVersion is null)
+                {
+                    resourceVersion = await RelistAsync(scope, cancellationToken);
+                    if (!synced)
+                    {
+                        synced = true;
+                        Interlocked.Decrement(ref _unsyncedScopes);
+                    }
+                }
+
+                await foreach (var change in _client.WatchAsync(scope, resourceVersion, _settings.WatchTimeout, cancellationToken))
+                {
+                    Apply(change);
+                    if (change.ResourceVersion.Length > 0)
+                    {
+                        resourceVersion = change.ResourceVersion;
+                    }
+
+                    failures = 0;
+                }
+
+                _metrics.WatchRestarted("closed");
+                Log.WatchClosed(_logger, typeof(T).Name, scope ?? "*", resourceVersion);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ResourceExpiredException e)
+            {
+                _metrics.WatchRestarted("expired");
+                Log.WatchExpired(_logger, typeof(T).Name, scope ?? "*", e.Message);
+                resourceVersion = null;
+            }
+            catch (Exception e)
+            {
+                failures++;
+                _metrics.WatchRestarted("error");
+                var delay = _settings.Backoff.Delay(failures);
+                Log.WatchFailed(_logger, e, typeof(T).Name, scope ?? "*", delay);
+                try
+                {
+                    await Task.Delay(delay, _time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task<string> RelistAsync(string? scope, CancellationToken cancellationToken)
+    {
+        var present = new HashSet<ResourceKey>();
+        var listed = new List<T>();
+        string? continueToken = null;
+        string resourceVersion;
+        do
+        {
+            var page = await _client.ListAsync(scope, continueToken, _settings.ListPageSize, cancellationToken);
+            listed.AddRange(page.Items);
+            resourceVersion = page.ResourceVersion;
+            continueToken = page.Continue;
+        }
+        while (continueToken is not null);
+
+        foreach (var item in listed)
+        {
+            Cache.Upsert(item);
+            present.Add(ResourceKey.Of(item));
+        }
+
+        var vanished = Cache.Missing(scope, present);
+        foreach (var key in vanished)
+        {
+            Cache.Remove(key);
+        }
+
+        _metrics.Relisted();
+        Log.Relisted(_logger, typeof(T).Name, scope ?? "*", listed.Count, vanished.Count, resourceVersion);
+        foreach (var key in present.Concat(vanished))
+        {
+            Changed?.Invoke(key);
+        }
+
+        return resourceVersion;
+    }
+
+    private void Apply(WatchEvent<T> change)
+    {
+        switch (change.Type)
+        {
+            case WatchEventType.Added or WatchEventType.Modified when change.Resource is not null:
+                Cache.Upsert(change.Resource);
+                Changed?.Invoke(ResourceKey.Of(change.Resource));
+                break;
+            case WatchEventType.Deleted when change.Resource is not null:
+                var key = ResourceKey.Of(change.Resource);
+                Cache.Remove(key);
+                Changed?.Invoke(key);
+                break;
+        }
+    }
+}
+
+/// <summary>Timings of an <see cref="Informer{T}"/>.</summary>
+public sealed record InformerSettings(TimeSpan WatchTimeout, Backoff Backoff, int ListPageSize);

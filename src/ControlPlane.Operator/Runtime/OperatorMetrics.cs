@@ -1,0 +1,61 @@
+using System.Diagnostics.Metrics;
+
+namespace ControlPlane.Operator.Runtime;
+
+/// <summary>
+/// The operator's instruments (meter <see cref="MeterName"/>), exported at <c>/metrics</c> in Prometheus form:
+/// <c>controlplane_reconciles_total{result}</c>, <c>controlplane_reconcile_duration_seconds</c>,
+/// <c>controlplane_workqueue_depth</c>, <c>controlplane_workqueue_retries_total</c>,
+/// <c>controlplane_watch_restarts_total{reason}</c>, <c>controlplane_watch_relists_total</c>,
+/// <c>controlplane_leader</c> and <c>controlplane_tenants{phase}</c>.
+/// Gauges read their sources at scrape time through the <c>Observe*</c> hooks.
+/// </summary>
+public sealed class OperatorMetrics
+{
+    public const string MeterName = "ControlPlane.Operator";
+
+    private readonly Counter<long> _reconciles;
+    private readonly Histogram<double> _reconcileDuration;
+    private readonly Counter<long> _retries;
+    private readonly Counter<long> _watchRestarts;
+    private readonly Counter<long> _relists;
+    private Func<int> _queueDepth = () => 0;
+    private Func<bool> _isLeader = () => false;
+    private Func<IEnumerable<KeyValuePair<string, int>>> _byPhase = () => [];
+
+    public OperatorMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _reconciles = meter.CreateCounter<long>("controlplane.reconciles", description: "Reconciles by result.");
+        _reconcileDuration = meter.CreateHistogram<double>(
+            "controlplane.reconcile.duration", unit: "s", description: "Time spent in one reconcile.");
+        _retries = meter.CreateCounter<long>("controlplane.workqueue.retries", description: "Keys re-queued with backoff after a transient error.");
+        _watchRestarts = meter.CreateCounter<long>("controlplane.watch.restarts", description: "Watch streams restarted, by reason (closed, expired, error).");
+        _relists = meter.CreateCounter<long>("controlplane.watch.relists", description: "Full LISTs (initial sync and after 410 Expired).");
+        meter.CreateObservableGauge("controlplane.workqueue.depth", () => _queueDepth(), description: "Keys waiting for a worker.");
+        meter.CreateObservableGauge("controlplane.leader", () => _isLeader() ? 1 : 0, description: "1 while this replica holds the leader lease.");
+        meter.CreateObservableGauge(
+            "controlplane.tenants",
+            () => _byPhase().Select(p => new Measurement<int>(p.Value, new KeyValuePair<string, object?>("phase", p.Key))),
+            description: "Tenants in the informer cache, by status phase.");
+    }
+
+    public void Reconciled(string result, TimeSpan duration)
+    {
+        var tag = new KeyValuePair<string, object?>("result", result);
+        _reconciles.Add(1, tag);
+        _reconcileDuration.Record(duration.TotalSeconds, tag);
+    }
+
+    public void Retried() => _retries.Add(1);
+
+    public void WatchRestarted(string reason) => _watchRestarts.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Relisted() => _relists.Add(1);
+
+    public void ObserveQueueDepth(Func<int> depth) => _queueDepth = depth;
+
+    public void ObserveLeadership(Func<bool> isLeader) => _isLeader = isLeader;
+
+    public void ObservePhases(Func<IEnumerable<KeyValuePair<string, int>>> byPhase) => _byPhase = byPhase;
+}
