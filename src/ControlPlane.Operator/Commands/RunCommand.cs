@@ -29,6 +29,10 @@ internal static class RunCommand
         try
         {
             var environment = DeploymentEnvironments.FromProcess();
+
+            // Options first: a bad setting fails in milliseconds, before any database or API server is touched.
+            var options = OperatorOptionsLoader.Load(
+                new ConfigurationBuilder().AddEnvironmentVariables().Build(), environment, Environment.GetEnvironmentVariable);
             await using var database = await CatalogDatabase.OpenAsync(environment, cancellationToken);
             await using var dataSource = database.CreateDataSource();
             await PostgresPreflight.CheckAsync(dataSource, cancellationToken);
@@ -39,12 +43,12 @@ internal static class RunCommand
                 await CatalogMigrator.MigrateAsync(dataSource, CatalogScripts.Directory, _ => { }, cancellationToken);
             }
 
-            var app = OperatorHost.Build(port, database, dataSource);
+            var app = OperatorHost.Build(port, database.Description, dataSource, KubernetesClientFactory.Create(options), options);
             await app.RunAsync(cancellationToken);
             return ExitCodes.Ok;
         }
         catch (Exception e) when (e is ConfigurationException or PreflightException or NpgsqlException
-                                      or Store.Embedded.EmbeddedPostgresException)
+                                      or Store.Embedded.EmbeddedPostgresException or k8s.Exceptions.KubeConfigException)
         {
             await Console.Error.WriteLineAsync($"controlplane failed to start: {e.Message}");
             return ExitCodes.Error;

@@ -1,22 +1,45 @@
+using ControlPlane.Operator.Runtime;
+using k8s;
 using Npgsql;
+using OpenTelemetry.Metrics;
 
 namespace ControlPlane.Operator.Hosting;
 
-/// <summary>Builds the operator's web host: probes now; the controllers and resolver plug in here.</summary>
+/// <summary>
+/// Builds the operator's web host: the Tenant controller as a background service, and on every replica
+/// <c>/healthz</c> (process alive), <c>/readyz</c> (initial list synced and catalog reachable) and <c>/metrics</c>.
+/// </summary>
 internal static class OperatorHost
 {
-    public static WebApplication Build(int port, CatalogDatabase database, NpgsqlDataSource dataSource)
+    public static WebApplication Build(
+        int port,
+        string catalogDescription,
+        NpgsqlDataSource dataSource,
+        IKubernetes kubernetes,
+        OperatorOptions options,
+        string bindAddress = "0.0.0.0")
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
+        builder.WebHost.UseUrls($"http://{bindAddress}:{port}");
         builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(options => options.IncludeScopes = true);
+        builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
         builder.Services.AddSingleton(dataSource);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<OperatorMetrics>();
+        builder.Services.AddSingleton(sp => new TenantOperator(
+            kubernetes, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService<TenantOperatorService>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OperatorMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", async (NpgsqlDataSource catalog, CancellationToken cancellationToken) =>
+        app.MapGet("/readyz", async (TenantOperator tenantOperator, NpgsqlDataSource catalog, CancellationToken cancellationToken) =>
         {
+            if (!tenantOperator.Informer.HasSynced)
+            {
+                return Results.Text("initial list of tenants not yet processed", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
             try
             {
                 await using var command = catalog.CreateCommand("SELECT 1");
@@ -28,8 +51,9 @@ internal static class OperatorHost
                 return Results.Text("catalog database unreachable", statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         });
+        app.MapPrometheusScrapingEndpoint();
 
-        Log.Starting(app.Logger, port, database.Description);
+        Log.Starting(app.Logger, port, catalogDescription);
         return app;
     }
 }
