@@ -26,15 +26,17 @@ public static partial class TenantSpecRules
     {
         var problems = new List<string>();
         var slug = EffectiveSlug(tenant);
-        if (!Slug().IsMatch(slug))
+        var slugValid = Slug().IsMatch(slug);
+        if (!slugValid)
         {
             problems.Add(tenant.Spec.Slug is null
                 ? $"metadata.name '{slug}' cannot serve as the slug (lower-case letters, digits and '-', starting with a letter, at most 63); set spec.slug."
                 : $"spec.slug '{slug}' must be lower-case letters, digits and '-', starting with a letter, at most 63.");
         }
 
+        // A database name derived from an invalid slug is not a second problem: fixing the slug fixes it.
         var database = EffectiveDatabaseName(tenant);
-        if (!DatabaseName().IsMatch(database) || ReservedDatabases.Contains(database))
+        if ((slugValid || tenant.Spec.Database?.Name is not null) && (!DatabaseName().IsMatch(database) || ReservedDatabases.Contains(database)))
         {
             problems.Add($"database name '{database}' is not allowed (PostgreSQL identifier, not postgres/template0/template1); set spec.database.name.");
         }
