@@ -1,0 +1,140 @@
+using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Operator.Runtime;
+using k8s;
+using k8s.Autorest;
+
+namespace ControlPlane.Operator.Tests.Integration;
+
+public sealed class TenantControllerTests
+{
+    private const string TenantsPath = "/apis/controlplane.econt.io/v1alpha1/*tenants*";
+    private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Every_tenant_converges_although_watches_are_dropped_and_history_compacted_throughout()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        cluster.StartOperator();
+        using var chaos = new CancellationTokenSource();
+        var faults = Task.Run(async () =>
+        {
+            for (var i = 0; !chaos.IsCancellationRequested; i++)
+            {
+                await Task.Delay(150, CancellationToken.None);
+                cluster.Server.DropWatches(abortConnections: i % 2 == 0);
+                if (i % 3 == 0)
+                {
+                    cluster.Server.CompactHistory();
+                }
+            }
+        }, CancellationToken.None);
+
+        var names = Enumerable.Range(0, 40).Select(i => $"t{i:00}").ToList();
+        foreach (var name in names)
+        {
+            await cluster.CreateTenantAsync(name, cancellationToken: _ct);
+        }
+
+        foreach (var name in names.Where((_, i) => i % 4 == 0))
+        {
+            await cluster.UpdateSpecAsync(name, s => s.DisplayName = "renamed", _ct);
+        }
+
+        var deleted = names.Where((_, i) => i % 5 == 1).ToList();
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => (await Task.WhenAll(deleted.Select(n => cluster.GetTenantAsync(n, _ct)))).All(OperatorTestCluster.IsConverged),
+            TimeSpan.FromSeconds(30), "the tenants to delete hold the finalizer", _ct);
+        foreach (var name in deleted)
+        {
+            await cluster.DeleteTenantAsync(name, _ct);
+        }
+
+        var kept = names.Except(deleted).ToList();
+        await OperatorTestCluster.WaitUntilAsync(
+            async () =>
+            {
+                var tenants = await Task.WhenAll(names.Select(n => cluster.GetTenantAsync(n, _ct)));
+                return tenants.Where(t => t is not null).Select(t => t!.Metadata.Name).Order().SequenceEqual(kept)
+                       && tenants.Where(t => t is not null).All(OperatorTestCluster.IsConverged);
+            },
+            TimeSpan.FromSeconds(60), "every kept tenant converged and every deleted one is gone", _ct);
+        await chaos.CancelAsync();
+        await faults;
+
+        // The faults really hit the operator: it had to relist, not just keep one stream open.
+        Assert.True(cluster.Server.CountRequests("list", TenantsPath) > 1, "the operator never relisted");
+        Assert.True(cluster.Server.CountRequests("watch", TenantsPath) > 3, "the operator never re-watched");
+        foreach (var name in names.Where((_, i) => i % 4 == 0).Except(deleted))
+        {
+            var renamed = (await cluster.GetTenantAsync(name, _ct))!;
+            Assert.Equal(("renamed", 2L), (renamed.Spec.DisplayName, renamed.Status.ObservedGeneration!.Value));
+        }
+    }
+
+    [Fact]
+    public async Task A_conflict_on_the_status_write_is_retried_with_a_fresh_read_and_the_final_status_is_right()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        const string statusPath = "/apis/controlplane.econt.io/v1alpha1/namespaces/tenants/tenants/acme/status";
+        cluster.Server.FailNext("update", statusPath, 409, count: 2);
+        cluster.StartOperator();
+
+        await cluster.CreateTenantAsync("acme", cancellationToken: _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(20), "acme converged", _ct);
+
+        var acme = (await cluster.GetTenantAsync("acme", _ct))!;
+        var ready = Conditions.Find(acme.Status.Conditions, TenantConditions.Ready)!;
+        Assert.Equal((Conditions.False, TenantConditions.Reasons.AwaitingProvisioner, 1L), (ready.Status, ready.Reason, ready.ObservedGeneration!.Value));
+        Assert.True(cluster.Server.CountRequests("update", statusPath) >= 3, "the status write was not retried after the 409s");
+        Assert.True(
+            cluster.Server.RequestLog.Count(r => r.Verb == "get" && r.Path.EndsWith("/tenants/acme", StringComparison.Ordinal) && r.UserAgent == "controlplane-operator") >= 2,
+            "the operator did not re-read the tenant after each conflict");
+    }
+
+    [Fact]
+    public async Task An_invalid_spec_is_reported_in_the_Ready_condition_and_an_aggregated_Warning_event()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        cluster.StartOperator();
+
+        await cluster.CreateTenantAsync("bad", s => s.Database = new TenantDatabaseSpec { Server = "nowhere" }, _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => Conditions.Find((await cluster.GetTenantAsync("bad", _ct))?.Status.Conditions, TenantConditions.Ready)?.Reason == TenantConditions.Reasons.InvalidSpec,
+            TimeSpan.FromSeconds(20), "bad is InvalidSpec", _ct);
+
+        // Each spec change re-runs the reconcile with the same verdict: one Event whose count rises.
+        await cluster.UpdateSpecAsync("bad", s => s.DisplayName = "still bad", _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            () => Task.FromResult(cluster.Server.ListEvents(OperatorTestCluster.TenantNamespace).Any(e => (int?)e["count"] >= 2)),
+            TimeSpan.FromSeconds(20), "the InvalidSpec event was counted twice", _ct);
+
+        var bad = (await cluster.GetTenantAsync("bad", _ct))!;
+        var ready = Conditions.Find(bad.Status.Conditions, TenantConditions.Ready)!;
+        Assert.Contains("spec.database.server 'nowhere' is unknown; configured servers: default.", ready.Message, StringComparison.Ordinal);
+        Assert.Null(bad.Metadata.Finalizers);
+        var warning = Assert.Single(cluster.Server.ListEvents(OperatorTestCluster.TenantNamespace));
+        Assert.Equal(("Warning", "InvalidSpec", "bad"), ((string?)warning["type"], (string?)warning["reason"], (string?)warning["involvedObject"]!["name"]));
+    }
+
+    [Fact]
+    public async Task The_API_server_refuses_what_the_CRD_schema_forbids_and_accepts_the_sample()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => cluster.CreateTenantAsync(
+            "leaky", s => s.Credentials = new TenantCredentials { SecretRef = "postgres://admin:pw@db/acme" }, _ct));
+        Assert.Equal(422, (int)refused.Response.StatusCode);
+
+        var sample = KubernetesYaml.Deserialize<Tenant>(await File.ReadAllTextAsync(RepositoryFiles.PathOf("config", "samples", "tenant-acme.yaml"), _ct));
+        await cluster.Client.CoreV1.CreateNamespaceAsync(new() { Metadata = new() { Name = sample.Metadata.NamespaceProperty } }, cancellationToken: _ct);
+        var created = await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync<Tenant>(
+            sample, Tenant.ApiGroup, Tenant.ApiVersionName, sample.Metadata.NamespaceProperty, Tenant.Plural, cancellationToken: _ct);
+        Assert.Equal(("acme", "default", DeletionPolicies.Retain), (created.Spec.Slug, created.Spec.Database!.Server, created.Spec.DeletionPolicy));
+
+        created.Spec.Slug = "acme2";
+        var immutable = await Assert.ThrowsAsync<HttpOperationException>(() => cluster.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync<Tenant>(
+            created, Tenant.ApiGroup, Tenant.ApiVersionName, created.Metadata.NamespaceProperty, Tenant.Plural, "acme", cancellationToken: _ct));
+        Assert.Contains("slug is immutable", immutable.Response.Content, StringComparison.Ordinal);
+    }
+}
