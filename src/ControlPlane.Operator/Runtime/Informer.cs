@@ -66,6 +66,7 @@ public sealed class Informer<T>
                 if (resourceVersion is null)
                 {
                     resourceVersion = await RelistAsync(scope, cancellationToken);
+                    failures = 0;
                     if (!synced)
                     {
                         synced = true;

@@ -60,9 +60,11 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
     {
         var options = DefaultOptions();
         configure?.Invoke(options);
-        var metrics = new OperatorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+        // Each instance owns its meters and disposes them on stop, so a stopped instance stops reporting.
+        var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new OperatorMetrics(services.GetRequiredService<IMeterFactory>());
         var tenantOperator = new TenantOperator(CreateOperatorClient(), options, TimeProvider.System, metrics, NullLoggerFactory.Instance, reconciler);
-        var running = new RunningOperator(tenantOperator);
+        var running = new RunningOperator(tenantOperator, services);
         _operators.Add(running);
         return running;
     }
@@ -136,10 +138,12 @@ internal sealed class RunningOperator
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
+    private readonly ServiceProvider _services;
 
-    public RunningOperator(TenantOperator tenantOperator)
+    public RunningOperator(TenantOperator tenantOperator, ServiceProvider services)
     {
         Operator = tenantOperator;
+        _services = services;
         _run = Task.Run(() => tenantOperator.RunAsync(_stop.Token));
     }
 
@@ -156,5 +160,6 @@ internal sealed class RunningOperator
 
         await _stop.CancelAsync();
         await _run;
+        await _services.DisposeAsync();
     }
 }

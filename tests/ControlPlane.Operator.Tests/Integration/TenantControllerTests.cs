@@ -20,12 +20,13 @@ public sealed class TenantControllerTests
         {
             for (var i = 0; !chaos.IsCancellationRequested; i++)
             {
-                await Task.Delay(150, CancellationToken.None);
+                // Drop the streams, hold the re-watch back one failed attempt, and compact meanwhile: the re-watch
+                // then starts from a resourceVersion the server has forgotten (410) whenever anything was written.
+                cluster.Server.FailNext("watch", TenantsPath, 500);
                 cluster.Server.DropWatches(abortConnections: i % 2 == 0);
-                if (i % 3 == 0)
-                {
-                    cluster.Server.CompactHistory();
-                }
+                await Task.Delay(50, CancellationToken.None);
+                cluster.Server.CompactHistory();
+                await Task.Delay(950, CancellationToken.None);
             }
         }, CancellationToken.None);
 
@@ -33,6 +34,7 @@ public sealed class TenantControllerTests
         foreach (var name in names)
         {
             await cluster.CreateTenantAsync(name, cancellationToken: _ct);
+            await Task.Delay(100, _ct);
         }
 
         foreach (var name in names.Where((_, i) => i % 4 == 0))

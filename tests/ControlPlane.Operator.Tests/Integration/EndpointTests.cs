@@ -1,0 +1,91 @@
+using System.Net;
+using ControlPlane.Operator.Hosting;
+using ControlPlane.Testing;
+using Microsoft.AspNetCore.Builder;
+using Npgsql;
+
+namespace ControlPlane.Operator.Tests.Integration;
+
+/// <summary>
+/// Not parallel with other tests: OpenTelemetry's listener sees every live meter named ControlPlane.Operator in the
+/// process, so operators of concurrent tests would add to the series asserted here.
+/// </summary>
+[Collection(nameof(EndpointTests))]
+[CollectionDefinition(nameof(EndpointTests), DisableParallelization = true)]
+public sealed class EndpointTests(PostgresFixture postgres)
+{
+    private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Readyz_is_unavailable_until_the_initial_list_is_processed_while_healthz_is_fine_from_the_start()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        cluster.Server.FailNext("list", "/apis/controlplane.econt.io/v1alpha1/tenants", 500, count: 3);
+        await using var catalog = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync(cancellationToken: _ct));
+        await using var app = await StartHostAsync(cluster, catalog);
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+
+        var early = await http.GetAsync("/readyz", _ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
+        Assert.Equal("initial list of tenants not yet processed", await early.Content.ReadAsStringAsync(_ct));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz", _ct)).StatusCode);
+
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => (await http.GetAsync("/readyz", _ct)).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "readyz turned OK", _ct);
+        Assert.True(cluster.Server.CountRequests("list", "/apis/controlplane.econt.io/v1alpha1/tenants") >= 4);
+    }
+
+    [Fact]
+    public async Task Readyz_is_unavailable_when_the_catalog_database_is_unreachable()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var catalog = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=2;Username=nobody;Database=none");
+        await using var app = await StartHostAsync(cluster, catalog);
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => await (await http.GetAsync("/readyz", _ct)).Content.ReadAsStringAsync(_ct) == "catalog database unreachable",
+            TimeSpan.FromSeconds(15), "readyz reported the catalog", _ct);
+    }
+
+    [Fact]
+    public async Task Metrics_expose_reconciles_durations_queue_retries_watch_restarts_relists_leadership_and_tenants_by_phase()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var catalog = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync(cancellationToken: _ct));
+        cluster.Server.FailNext("update", "/apis/controlplane.econt.io/v1alpha1/namespaces/tenants/tenants/acme/status", 500);
+        await using var app = await StartHostAsync(cluster, catalog);
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+
+        await cluster.CreateTenantAsync("acme", cancellationToken: _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(20), "acme converged", _ct);
+        cluster.Server.DropWatches();
+        await OperatorTestCluster.WaitUntilAsync(
+            () => Task.FromResult(cluster.Server.CountRequests("watch", "/apis/controlplane.econt.io/v1alpha1/tenants") >= 2),
+            TimeSpan.FromSeconds(10), "the watch was re-opened", _ct);
+
+        var text = await http.GetStringAsync("/metrics", _ct);
+
+        foreach (var series in new[]
+                 {
+                     "controlplane_reconciles_total{", "result=\"done\"", "result=\"transient_error\"",
+                     "controlplane_reconcile_duration_seconds_bucket{", "controlplane_workqueue_depth",
+                     "controlplane_workqueue_retries_total", "controlplane_watch_restarts_total{", "controlplane_watch_relists_total",
+                     "controlplane_leader", "controlplane_tenants{",
+                 })
+        {
+            Assert.Contains(series, text, StringComparison.Ordinal);
+        }
+
+        Assert.Matches("(?m)^controlplane_leader(\\{[^}]*\\})? 1( |$)", text);
+        Assert.Matches("(?m)^controlplane_tenants\\{[^}]*phase=\"Provisioning\"[^}]*\\} 1( |$)", text);
+    }
+
+    private static async Task<WebApplication> StartHostAsync(OperatorTestCluster cluster, NpgsqlDataSource catalog)
+    {
+        var app = OperatorHost.Build(0, "test catalog", catalog, cluster.CreateOperatorClient(), OperatorTestCluster.DefaultOptions(), "127.0.0.1");
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return app;
+    }
+}

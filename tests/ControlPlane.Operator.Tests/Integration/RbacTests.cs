@@ -1,0 +1,100 @@
+using System.Text.RegularExpressions;
+using ControlPlane.KubeApi;
+using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Operator.Hosting;
+using YamlDotNet.Serialization;
+
+namespace ControlPlane.Operator.Tests.Integration;
+
+public sealed partial class RbacTests
+{
+    private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
+
+    /// <summary>
+    /// Granted but not called: finalizers are written by PUT on the tenant itself, but clusters running the
+    /// OwnerReferencesPermissionEnforcement admission plugin also demand update on tenants/finalizers.
+    /// </summary>
+    private static readonly Permission[] GrantedForAdmission = [new(Tenant.ApiGroup, "tenants/finalizers", "update", null)];
+
+    [Fact]
+    public async Task RBAC_grants_every_call_the_operator_made_and_nothing_more()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        cluster.Server.FailNext("update", "/apis/controlplane.econt.io/v1alpha1/namespaces/tenants/tenants/acme/status", 409);
+        cluster.StartOperator(o =>
+        {
+            o.LeaderElection.Enabled = true;
+            o.LeaderElection.LeaseDuration = TimeSpan.FromSeconds(2);
+            o.LeaderElection.RenewDeadline = TimeSpan.FromSeconds(1.5);
+            o.LeaderElection.RetryPeriod = TimeSpan.FromMilliseconds(250);
+        });
+
+        await cluster.CreateTenantAsync("acme", cancellationToken: _ct);
+        await cluster.CreateTenantAsync("invalid", s => s.Database = new TenantDatabaseSpec { Server = "nowhere" }, _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(20), "acme converged", _ct);
+        await cluster.UpdateSpecAsync("invalid", s => s.DisplayName = "again", _ct);
+        await cluster.DeleteTenantAsync("acme", _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => await cluster.GetTenantAsync("acme", _ct) is null
+                        && cluster.Server.ListEvents(OperatorTestCluster.TenantNamespace).Any(e => (int?)e["count"] >= 2),
+            TimeSpan.FromSeconds(20), "acme deleted and the InvalidSpec event counted twice", _ct);
+        cluster.Server.DropWatches();
+        await Task.Delay(500, _ct);
+
+        var used = Used(cluster.Server);
+        var granted = Granted();
+
+        Assert.Empty(used.Except(granted));
+        Assert.Empty(granted.Except(used).Except(GrantedForAdmission));
+    }
+
+    private static HashSet<Permission> Used(KubeApiServer server) =>
+        [.. server.RequestLog.Where(r => r.UserAgent == KubernetesClientFactory.UserAgent).Select(r => ToPermission(r.Verb, r.Path))];
+
+    private static Permission ToPermission(string verb, string path)
+    {
+        var match = ResourcePath().Match(path);
+        Assert.True(match.Success, $"not a resource path: {path}");
+        var resource = match.Groups["resource"].Value + (match.Groups["sub"].Success ? "/" + match.Groups["sub"].Value : "");
+        var ns = match.Groups["ns"].Success ? match.Groups["ns"].Value : null;
+
+        // Cluster-wide rules apply in every namespace; only the Lease role is namespaced, so keep the namespace for it alone.
+        return new Permission(match.Groups["group"].Success ? match.Groups["group"].Value : "", resource, verb, resource == "leases" ? ns : null);
+    }
+
+    private static HashSet<Permission> Granted()
+    {
+        var permissions = new HashSet<Permission>();
+        foreach (var (file, ns) in new[] { ("cluster_role.yaml", (string?)null), ("leader_election_role.yaml", OperatorTestCluster.OperatorNamespace) })
+        {
+            var role = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(
+                File.ReadAllText(RepositoryFiles.PathOf("config", "rbac", file)));
+            if (ns is not null)
+            {
+                Assert.Equal(ns, ((Dictionary<object, object>)role["metadata"])["namespace"]);
+            }
+
+            foreach (var rule in ((List<object>)role["rules"]).Cast<Dictionary<object, object>>())
+            {
+                foreach (var group in (List<object>)rule["apiGroups"])
+                {
+                    foreach (var resource in (List<object>)rule["resources"])
+                    {
+                        foreach (var verb in (List<object>)rule["verbs"])
+                        {
+                            permissions.Add(new Permission((string)group, (string)resource, (string)verb, ns));
+                        }
+                    }
+                }
+            }
+        }
+
+        return permissions;
+    }
+
+    [GeneratedRegex("^/(api/v1|apis/(?<group>[^/]+)/[^/]+)(/namespaces/(?<ns>[^/]+))?/(?<resource>[^/]+)(/(?<name>[^/]+)(/(?<sub>[^/]+))?)?$")]
+    private static partial Regex ResourcePath();
+
+    private sealed record Permission(string Group, string Resource, string Verb, string? Namespace);
+}
