@@ -1,8 +1,12 @@
 using ControlPlane.Benchmarks;
 
 // One subcommand per benchmark; add a new one by implementing IBenchmark in its own folder and listing it here.
-IBenchmark[] benchmarks = [new ControlPlane.Benchmarks.Catalog.CatalogBenchmark(), new ControlPlane.Benchmarks.Secrets.SecretsBenchmark()];
-IBenchmark[] benchmarks = [new ControlPlane.Benchmarks.Catalog.CatalogBenchmark(), new ControlPlane.Benchmarks.Runtime.RuntimeBenchmark()];
+IBenchmark[] benchmarks =
+[
+    new ControlPlane.Benchmarks.Catalog.CatalogBenchmark(),
+    new ControlPlane.Benchmarks.Secrets.SecretsBenchmark(),
+    new ControlPlane.Benchmarks.Runtime.RuntimeBenchmark(),
+];
 
 // The runtime benchmark measures each side in a child process of this executable.
 if (args is [ControlPlane.Benchmarks.Runtime.RuntimeBenchmark.ChildCommand, var mode, var kubeconfig, var count])
