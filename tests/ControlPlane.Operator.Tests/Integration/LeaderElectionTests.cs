@@ -56,4 +56,40 @@ public sealed class LeaderElectionTests
             () => Task.FromResult(names.Append("t5").All(reconcilers[standby].Calls.ContainsKey)), TimeSpan.FromSeconds(10), "the new leader converged", _ct);
         Assert.False(reconcilers[leader].Calls.ContainsKey("t5"));
     }
+
+    [Fact]
+    public async Task A_leader_that_cannot_renew_its_lease_stops_reconciling_at_once_and_resumes_when_it_leads_again()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        var reconciler = new RecordingReconciler(TimeSpan.Zero);
+        var instance = cluster.StartOperator(
+            o =>
+            {
+                o.LeaderElection.Enabled = true;
+                o.LeaderElection.LeaseDuration = LeaseDuration;
+                o.LeaderElection.RenewDeadline = TimeSpan.FromSeconds(1);
+                o.LeaderElection.RetryPeriod = RetryPeriod;
+            },
+            () => reconciler);
+        await OperatorTestCluster.WaitUntilAsync(
+            () => Task.FromResult(instance.Operator.Leadership.IsLeader), TimeSpan.FromSeconds(10), "the instance leads", _ct);
+
+        // Every lease write fails for a while: renewal misses RenewDeadline and leadership is lost.
+        cluster.Server.FailNext("update", "/apis/coordination.k8s.io/v1/namespaces/econt-system/leases/*", 500, count: 12);
+        var failing = Stopwatch.StartNew();
+        await OperatorTestCluster.WaitUntilAsync(
+            () => Task.FromResult(!instance.Operator.Leadership.IsLeader), TimeSpan.FromSeconds(5), "leadership was lost", _ct);
+        Assert.True(failing.Elapsed <= TimeSpan.FromSeconds(1) + RetryPeriod * 2, $"leadership held {failing.Elapsed.TotalMilliseconds} ms without renewal");
+
+        await cluster.CreateTenantAsync("while-lost", cancellationToken: _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            () => Task.FromResult(instance.Operator.Informer.Cache.Count == 1), TimeSpan.FromSeconds(5), "the informer saw the tenant", _ct);
+        await Task.Delay(300, _ct);
+        var reconciledWhileNotLeader = instance.Operator.Leadership.IsLeader ? -1 : reconciler.Total;
+
+        await OperatorTestCluster.WaitUntilAsync(
+            () => Task.FromResult(reconciler.Calls.ContainsKey("while-lost")), TimeSpan.FromSeconds(15), "the tenant was reconciled after leadership returned", _ct);
+        Assert.Equal(0, reconciledWhileNotLeader);
+        Assert.True(instance.Operator.Leadership.IsLeader);
+    }
 }

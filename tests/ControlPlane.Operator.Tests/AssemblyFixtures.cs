@@ -1,3 +1,0 @@
-using ControlPlane.Testing;
-
-[assembly: AssemblyFixture(typeof(PostgresFixture))]
