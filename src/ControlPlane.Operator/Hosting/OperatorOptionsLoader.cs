@@ -25,6 +25,14 @@ public static partial class OperatorOptionsLoader
         options.LeaderElection.LeaseNamespace ??= variable(PodNamespaceVariable);
         options.LeaderElection.Identity ??= variable(PodNameVariable) ?? Environment.MachineName;
 
+        // `dotnet run` on a laptop has no pod namespace: one local replica needs no election. Staging and prod must
+        // name the namespace (the Deployment sets POD_NAMESPACE), so there a missing one stays an error.
+        if (environment == DeploymentEnvironment.Dev && options.LeaderElection.LeaseNamespace is null
+            && configuration[$"{OperatorOptions.SectionName}:LeaderElection:Enabled"] is null)
+        {
+            options.LeaderElection.Enabled = false;
+        }
+
         var problems = Validate(options, environment);
         if (problems.Count > 0)
         {

@@ -46,6 +46,7 @@ public sealed class OperatorOptionsTests
                 ["Operator:TenantDatabaseServers:default:Host"] = "",
                 ["Operator:TenantDatabaseServers:default:AdminSecretRef"] = "postgres://admin:hunter2@pg",
             },
+            DeploymentEnvironment.Staging,
             variables: []));
 
         Assert.Contains("MaxConcurrentReconciles must be between 1 and 64 (got 0)", error.Message, StringComparison.Ordinal);
@@ -55,6 +56,18 @@ public sealed class OperatorOptionsTests
         Assert.Contains("TenantDatabaseServers:default:Host is required", error.Message, StringComparison.Ordinal);
         Assert.Contains("TenantDatabaseServers:default:AdminSecretRef: A secret reference must not contain", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void In_dev_without_a_pod_namespace_leader_election_is_off_and_elsewhere_its_absence_is_an_error()
+    {
+        var dev = Load([], DeploymentEnvironment.Dev, variables: []);
+        var prod = Assert.Throws<ConfigurationException>(() => Load([], DeploymentEnvironment.Prod, variables: []));
+        var devExplicit = Assert.Throws<ConfigurationException>(() => Load(new() { ["Operator:LeaderElection:Enabled"] = "true" }, DeploymentEnvironment.Dev, variables: []));
+
+        Assert.False(dev.LeaderElection.Enabled);
+        Assert.Contains("LeaseNamespace is required", prod.Message, StringComparison.Ordinal);
+        Assert.Contains("LeaseNamespace is required", devExplicit.Message, StringComparison.Ordinal);
     }
 
     [Theory]
