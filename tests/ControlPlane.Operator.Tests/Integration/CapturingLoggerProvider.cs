@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace ControlPlane.Operator.Tests.Integration;
+
+/// <summary>Keeps every log entry with the scope values active when it was written, as a JSON console logger would print them.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
+{
+    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+    public ConcurrentQueue<LogEntry> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(this, categoryName);
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+    public void Dispose()
+    {
+    }
+
+    internal sealed record LogEntry(string Category, EventId EventId, string Message, IReadOnlyDictionary<string, object?> Scope);
+
+    private sealed class CapturingLogger(CapturingLoggerProvider provider, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => provider._scopes.Push(state);
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var scope = new Dictionary<string, object?>();
+            provider._scopes.ForEachScope(
+                (value, values) =>
+                {
+                    if (value is IEnumerable<KeyValuePair<string, object?>> pairs)
+                    {
+                        foreach (var (key, item) in pairs)
+                        {
+                            values[key] = item;
+                        }
+                    }
+                },
+                scope);
+            provider.Entries.Enqueue(new LogEntry(category, eventId, formatter(state, exception), scope));
+        }
+    }
+}
