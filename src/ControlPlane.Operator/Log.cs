@@ -16,7 +16,7 @@ internal static partial class Log
     public static partial void WatchExpired(ILogger logger, string kind, string scope, string detail);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Watch of {Kind} in {Scope} failed; retrying in {Delay}")]
-    public static partial void WatchFailed(ILogger logger, Exception error, string kind, string scope, TimeSpan delay);
+    public static partial void WatchFailed(ILogger logger, Exception? error, string kind, string scope, TimeSpan delay);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Reconcile of {Key} failed ({Message}); failure {Failures}, retrying in {Delay}")]
     public static partial void ReconcileFailed(ILogger logger, Exception? error, string key, string message, int failures, TimeSpan delay);

@@ -18,6 +18,7 @@ namespace ControlPlane.Operator.Runtime;
 public sealed class Informer<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
+    private static readonly TimeSpan QuickCloseThreshold = TimeSpan.FromSeconds(1);
     private readonly IResourceClient<T> _client;
     private readonly IReadOnlyList<string?> _scopes;
     private readonly InformerSettings _settings;
@@ -74,6 +75,8 @@ public sealed class Informer<T>
                     }
                 }
 
+                var opened = _time.GetTimestamp();
+                var delivered = false;
                 await foreach (var change in _client.WatchAsync(scope, resourceVersion, _settings.WatchTimeout, cancellationToken))
                 {
                     Apply(change);
@@ -82,11 +85,18 @@ public sealed class Informer<T>
                         resourceVersion = change.ResourceVersion;
                     }
 
+                    delivered = true;
                     failures = 0;
                 }
 
                 _metrics.WatchRestarted("closed");
                 Log.WatchClosed(_logger, typeof(T).Name, scope ?? "*", resourceVersion);
+
+                // A stream that ends at once with nothing in it is a server refusing quietly: back off, don't spin.
+                if (!delivered && _time.GetElapsedTime(opened) < QuickCloseThreshold && !await BackOffAsync(++failures, null, scope, cancellationToken))
+                {
+                    return;
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -100,19 +110,28 @@ public sealed class Informer<T>
             }
             catch (Exception e)
             {
-                failures++;
                 _metrics.WatchRestarted("error");
-                var delay = _settings.Backoff.Delay(failures);
-                Log.WatchFailed(_logger, e, typeof(T).Name, scope ?? "*", delay);
-                try
-                {
-                    await Task.Delay(delay, _time, cancellationToken);
-                }
-                catch (OperationCanceledException)
+                if (!await BackOffAsync(++failures, e, scope, cancellationToken))
                 {
                     return;
                 }
             }
+        }
+    }
+
+    /// <returns>False when cancelled while waiting.</returns>
+    private async Task<bool> BackOffAsync(int failures, Exception? error, string? scope, CancellationToken cancellationToken)
+    {
+        var delay = _settings.Backoff.Delay(failures);
+        Log.WatchFailed(_logger, error, typeof(T).Name, scope ?? "*", delay);
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
