@@ -66,6 +66,11 @@ public sealed class LeaderElection(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The elector normally reports API errors through OnError; anything escaping ends this term, not the process.
+            Log.LeaderElectionError(logger, e);
+        }
         finally
         {
             _isLeader = false;
@@ -78,6 +83,17 @@ public sealed class LeaderElection(
             try
             {
                 await work;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(settings.RetryPeriod, cancellationToken);
             }
             catch (OperationCanceledException)
             {
