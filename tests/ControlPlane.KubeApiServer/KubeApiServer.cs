@@ -43,7 +43,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         _tokens = new TokenReviews();
         var writes = new ObjectWrites(_store, options.TimeProvider);
         _handler = new RequestHandler(registry, _store, writes, new WatchStream(_store, options.BookmarkInterval), _tokens, _faults,
-            () => Latency, _stopping.Token);
+            () => Latency, options.TimeProvider, _stopping.Token);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();

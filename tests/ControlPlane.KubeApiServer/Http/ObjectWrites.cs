@@ -120,7 +120,7 @@ internal sealed class ObjectWrites(ObjectStore store, TimeProvider time)
             var patched = contentType switch
             {
                 "application/merge-patch+json" => MergePatch.Apply(document, patch),
-                "application/strategic-merge-patch+json" when !type.IsCustom => MergePatch.Apply(document, patch),
+                "application/strategic-merge-patch+json" when !type.IsCustom => MergePatch.Apply(document, MergePatch.WithoutDirectives(patch)),
                 "application/json-patch+json" => JsonPatch.Apply(document, patch),
                 _ => throw UnsupportedPatch(contentType),
             } as JsonObject ?? throw StatusBody.BadRequest("the patch did not produce an object");
