@@ -41,7 +41,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         _store = new ObjectStore(options.HistoryLimit);
         _faults = new FaultInjector();
         _tokens = new TokenReviews();
-        var writes = new ObjectWrites(_store, options.TimeProvider);
+        var writes = new ObjectWrites(_store, registry, options.TimeProvider);
         _handler = new RequestHandler(registry, _store, writes, new WatchStream(_store, options.BookmarkInterval), _tokens, _faults,
             () => Latency, options.TimeProvider, _stopping.Token);
 

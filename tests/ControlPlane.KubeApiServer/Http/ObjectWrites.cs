@@ -12,14 +12,14 @@ namespace ControlPlane.KubeApi.Http;
 /// Create, update, patch and delete with kube-apiserver's semantics. Every decision happens inside
 /// <see cref="ObjectStore.Commit"/>, so a precondition check and the write it guards are atomic.
 /// </summary>
-internal sealed class ObjectWrites(ObjectStore store, TimeProvider time)
+internal sealed partial class ObjectWrites(ObjectStore store, ResourceRegistry registry, TimeProvider time)
 {
     public JsonObject Create(ApiRoute route, JsonObject body)
     {
         var type = route.Type;
         CheckKind(route, body);
         var metadata = ObjectShape.Metadata(body);
-        var ns = Namespace(route, metadata);
+        var ns = Namespace(route, metadata, creating: true);
         if (ObjectShape.ResourceVersion(body) is { Length: > 0 })
         {
             throw StatusBody.BadRequest("resourceVersion should not be set on objects to be created");
@@ -71,9 +71,9 @@ internal sealed class ObjectWrites(ObjectStore store, TimeProvider time)
             throw StatusBody.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
 
-        var ns = Namespace(route, metadata);
+        var ns = Namespace(route, metadata, creating: false);
         var created = false;
-        var stored = store.Commit(type.StorageKey, ns, name, current =>
+        var stored = CommitAndCollect(type, ns, name, current =>
         {
             if (current is null)
             {
@@ -102,14 +102,14 @@ internal sealed class ObjectWrites(ObjectStore store, TimeProvider time)
 
             return Finish(route, current, Candidate(route, current, body));
         });
-        return (ObjectShape.Render(stored, type, route.Version), created);
+        return (ObjectShape.Render(stored.Object, type, route.Version), created);
     }
 
     public JsonObject Patch(ApiRoute route, string contentType, JsonNode? patch)
     {
         var type = route.Type;
         var name = route.Name!;
-        var stored = store.Commit(type.StorageKey, route.Namespace ?? string.Empty, name, current =>
+        var stored = CommitAndCollect(type, route.Namespace ?? string.Empty, name, current =>
         {
             if (current is null)
             {
@@ -137,7 +137,7 @@ internal sealed class ObjectWrites(ObjectStore store, TimeProvider time)
 
             return Finish(route, current, Candidate(route, current, patched));
         });
-        return ObjectShape.Render(stored, type, route.Version);
+        return ObjectShape.Render(stored.Object, type, route.Version);
     }
 
     /// <summary>DELETE: immediate without finalizers; otherwise deletionTimestamp is set once and generation bumps.</summary>
@@ -145,8 +145,8 @@ internal sealed class ObjectWrites(ObjectStore store, TimeProvider time)
     {
         var type = route.Type;
         var name = route.Name!;
-        var removed = false;
-        var stored = store.Commit(type.StorageKey, route.Namespace ?? string.Empty, name, current =>
+        var terminating = false;
+        var stored = CommitAndCollect(type, route.Namespace ?? string.Empty, name, current =>
         {
             if (current is null)
             {
@@ -154,9 +154,14 @@ internal sealed class ObjectWrites(ObjectStore store, TimeProvider time)
             }
 
             CheckPreconditions(type, name, current, options?["preconditions"] as JsonObject);
+            if (type == BuiltInResources.Namespaces)
+            {
+                terminating = true;
+                return TerminateNamespace(current);
+            }
+
             if (ObjectShape.Finalizers(current).Count == 0)
             {
-                removed = true;
                 return new Mutation.Remove(current);
             }
 
@@ -175,7 +180,13 @@ internal sealed class ObjectWrites(ObjectStore store, TimeProvider time)
 
             return new Mutation.Put(current);
         });
-        return (ObjectShape.Render(stored, type, route.Version), removed);
+        if (terminating)
+        {
+            EmptyNamespace(name);
+            stored.Removed = store.Get(type.StorageKey, string.Empty, name) is null;
+        }
+
+        return (ObjectShape.Render(stored.Object, type, route.Version), stored.Removed);
     }
 
     private static void CheckPreconditions(ResourceType type, string name, JsonObject current, JsonObject? preconditions)
@@ -310,7 +321,7 @@ internal sealed class ObjectWrites(ObjectStore store, TimeProvider time)
         return body;
     }
 
-    private string Namespace(ApiRoute route, JsonObject metadata)
+    private string Namespace(ApiRoute route, JsonObject metadata, bool creating)
     {
         if (!route.Type.Namespaced)
         {
@@ -324,9 +335,12 @@ internal sealed class ObjectWrites(ObjectStore store, TimeProvider time)
             throw StatusBody.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
         }
 
-        if (store.Get(BuiltInResources.Namespaces.StorageKey, string.Empty, ns) is null)
+        var namespaceObject = store.Get(BuiltInResources.Namespaces.StorageKey, string.Empty, ns) ?? throw StatusBody.NamespaceNotFound(ns);
+        if (creating && namespaceObject["metadata"]?["deletionTimestamp"] is not null)
         {
-            throw StatusBody.NamespaceNotFound(ns);
+            throw new ApiException(403, "Forbidden",
+                $"{route.Type.GroupResource} \"{(string?)metadata["name"] ?? (string?)metadata["generateName"]}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+                new JsonObject { ["name"] = (string?)metadata["name"], ["kind"] = route.Type.Plural });
         }
 
         metadata["namespace"] = ns;
