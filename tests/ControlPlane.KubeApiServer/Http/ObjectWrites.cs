@@ -36,27 +36,8 @@ internal sealed partial class ObjectWrites(ObjectStore store, ResourceRegistry r
             throw StatusBody.Invalid(type, string.Empty, [FieldError.Required("metadata.name") with { Body = "Required value: name or generateName is required" }]);
         }
 
-        metadata["name"] = name;
-        foreach (var serverField in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields" })
-        {
-            metadata.Remove(serverField);
-        }
-
-        if (type.HasStatusSubresource)
-        {
-            body.Remove("status");
-        }
-
-        Prepare(route, body, current: null);
-        metadata["uid"] = Guid.NewGuid().ToString();
-        metadata["creationTimestamp"] = ObjectShape.Timestamp(time.GetUtcNow());
-        if (type.IsCustom)
-        {
-            metadata["generation"] = 1L;
-        }
-
         var created = store.Commit(type.StorageKey, ns, name, current =>
-            current is null ? new Mutation.Put(Ordered(body)) : throw StatusBody.AlreadyExists(type, name));
+            current is null ? new Mutation.Put(Ordered(NewObject(route, body, name))) : throw StatusBody.AlreadyExists(type, name));
         return ObjectShape.Render(created, type, route.Version);
     }
 
@@ -83,7 +64,7 @@ internal sealed partial class ObjectWrites(ObjectStore store, ResourceRegistry r
                 }
 
                 created = true;
-                return new Mutation.Put(Ordered(NewObjectForCreateOnUpdate(route, body, name)));
+                return new Mutation.Put(Ordered(NewObject(route, body, name)));
             }
 
             var requested = ObjectShape.ResourceVersion(body);
@@ -306,18 +287,29 @@ internal sealed partial class ObjectWrites(ObjectStore store, ResourceRegistry r
         return errors;
     }
 
-    private JsonObject NewObjectForCreateOnUpdate(ApiRoute route, JsonObject body, string name)
+    /// <summary>A new object as create (or create-on-update) stores it: server fields set, status dropped, pipeline run.</summary>
+    private JsonObject NewObject(ApiRoute route, JsonObject body, string name)
     {
         var metadata = ObjectShape.Metadata(body);
         metadata["name"] = name;
-        foreach (var serverField in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "resourceVersion", "managedFields" })
+        foreach (var serverField in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "resourceVersion", "selfLink", "managedFields" })
         {
             metadata.Remove(serverField);
+        }
+
+        if (route.Type.HasStatusSubresource)
+        {
+            body.Remove("status");
         }
 
         Prepare(route, body, current: null);
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = ObjectShape.Timestamp(time.GetUtcNow());
+        if (route.Type.IsCustom)
+        {
+            metadata["generation"] = 1L;
+        }
+
         return body;
     }
 
