@@ -47,6 +47,13 @@ public sealed class KubectlTests : IDisposable
         Assert.Equal(["NAME", "SIZE"], table.Stdout.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(["alpha", "4"], table.Stdout.Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
+        var watching = kubectl.RunAsync("get", "widgets", "-w", "--request-timeout=2s");
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await CreateWidgetAsync(client, Widget("beta", size: 5));
+        var watched = await watching;
+        Assert.True(watched.ExitCode == 0, watched.Stderr);
+        Assert.Equal(["NAME SIZE", "alpha 4", "beta 5"], watched.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+
         var byShortName = await kubectl.RunAsync("get", "wd", "alpha", "-o", "jsonpath={.spec.size}");
         Assert.True(byShortName.ExitCode == 0, byShortName.Stderr);
         Assert.Equal("4", byShortName.Stdout);

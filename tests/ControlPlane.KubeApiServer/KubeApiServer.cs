@@ -42,7 +42,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         _faults = new FaultInjector();
         _tokens = new TokenReviews();
         var writes = new ObjectWrites(_store, registry, options.TimeProvider);
-        _handler = new RequestHandler(registry, _store, writes, new WatchStream(_store, options.BookmarkInterval), _tokens, _faults,
+        _handler = new RequestHandler(registry, _store, writes, new WatchStream(_store, options.BookmarkInterval, options.TimeProvider), _tokens, _faults,
             () => Latency, options.TimeProvider, _stopping.Token);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
