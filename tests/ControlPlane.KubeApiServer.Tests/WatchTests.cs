@@ -152,6 +152,22 @@ public sealed class WatchTests
     }
 
     [Fact]
+    public async Task Disposing_the_server_ends_open_watches_promptly()
+    {
+        var server = await StartAsync();
+        using var client = server.CreateClient();
+        var watching = WatchRecorder.RunAsync(client, null, _ => false);
+        await WaitUntilAsync(() => server.OpenWatches == 1);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await server.DisposeAsync();
+        var ended = await Record.ExceptionAsync(() => watching);
+
+        Assert.True(ended is null or HttpRequestException or IOException, ended?.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), clock.Elapsed.ToString());
+    }
+
+    [Fact]
     public async Task A_selector_watch_sees_an_object_leave_the_selection_as_deleted()
     {
         await using var server = await StartAsync();
