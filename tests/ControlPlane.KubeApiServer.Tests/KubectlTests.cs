@@ -62,6 +62,10 @@ public sealed class KubectlTests : IDisposable
         Assert.True(byCategory.ExitCode == 0, byCategory.Stderr);
         Assert.Contains("widget.test.econt.io/alpha", byCategory.Stdout, StringComparison.Ordinal);
 
+        var crd = await kubectl.RunAsync("get", "crd", "widgets.test.econt.io", "-o", "jsonpath={.status.conditions[?(@.type==\"Established\")].status}");
+        Assert.True(crd.ExitCode == 0, crd.Stderr);
+        Assert.Equal("True", crd.Stdout);
+
         var resources = await kubectl.RunAsync("api-resources", "--api-group=test.econt.io", "-o", "name");
         Assert.True(resources.ExitCode == 0, resources.Stderr);
         Assert.Contains("widgets.test.econt.io", resources.Stdout, StringComparison.Ordinal);

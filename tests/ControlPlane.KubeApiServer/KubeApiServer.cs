@@ -58,6 +58,11 @@ public sealed class KubeApiServer : IAsyncDisposable
                 new ApiRoute(BuiltInResources.Namespaces, "v1", null, null, null),
                 new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });
         }
+
+        foreach (var type in registry.Types.Where(t => t.Definition is not null))
+        {
+            writes.Create(new ApiRoute(BuiltInResources.CustomResourceDefinitions, "v1", null, null, null), EstablishedCrd.From(type));
+        }
     }
 
     /// <summary>The server's base address, <c>http://127.0.0.1:PORT/</c>.</summary>

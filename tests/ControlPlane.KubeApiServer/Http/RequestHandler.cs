@@ -104,6 +104,11 @@ internal sealed class RequestHandler(
             return;
         }
 
+        if (type.ReadOnly && verb is not ("get" or "list"))
+        {
+            throw StatusBody.MethodNotAllowed(context.Request.Method, type);
+        }
+
         switch (verb)
         {
             case "get":
