@@ -22,7 +22,7 @@ internal sealed partial class ObjectWrites
         public bool Removed { get; set; }
     }
 
-    private Committed CommitAndCollect(ResourceType type, string ns, string name, Func<JsonObject?, Mutation> decide)
+    private Committed CommitAndCollect(ResourceType type, string ns, string name, Func<JsonObject?, Mutation> decide, bool dryRun = false)
     {
         var removed = false;
         var stored = store.Commit(type.StorageKey, ns, name, current =>
@@ -30,8 +30,8 @@ internal sealed partial class ObjectWrites
             var mutation = decide(current);
             removed = mutation is Mutation.Remove;
             return mutation;
-        });
-        if (removed)
+        }, dryRun);
+        if (removed && !dryRun)
         {
             Collect(type, stored);
         }

@@ -35,7 +35,7 @@ internal sealed partial class ObjectWrites(ObjectStore store, ResourceRegistry r
         }
 
         var created = store.Commit(type.StorageKey, ns, name, current =>
-            current is null ? new Mutation.Put(Ordered(NewObject(route, body, name))) : throw StatusBody.AlreadyExists(type, name));
+            current is null ? new Mutation.Put(Ordered(NewObject(route, body, name))) : throw StatusBody.AlreadyExists(type, name), route.DryRun);
         return ObjectShape.Render(created, type, route.Version);
     }
 
@@ -80,7 +80,7 @@ internal sealed partial class ObjectWrites(ObjectStore store, ResourceRegistry r
             }
 
             return Finish(route, current, Candidate(route, current, body));
-        });
+        }, route.DryRun);
         return (ObjectShape.Render(stored.Object, type, route.Version), created);
     }
 
@@ -115,7 +115,7 @@ internal sealed partial class ObjectWrites(ObjectStore store, ResourceRegistry r
             }
 
             return Finish(route, current, Candidate(route, current, patched));
-        });
+        }, route.DryRun);
         return ObjectShape.Render(stored.Object, type, route.Version);
     }
 
@@ -158,8 +158,8 @@ internal sealed partial class ObjectWrites(ObjectStore store, ResourceRegistry r
             }
 
             return new Mutation.Put(current);
-        });
-        if (terminating)
+        }, route.DryRun);
+        if (terminating && !route.DryRun)
         {
             EmptyNamespace(name);
             stored.Removed = store.Get(type.StorageKey, string.Empty, name) is null;

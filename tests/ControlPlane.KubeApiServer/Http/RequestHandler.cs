@@ -30,7 +30,9 @@ internal sealed class RequestHandler(
         var request = context.Request;
         var path = request.Path.Value ?? "/";
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var route = ApiRoute.Parse(registry, segments);
+        var route = ApiRoute.Parse(registry, segments) is { } parsed
+            ? parsed with { DryRun = request.Query["dryRun"].ToString() == "All" }
+            : null;
         var watch = request.Query["watch"].ToString() is "true" or "1";
         var verb = route?.Verb(request.Method, watch) ?? request.Method.ToLowerInvariant();
         var record = new RecordedRequest(verb, request.Method, path, request.QueryString.Value ?? string.Empty, request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null);
