@@ -58,6 +58,21 @@ public sealed class BuiltInResourceTests
     }
 
     [Fact]
+    public async Task Delete_collection_removes_only_the_selected_secrets()
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+        foreach (var (name, tenant) in new[] { ("a", "acme"), ("b", "acme"), ("c", "globex") })
+        {
+            await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["tenant"] = tenant } } }, "default", cancellationToken: Ct);
+        }
+
+        await client.CoreV1.DeleteCollectionNamespacedSecretAsync("default", labelSelector: "tenant=acme", cancellationToken: Ct);
+
+        Assert.Equal(["c"], server.ListStored(string.Empty, "v1", "secrets", "default").Select(s => (string?)s["metadata"]!["name"]));
+    }
+
+    [Fact]
     public async Task An_immutable_secret_refuses_data_changes()
     {
         await using var server = await StartAsync();

@@ -220,6 +220,26 @@ public sealed class CustomResourceCrudTests
     }
 
     [Fact]
+    public async Task Dry_run_writes_validate_and_answer_but_store_nothing()
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+        var before = server.CurrentResourceVersion;
+
+        var answered = ToNode(await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget("a"), Group, V1, "default", Widgets, dryRun: "All", cancellationToken: Ct));
+        var (code, _) = await FailureAsync(() => client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget("b", size: 99), Group, V1, "default", Widgets, dryRun: "All", cancellationToken: Ct));
+
+        Assert.Equal("green", (string?)answered["spec"]!["color"]);
+        Assert.Equal(422, code);
+        Assert.Null(server.GetStored(Group, V1, Widgets, "default", "a"));
+        Assert.Equal(before, server.CurrentResourceVersion);
+
+        await CreateWidgetAsync(client, Widget("c"));
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(Group, V1, "default", Widgets, "c", dryRun: "All", cancellationToken: Ct);
+        Assert.NotNull(server.GetStored(Group, V1, Widgets, "default", "c"));
+    }
+
+    [Fact]
     public async Task An_unchanged_update_does_not_bump_the_resource_version()
     {
         await using var server = await StartAsync();

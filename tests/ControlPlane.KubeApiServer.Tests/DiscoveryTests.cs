@@ -81,6 +81,24 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
+    public async Task Loaded_crds_are_served_read_only_as_established_definitions()
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+
+        var crds = await client.ApiextensionsV1.ListCustomResourceDefinitionAsync(cancellationToken: Ct);
+        var widgets = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("widgets.test.econt.io", cancellationToken: Ct);
+
+        Assert.Contains("gadgets.test.econt.io", crds.Items.Select(c => c.Metadata.Name));
+        Assert.Equal("test.econt.io", widgets.Spec.Group);
+        Assert.Equal(["v1", "v1beta1"], widgets.Spec.Versions.Select(v => v.Name));
+        Assert.Contains(widgets.Status.Conditions, c => c.Type == "Established" && c.Status == "True");
+        Assert.Equal(["v1"], widgets.Status.StoredVersions);
+        var e = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync("widgets.test.econt.io", cancellationToken: Ct));
+        Assert.Equal(405, (int)e.Response.StatusCode);
+    }
+
+    [Fact]
     public async Task A_written_kubeconfig_configures_the_official_client()
     {
         await using var server = await StartAsync();

@@ -44,7 +44,15 @@ public sealed class KubectlTests : IDisposable
         var table = await kubectl.RunAsync("get", "widgets");
         Assert.True(table.ExitCode == 0, table.Stderr);
         Assert.Contains("alpha", table.Stdout, StringComparison.Ordinal);
-        Assert.StartsWith("NAME", table.Stdout, StringComparison.Ordinal);
+        Assert.Equal(["NAME", "SIZE"], table.Stdout.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["alpha", "4"], table.Stdout.Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+        var watching = kubectl.RunAsync("get", "widgets", "-w", "--request-timeout=2s");
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await CreateWidgetAsync(client, Widget("beta", size: 5));
+        var watched = await watching;
+        Assert.True(watched.ExitCode == 0, watched.Stderr);
+        Assert.Equal(["NAME SIZE", "alpha 4", "beta 5"], watched.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
 
         var byShortName = await kubectl.RunAsync("get", "wd", "alpha", "-o", "jsonpath={.spec.size}");
         Assert.True(byShortName.ExitCode == 0, byShortName.Stderr);
@@ -54,10 +62,63 @@ public sealed class KubectlTests : IDisposable
         Assert.True(byCategory.ExitCode == 0, byCategory.Stderr);
         Assert.Contains("widget.test.econt.io/alpha", byCategory.Stdout, StringComparison.Ordinal);
 
+        var crd = await kubectl.RunAsync("get", "crd", "widgets.test.econt.io", "-o", "jsonpath={.status.conditions[?(@.type==\"Established\")].status}");
+        Assert.True(crd.ExitCode == 0, crd.Stderr);
+        Assert.Equal("True", crd.Stdout);
+
         var resources = await kubectl.RunAsync("api-resources", "--api-group=test.econt.io", "-o", "name");
         Assert.True(resources.ExitCode == 0, resources.Stderr);
         Assert.Contains("widgets.test.econt.io", resources.Stdout, StringComparison.Ordinal);
         Assert.Contains("gadgets.test.econt.io", resources.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Kubectl_apply_label_and_delete_change_what_the_server_holds()
+    {
+        if (Kubectl.UnavailableReason() is { } reason)
+        {
+            Assert.Skip(reason);
+        }
+
+        await using var server = await StartAsync();
+        var kubeconfig = Path.Combine(_directory, "kubeconfig");
+        server.WriteKubeconfig(kubeconfig);
+        var kubectl = new Kubectl(kubeconfig, Path.Combine(_directory, "cache"));
+        var manifest = Path.Combine(_directory, "widget.yaml");
+        await File.WriteAllTextAsync(manifest, """
+            apiVersion: test.econt.io/v1
+            kind: Widget
+            metadata:
+              name: applied
+            spec:
+              size: 2
+              region: eu
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: creds
+            stringData:
+              password: pw
+            """, TestContext.Current.CancellationToken);
+
+        var apply = await kubectl.RunAsync("apply", "--validate=false", "-f", manifest);
+        Assert.True(apply.ExitCode == 0, apply.Stderr);
+        var label = await kubectl.RunAsync("label", "secret", "creds", "econt.io/tenant=acme");
+        Assert.True(label.ExitCode == 0, label.Stderr);
+        var reapply = await kubectl.RunAsync("apply", "--validate=false", "-f", manifest);
+        Assert.True(reapply.ExitCode == 0, reapply.Stderr);
+
+        var widget = server.GetStored(Group, V1, Widgets, "default", "applied")!;
+        Assert.Equal(2, (int?)widget["spec"]!["size"]);
+        Assert.Equal("green", (string?)widget["spec"]!["color"]);
+        var stored = server.GetStored(string.Empty, "v1", "secrets", "default", "creds")!;
+        Assert.Equal("acme", (string?)stored["metadata"]!["labels"]!["econt.io/tenant"]);
+        Assert.Equal("pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)stored["data"]!["password"]!)));
+
+        var delete = await kubectl.RunAsync("delete", "widget", "applied");
+        Assert.True(delete.ExitCode == 0, delete.Stderr);
+        Assert.Null(server.GetStored(Group, V1, Widgets, "default", "applied"));
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -153,6 +153,38 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public async Task A_list_map_refuses_two_items_with_the_same_key()
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+        await CreateWidgetAsync(client, Widget("a"));
+
+        var (code, status) = await FailureAsync(() => client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"conditions":[{"type":"Ready","status":"True"},{"type":"Ready","status":"False"}]}}""", V1Patch.PatchType.MergePatch),
+            Group, V1, "default", Widgets, "a", cancellationToken: Ct));
+
+        Assert.Equal(422, code);
+        var cause = Assert.Single(status["details"]!["causes"]!.AsArray())!;
+        Assert.Equal("status.conditions[1]", (string?)cause["field"]);
+        Assert.Equal("FieldValueDuplicate", (string?)cause["reason"]);
+    }
+
+    [Fact]
+    public async Task Non_nullable_nulls_are_dropped_or_defaulted_before_validation()
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+        var body = Widget("a");
+        body["spec"]!["color"] = null;
+        body["spec"]!["owner"] = null;
+
+        var created = await CreateWidgetAsync(client, body);
+
+        Assert.Equal("green", (string?)created["spec"]!["color"]);
+        Assert.False(created["spec"]!.AsObject().ContainsKey("owner"));
+    }
+
+    [Fact]
     public async Task Invalid_names_are_rejected()
     {
         await using var server = await StartAsync();

@@ -152,6 +152,22 @@ public sealed class WatchTests
     }
 
     [Fact]
+    public async Task Disposing_the_server_ends_open_watches_promptly()
+    {
+        var server = await StartAsync();
+        using var client = server.CreateClient();
+        var watching = WatchRecorder.RunAsync(client, null, _ => false);
+        await WaitUntilAsync(() => server.OpenWatches == 1);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await server.DisposeAsync();
+        var ended = await Record.ExceptionAsync(() => watching);
+
+        Assert.True(ended is null or HttpRequestException or IOException, ended?.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), clock.Elapsed.ToString());
+    }
+
+    [Fact]
     public async Task A_selector_watch_sees_an_object_leave_the_selection_as_deleted()
     {
         await using var server = await StartAsync();
@@ -167,6 +183,51 @@ public sealed class WatchTests
         var recorder = await watching;
 
         Assert.Equal(["Deleted:a", "Added:a"], recorder.Describe());
+    }
+
+    [Fact]
+    public async Task A_watch_across_all_namespaces_sees_every_namespace()
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "other" } }, cancellationToken: Ct);
+        var seen = new List<string>();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(10));
+
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var (_, obj) in client.CustomObjects.WatchListCustomObjectForAllNamespacesAsync(Group, V1, Widgets,
+                resourceVersion: server.CurrentResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken: cts.Token))
+            {
+                var node = ToNode(obj);
+                seen.Add($"{(string?)node["metadata"]!["namespace"]}/{(string?)node["metadata"]!["name"]}");
+                if (seen.Count == 2)
+                {
+                    return;
+                }
+            }
+        }, Ct);
+        await WaitUntilAsync(() => server.OpenWatches == 1);
+        await CreateWidgetAsync(client, Widget("a"));
+        await CreateWidgetAsync(client, Widget("b", ns: "other"), "other");
+        await watching;
+
+        Assert.Equal(["default/a", "other/b"], seen);
+    }
+
+    [Fact]
+    public async Task An_injected_plain_http_410_on_watch_reaches_the_client_as_an_error()
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+        server.FailNext("watch", "/apis/test.econt.io/v1/namespaces/default/widgets", 410);
+
+        var failure = await Record.ExceptionAsync(() => WatchRecorder.RunAsync(client, "1", _ => false));
+
+        var http = Assert.IsType<k8s.Autorest.HttpOperationException>(failure);
+        Assert.Equal(410, (int)http.Response.StatusCode);
+        Assert.Equal(1, server.CountRequests("watch", "*/widgets"));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

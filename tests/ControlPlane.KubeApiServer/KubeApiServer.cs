@@ -41,9 +41,9 @@ public sealed class KubeApiServer : IAsyncDisposable
         _store = new ObjectStore(options.HistoryLimit);
         _faults = new FaultInjector();
         _tokens = new TokenReviews();
-        var writes = new ObjectWrites(_store, options.TimeProvider);
-        _handler = new RequestHandler(registry, _store, writes, new WatchStream(_store, options.BookmarkInterval), _tokens, _faults,
-            () => Latency, _stopping.Token);
+        var writes = new ObjectWrites(_store, registry, options.TimeProvider);
+        _handler = new RequestHandler(registry, _store, writes, new WatchStream(_store, options.BookmarkInterval, options.TimeProvider), _tokens, _faults,
+            () => Latency, options.TimeProvider, _stopping.Token);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
@@ -57,6 +57,11 @@ public sealed class KubeApiServer : IAsyncDisposable
             writes.Create(
                 new ApiRoute(BuiltInResources.Namespaces, "v1", null, null, null),
                 new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });
+        }
+
+        foreach (var type in registry.Types.Where(t => t.Definition is not null))
+        {
+            writes.Create(new ApiRoute(BuiltInResources.CustomResourceDefinitions, "v1", null, null, null), EstablishedCrd.From(type));
         }
     }
 

@@ -5,6 +5,9 @@ namespace ControlPlane.KubeApi.Http;
 /// <summary>A request path resolved to a resource: its type and version, namespace, name and subresource.</summary>
 internal sealed record ApiRoute(ResourceType Type, string Version, string? Namespace, string? Name, string? Subresource)
 {
+    /// <summary><c>?dryRun=All</c>: the write is decided and validated, nothing is stored.</summary>
+    public bool DryRun { get; init; }
+
     /// <summary>The Kubernetes verb of a request on this route, as RBAC and audit logs name it.</summary>
     public string Verb(string method, bool watch) => method switch
     {

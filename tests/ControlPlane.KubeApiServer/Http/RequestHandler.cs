@@ -20,6 +20,7 @@ internal sealed class RequestHandler(
     TokenReviews tokens,
     FaultInjector faults,
     Func<TimeSpan> latency,
+    TimeProvider time,
     CancellationToken serverStopping)
 {
     public ConcurrentQueue<RecordedRequest> Log { get; } = new();
@@ -29,7 +30,9 @@ internal sealed class RequestHandler(
         var request = context.Request;
         var path = request.Path.Value ?? "/";
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var route = ApiRoute.Parse(registry, segments);
+        var route = ApiRoute.Parse(registry, segments) is { } parsed
+            ? parsed with { DryRun = request.Query["dryRun"].ToString() == "All" }
+            : null;
         var watch = request.Query["watch"].ToString() is "true" or "1";
         var verb = route?.Verb(request.Method, watch) ?? request.Method.ToLowerInvariant();
         var record = new RecordedRequest(verb, request.Method, path, request.QueryString.Value ?? string.Empty, request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null);
@@ -103,14 +106,22 @@ internal sealed class RequestHandler(
             return;
         }
 
+        if (type.ReadOnly && verb is not ("get" or "list"))
+        {
+            throw StatusBody.MethodNotAllowed(context.Request.Method, type);
+        }
+
         switch (verb)
         {
             case "get":
                 var stored = store.Get(type.StorageKey, route.Namespace ?? string.Empty, route.Name!) ?? throw StatusBody.NotFound(type, route.Name!);
-                await WriteJsonAsync(context, 200, ObjectShape.Render(stored, type, route.Version));
+                var rendered = ObjectShape.Render(stored, type, route.Version);
+                await WriteJsonAsync(context, 200, AsTable(context, route, [rendered], new JsonObject { ["resourceVersion"] = ObjectShape.ResourceVersion(rendered) }) ?? rendered);
                 break;
             case "list":
-                await WriteJsonAsync(context, 200, ListQuery.List(store, route, context.Request.Query));
+                var list = ListQuery.List(store, route, context.Request.Query);
+                var items = ((JsonArray)list["items"]!).OfType<JsonObject>().Select(i => ObjectShape.Render(i, type, route.Version)).ToList();
+                await WriteJsonAsync(context, 200, AsTable(context, route, items, (JsonObject)list["metadata"]!) ?? list);
                 break;
             case "create" when route.Name is null:
                 await WriteJsonAsync(context, 201, writes.Create(route, await ReadObjectAsync(context)));
@@ -137,6 +148,12 @@ internal sealed class RequestHandler(
                 throw StatusBody.MethodNotAllowed(context.Request.Method, type);
         }
     }
+
+    /// <summary>The Table kubectl asks for, for custom resources only; built-in kinds answer plain JSON and kubectl prints NAME and AGE.</summary>
+    private JsonObject? AsTable(HttpContext context, ApiRoute route, IReadOnlyList<JsonObject> objects, JsonObject metadata) =>
+        route.Type.IsCustom && TableView.Requested(context.Request.Headers.Accept.ToString())
+            ? TableView.Build(route.Type, route.Version, objects, metadata, context.Request.Query["includeObject"], time.GetUtcNow())
+            : null;
 
     private JsonObject DeleteCollection(HttpContext context, ApiRoute route)
     {
@@ -192,6 +209,12 @@ internal sealed class RequestHandler(
 
     private static async Task<JsonNode?> ReadNodeAsync(HttpContext context)
     {
+        var mediaType = (context.Request.ContentType ?? string.Empty).Split(';')[0].Trim();
+        if (mediaType.Contains("protobuf", StringComparison.Ordinal) || mediaType.Contains("cbor", StringComparison.Ordinal) || mediaType.Contains("yaml", StringComparison.Ordinal))
+        {
+            throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/json-patch+json (got {mediaType})");
+        }
+
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync(context.RequestAborted);
         if (string.IsNullOrWhiteSpace(text))

@@ -12,7 +12,7 @@ namespace ControlPlane.KubeApi.Http;
 /// WATCH: a 200 chunked stream of newline-delimited <c>{"type":…,"object":…}</c> lines, each flushed. An expired
 /// resourceVersion is answered in-stream with an ERROR Status 410 and the stream closes; <c>timeoutSeconds</c> ends it cleanly.
 /// </summary>
-internal sealed class WatchStream(ObjectStore store, TimeSpan bookmarkInterval)
+internal sealed class WatchStream(ObjectStore store, TimeSpan bookmarkInterval, TimeProvider time)
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
@@ -25,6 +25,10 @@ internal sealed class WatchStream(ObjectStore store, TimeSpan bookmarkInterval)
         var bookmarks = IsTrue(query["allowWatchBookmarks"]);
         var initialEvents = IsTrue(query["sendInitialEvents"]);
         using var watcher = new Watcher(route.Type.StorageKey, route.Namespace, labels, fields);
+        // kubectl get -w asks for Tables: each event then carries a one-row Table, as kube-apiserver sends it.
+        Func<JsonObject, JsonObject> render = route.Type.IsCustom && TableView.Requested(context.Request.Headers.Accept.ToString())
+            ? obj => TableView.Build(route.Type, route.Version, [obj], new JsonObject { ["resourceVersion"] = ObjectShape.ResourceVersion(obj) }, query["includeObject"], time.GetUtcNow())
+            : obj => obj;
 
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
@@ -34,7 +38,7 @@ internal sealed class WatchStream(ObjectStore store, TimeSpan bookmarkInterval)
         {
             var status = StatusBody.Failure(410, "Expired",
                 $"too old resource version: {from} ({compactedThrough.ToString(CultureInfo.InvariantCulture)})");
-            await WriteAsync(context, new WatchFrame("ERROR", status), route, CancellationToken.None);
+            await WriteAsync(context, new WatchFrame("ERROR", status), route, render, CancellationToken.None);
             return;
         }
 
@@ -48,7 +52,7 @@ internal sealed class WatchStream(ObjectStore store, TimeSpan bookmarkInterval)
                 store.Bookmark(watcher, template);
             }
 
-            await PumpAsync(context, route, watcher, bookmarks, Timeout(query["timeoutSeconds"]), serverStopping);
+            await PumpAsync(context, route, render, watcher, bookmarks, Timeout(query["timeoutSeconds"]), serverStopping);
         }
         finally
         {
@@ -56,7 +60,7 @@ internal sealed class WatchStream(ObjectStore store, TimeSpan bookmarkInterval)
         }
     }
 
-    private async Task PumpAsync(HttpContext context, ApiRoute route, Watcher watcher, bool bookmarks, TimeSpan? timeout, CancellationToken serverStopping)
+    private async Task PumpAsync(HttpContext context, ApiRoute route, Func<JsonObject, JsonObject> render, Watcher watcher, bool bookmarks, TimeSpan? timeout, CancellationToken serverStopping)
     {
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, watcher.Dropped, serverStopping);
         if (timeout is { } after)
@@ -86,7 +90,7 @@ internal sealed class WatchStream(ObjectStore store, TimeSpan bookmarkInterval)
 
                 while (watcher.Frames.TryRead(out var frame))
                 {
-                    await WriteAsync(context, frame, route, ending.Token);
+                    await WriteAsync(context, frame, route, render, ending.Token);
                 }
             }
         }
@@ -101,9 +105,9 @@ internal sealed class WatchStream(ObjectStore store, TimeSpan bookmarkInterval)
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, WatchFrame frame, ApiRoute route, CancellationToken cancellationToken)
+    private static async Task WriteAsync(HttpContext context, WatchFrame frame, ApiRoute route, Func<JsonObject, JsonObject> render, CancellationToken cancellationToken)
     {
-        var obj = frame.Type is "ERROR" or "BOOKMARK" ? frame.Object : ObjectShape.Render(frame.Object, route.Type, route.Version);
+        var obj = frame.Type is "ERROR" or "BOOKMARK" ? frame.Object : render(ObjectShape.Render(frame.Object, route.Type, route.Version));
         var line = new JsonObject { ["type"] = frame.Type, ["object"] = obj.DeepClone() }.ToJsonString();
         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken);
         await context.Response.Body.WriteAsync(NewLine, cancellationToken);

@@ -28,4 +28,28 @@ internal static class MergePatch
 
         return result;
     }
+
+    /// <summary>
+    /// Strategic merge patches on built-in kinds are applied as merge patches: exact for the maps and scalars of Secrets,
+    /// Leases, Events and Namespaces. Their <c>$patch</c>, <c>$setElementOrder/…</c> and <c>$retainKeys</c> directives
+    /// (which kubectl apply sends) are dropped so they are never stored.
+    /// </summary>
+    public static JsonNode? WithoutDirectives(JsonNode? patch)
+    {
+        if (patch is not JsonObject obj)
+        {
+            return patch;
+        }
+
+        var copy = new JsonObject();
+        foreach (var (key, value) in obj)
+        {
+            if (!key.StartsWith('$'))
+            {
+                copy[key] = WithoutDirectives(value?.DeepClone());
+            }
+        }
+
+        return copy;
+    }
 }

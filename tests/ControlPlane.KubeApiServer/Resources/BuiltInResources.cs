@@ -31,7 +31,19 @@ internal static class BuiltInResources
         CreateOnly = true,
     };
 
-    public static IReadOnlyList<ResourceType> All { get; } = [Namespaces, Secrets, Events, Leases, TokenReviews];
+    public static readonly ResourceType CustomResourceDefinitions = new()
+    {
+        Group = "apiextensions.k8s.io",
+        Kind = "CustomResourceDefinition",
+        Plural = "customresourcedefinitions",
+        Singular = "customresourcedefinition",
+        ShortNames = ["crd", "crds"],
+        Namespaced = false,
+        Versions = [new ServedVersion("v1", null, [])],
+        ReadOnly = true,
+    };
+
+    public static IReadOnlyList<ResourceType> All { get; } = [Namespaces, Secrets, Events, Leases, TokenReviews, CustomResourceDefinitions];
 
     private static ResourceType Core(string kind, string plural, string singular, bool namespaced, string[] shortNames, bool allowCreateOnUpdate) => new()
     {

@@ -63,6 +63,7 @@ internal static class CrdLoader
             Categories = Strings(names["categories"]),
             Namespaced = (string?)spec["scope"] != "Cluster",
             IsCustom = true,
+            Definition = (JsonObject)crd.DeepClone(),
             // kube-apiserver enables a subresource per version; the operator's CRDs enable it on all or none.
             HasStatusSubresource = served.Any(v => v["subresources"]?["status"] is not null),
             Versions = served

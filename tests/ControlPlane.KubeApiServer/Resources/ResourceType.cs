@@ -33,9 +33,17 @@ internal sealed class ResourceType
     /// <summary>TokenReviews are answered, never stored.</summary>
     public bool CreateOnly { get; init; }
 
+    /// <summary>CustomResourceDefinitions come from files at start: they can be read and watched, not written.</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>The CRD document a custom resource was loaded from (null for built-ins).</summary>
+    public JsonObject? Definition { get; init; }
+
     public IReadOnlyList<string> Verbs => CreateOnly
         ? ["create"]
-        : ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"];
+        : ReadOnly
+            ? ["get", "list", "watch"]
+            : ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"];
 
     public string ListKind => Kind + "List";
 

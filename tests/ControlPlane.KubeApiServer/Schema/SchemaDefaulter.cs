@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 namespace ControlPlane.KubeApi.Schema;
 
 /// <summary>
-/// Applies <c>default</c> values as kube-apiserver does: a property that is absent (or null without <c>nullable</c>)
+/// Applies <c>default</c> values as kube-apiserver does: a null field that is not <c>nullable</c> and has no default is
+/// dropped first (PruneNonNullableNullsWithoutDefaults); then a property that is absent (or null without <c>nullable</c>)
 /// gets its default when its parent object exists; defaults are applied top-down so defaulted objects get their own defaults.
 /// </summary>
 internal static class SchemaDefaulter
@@ -13,6 +14,7 @@ internal static class SchemaDefaulter
         switch (node)
         {
             case JsonObject obj:
+                DropNonNullableNulls(obj, schema);
                 if (schema["properties"] is JsonObject properties)
                 {
                     foreach (var (key, propertySchema) in properties)
@@ -54,6 +56,18 @@ internal static class SchemaDefaulter
                 }
 
                 break;
+        }
+    }
+
+    private static void DropNonNullableNulls(JsonObject obj, JsonObject schema)
+    {
+        foreach (var (key, value) in obj.ToList())
+        {
+            var fieldSchema = schema["properties"]?[key] as JsonObject ?? schema["additionalProperties"] as JsonObject;
+            if (value is null && fieldSchema is not null && !SchemaKeywords.IsTrue(fieldSchema, "nullable") && fieldSchema["default"] is null)
+            {
+                obj.Remove(key);
+            }
         }
     }
 }

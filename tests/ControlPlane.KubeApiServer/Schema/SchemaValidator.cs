@@ -10,7 +10,8 @@ namespace ControlPlane.KubeApi.Schema;
 /// <summary>
 /// Validates a custom resource against its structural <c>openAPIV3Schema</c> with kube-apiserver's messages:
 /// type, nullable, required, enum, pattern, format, min/max (and exclusive), multipleOf, lengths, item and property counts,
-/// uniqueItems, x-kubernetes-int-or-string and allOf. anyOf, oneOf and not are not evaluated.
+/// uniqueItems, x-kubernetes-list-type set/map uniqueness, x-kubernetes-int-or-string and allOf. anyOf, oneOf and not are
+/// not evaluated.
 /// </summary>
 internal static class SchemaValidator
 {
@@ -141,6 +142,11 @@ internal static class SchemaValidator
             errors.Add(FieldError.TooMany(path, array.Count, (long)maxItems));
         }
 
+        if (SchemaKeywords.Text(schema, "x-kubernetes-list-type") is "set" or "map")
+        {
+            ListTypeDuplicates(array, schema, path, errors);
+        }
+
         if (SchemaKeywords.IsTrue(schema, "uniqueItems"))
         {
             for (var i = 0; i < array.Count; i++)
@@ -151,6 +157,27 @@ internal static class SchemaValidator
                         $"Duplicate value: {FieldError.Render(array[i])}"));
                 }
             }
+        }
+    }
+
+    /// <summary>x-kubernetes-list-type set: items are unique; map: items are unique by x-kubernetes-list-map-keys.</summary>
+    private static void ListTypeDuplicates(JsonArray array, JsonObject schema, string path, List<FieldError> errors)
+    {
+        var keys = (schema["x-kubernetes-list-map-keys"] as JsonArray ?? []).Select(k => (string?)k).OfType<string>().ToList();
+        JsonNode? Identity(JsonNode? item) => SchemaKeywords.Text(schema, "x-kubernetes-list-type") == "map" && item is JsonObject obj
+            ? new JsonObject(keys.Where(obj.ContainsKey).Select(k => KeyValuePair.Create(k, obj[k]?.DeepClone())))
+            : item;
+        var seen = new List<JsonNode?>();
+        for (var i = 0; i < array.Count; i++)
+        {
+            var identity = Identity(array[i]);
+            if (seen.Any(s => JsonNode.DeepEquals(s, identity)))
+            {
+                errors.Add(new FieldError($"{path}[{i.ToString(CultureInfo.InvariantCulture)}]", "FieldValueDuplicate",
+                    $"Duplicate value: {identity?.ToJsonString() ?? "null"}"));
+            }
+
+            seen.Add(identity);
         }
     }
 

@@ -60,15 +60,29 @@ internal sealed class ObjectStore(int historyLimit)
         }
     }
 
-    /// <summary>Runs <paramref name="decide"/> on the current object under the lock and applies what it returns.</summary>
-    public JsonObject Commit(string storageKey, string ns, string name, Func<JsonObject?, Mutation> decide)
+    /// <summary>
+    /// Runs <paramref name="decide"/> on the current object under the lock and applies what it returns; with
+    /// <paramref name="dryRun"/> nothing is stored and no resourceVersion is used: the would-be result is returned.
+    /// </summary>
+    public JsonObject Commit(string storageKey, string ns, string name, Func<JsonObject?, Mutation> decide, bool dryRun = false)
     {
         lock (_lock)
         {
             var bucket = Bucket(storageKey);
             var key = Key(ns, name);
             bucket.TryGetValue(key, out var current);
-            switch (decide(current is null ? null : (JsonObject)current.DeepClone()))
+            var mutation = decide(current is null ? null : (JsonObject)current.DeepClone());
+            if (dryRun)
+            {
+                return mutation switch
+                {
+                    Mutation.Put put => (JsonObject)put.Object.DeepClone(),
+                    Mutation.Remove remove => (JsonObject)remove.FinalState.DeepClone(),
+                    _ => (JsonObject)current!.DeepClone(),
+                };
+            }
+
+            switch (mutation)
             {
                 case Mutation.Put put:
                     var stored = Stamp(put.Object);
