@@ -1,7 +1,12 @@
 -- Argo CD health check for controlplane.econt.io/Tenant.
 -- Healthy only when the operator reports Ready=True for the current generation; Degraded when it refuses the spec
--- (Ready=False, reason InvalidSpec); Suspended for suspended tenants; Progressing otherwise, with the operator's message.
+-- or is blocked by a conflict (Ready=False with one of the reasons below); Suspended for suspended tenants; Progressing otherwise, with the operator's message.
 local hs = {}
+-- Reasons that need a human: the spec or something outside it must change before the tenant can converge.
+local degraded = {
+  InvalidSpec = true, SlugConflict = true, DatabaseNameConflict = true, DatabaseConflict = true,
+  UnknownSchemaVersion = true, SchemaDowngradeRefused = true,
+}
 local status = obj.status
 if status == nil or status.conditions == nil then
   hs.status = "Progressing"
@@ -36,7 +41,7 @@ if status.phase == "Suspended" then
 elseif ready.status == "True" then
   hs.status = "Healthy"
   hs.message = message
-elseif ready.reason == "InvalidSpec" then
+elseif degraded[ready.reason] then
   hs.status = "Degraded"
   hs.message = message
 else

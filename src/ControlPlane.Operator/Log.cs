@@ -36,6 +36,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Leader election error")]
     public static partial void LeaderElectionError(ILogger logger, Exception error);
 
+    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Tenant {Slug}: database converged ({Steps})")]
+    public static partial void DatabaseConverged(ILogger logger, string slug, string steps);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Tenant {Slug} blocked: {Reason}: {Message}")]
+    public static partial void Blocked(ILogger logger, string slug, string reason, string message);
+
     private static readonly Func<ILogger, string, string, long, IDisposable?> ReconcileScopeFormatter =
         LoggerMessage.DefineScope<string, string, long>("Reconcile {Namespace}/{Name} generation {Generation}");
 

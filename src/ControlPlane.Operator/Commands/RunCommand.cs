@@ -34,6 +34,18 @@ internal static class RunCommand
             var options = OperatorOptionsLoader.Load(
                 new ConfigurationBuilder().AddEnvironmentVariables().Build(), environment, Environment.GetEnvironmentVariable);
             await using var database = await CatalogDatabase.OpenAsync(environment, cancellationToken);
+            if (environment == DeploymentEnvironment.Dev && database.IsEmbedded && options.TenantDatabaseServers.Count == 0)
+            {
+                // Zero set-up in dev: tenant databases go to the embedded server too, as its trusted loopback superuser.
+                options.TenantDatabaseServers["default"] = new TenantDatabaseServerOptions
+                {
+                    Host = database.Connection.Host!,
+                    Port = database.Connection.Port,
+                    AdminUser = database.Connection.Username!,
+                    AdminSecretRef = "",
+                };
+            }
+
             await using var dataSource = database.CreateDataSource();
             await PostgresPreflight.CheckAsync(dataSource, cancellationToken);
 

@@ -1,19 +1,25 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Runtime;
+using ControlPlane.Store.Secrets;
+using ControlPlane.Store.TenantDatabases;
 
 namespace ControlPlane.Operator.Controllers;
 
 /// <summary>
-/// Reconciles one Tenant: fetch (done by the runtime) → deletion → validate → finalizer → observe/act → status.
-/// Provisioning is not implemented yet: a valid Tenant stays Provisioning with Ready=False
-/// <see cref="TenantConditions.Reasons.AwaitingProvisioner"/>, and deletion has nothing external to clean up.
+/// Reconciles one Tenant, level-based: fetch (done by the runtime) → deletion → validate → finalizer → provision
+/// (catalog, secret, role and database, schema, catalog status) → status. Every step observes before it acts, so a
+/// crash at any point converges on the next pass; cleanup happens only behind the finalizer.
 /// </summary>
-public sealed class TenantReconciler(
+public sealed partial class TenantReconciler(
     IResourceClient<Tenant> tenants,
     EventRecorder events,
-    IReadOnlyCollection<string> configuredServers,
-    TimeProvider time) : IReconciler<Tenant>
+    TenantLifecycle lifecycle,
+    TimeProvider time,
+    ILogger<TenantReconciler> logger) : IReconciler<Tenant>
 {
+    /// <summary>How often a tenant blocked by something outside its spec (a slug taken by another tenant) looks again.</summary>
+    internal static readonly TimeSpan BlockedRecheck = TimeSpan.FromMinutes(1);
+
     private readonly Finalizers<Tenant> _finalizers = new(tenants, Tenant.Finalizer);
     private readonly StatusWriter<Tenant, TenantStatus> _status = new(tenants);
 
@@ -24,8 +30,9 @@ public sealed class TenantReconciler(
             return await DeleteAsync(tenant, cancellationToken);
         }
 
-        var problems = TenantSpecRules.Validate(tenant, configuredServers);
-        if (problems.Count > 0)
+        var problems = TenantSpecRules.Validate(tenant, lifecycle.Servers.Names);
+        var (intent, target) = problems.Count == 0 ? ResolveIntent(tenant, problems) : (null, null);
+        if (intent is null || target is null)
         {
             return await RefuseAsync(tenant, problems, cancellationToken);
         }
@@ -37,15 +44,31 @@ public sealed class TenantReconciler(
             return ReconcileResult.Success();
         }
 
-        var previousReason = Conditions.Find(held.Status.Conditions, TenantConditions.Ready)?.Reason;
-        var written = await _status.UpdateAsync(held, t => TenantStatusRules.Accepted(t, time.GetUtcNow()), cancellationToken);
-        if (written is not null && previousReason != TenantConditions.Reasons.AwaitingProvisioner)
+        return await ProvisionAsync(held, intent, target, cancellationToken);
+    }
+
+    /// <summary>Applies the defaults; what the schema rules cannot see (a generated reference, a version) is a problem too.</summary>
+    private (TenantIntent? Intent, SchemaVersion? Target) ResolveIntent(Tenant tenant, List<string> problems)
+    {
+        try
         {
-            await events.RecordAsync(written, EventRecorder.Normal, TenantConditions.Reasons.AwaitingProvisioner,
-                "Spec accepted; database provisioning is not implemented in this operator version.", cancellationToken);
+            var intent = TenantIntent.From(tenant, lifecycle.GeneratedSecretRef);
+            return (intent, lifecycle.Migrator.ResolveTarget(intent.SchemaVersion));
+        }
+        catch (SecretReferenceException e)
+        {
+            problems.Add($"No valid secret reference can be generated for this slug: {e.Message}");
+        }
+        catch (SchemaMigrationException e)
+        {
+            problems.Add($"spec.schemaVersion: {e.Message}");
+        }
+        catch (OverflowException)
+        {
+            problems.Add("spec.limits.maxDbSizeMb is too large.");
         }
 
-        return ReconcileResult.Success();
+        return (null, null);
     }
 
     private async Task<ReconcileResult> RefuseAsync(Tenant tenant, List<string> problems, CancellationToken cancellationToken)
@@ -60,21 +83,5 @@ public sealed class TenantReconciler(
         return ReconcileResult.TerminalError(TenantConditions.Reasons.InvalidSpec, message);
     }
 
-    private async Task<ReconcileResult> DeleteAsync(Tenant tenant, CancellationToken cancellationToken)
-    {
-        if (!_finalizers.IsPresent(tenant))
-        {
-            return ReconcileResult.Success();
-        }
-
-        var marked = await _status.UpdateAsync(tenant, t => TenantStatusRules.Deleting(t, time.GetUtcNow()), cancellationToken);
-        if (marked is null)
-        {
-            return ReconcileResult.Success();
-        }
-
-        // Nothing to clean up yet: no database, role or catalog row is ever created by this version (see the class summary).
-        await _finalizers.RemoveAsync(marked, cancellationToken);
-        return ReconcileResult.Success();
-    }
+    private string Actor(Tenant tenant) => Provisioning.Actors.For(lifecycle.OperatorIdentity, tenant.Metadata);
 }

@@ -1,28 +1,79 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Runtime;
+using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
 
 namespace ControlPlane.Operator.Controllers;
 
-/// <summary>The desired status for each outcome of a reconcile. Pure; provisioning will add Active/Suspended here.</summary>
+/// <summary>
+/// The desired status for each outcome of a reconcile. Pure: no clock reads (the caller passes now), no I/O, and
+/// the same inputs give the same status, so an unchanged tenant causes no status write.
+/// </summary>
 public static class TenantStatusRules
 {
-    public const string AwaitingProvisionerMessage =
-        "Spec accepted. This operator version does not provision tenant databases yet, so no database, role or catalog " +
-        "row exists for this tenant.";
-
-    /// <summary>The spec is valid and nothing has been provisioned: Provisioning, Ready=False AwaitingProvisioner.</summary>
-    public static TenantStatus Accepted(Tenant tenant, DateTimeOffset now) =>
-        With(tenant, TenantPhases.Provisioning, TenantConditions.Reasons.AwaitingProvisioner, AwaitingProvisionerMessage, now);
-
     /// <summary>The spec breaks a rule: Ready=False InvalidSpec with every problem in the message; the phase is kept.</summary>
     public static TenantStatus Invalid(Tenant tenant, IReadOnlyList<string> problems, DateTimeOffset now) =>
         With(tenant, tenant.Status.Phase ?? TenantPhases.Provisioning, TenantConditions.Reasons.InvalidSpec, string.Join(" ", problems), now);
+
+    /// <summary>
+    /// The catalog row exists; its id is recorded at once so a crash later cannot lose the tenant's identity. The
+    /// condition is left as it is (a resync of an Active tenant must not flip Ready), except that a tenant seen for
+    /// the first time becomes Provisioning.
+    /// </summary>
+    public static TenantStatus Registered(Tenant tenant, CatalogTenant row, TenantIntent intent, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(intent);
+        var current = tenant.Status;
+        var status = current.Phase is null || Conditions.Find(current.Conditions, TenantConditions.Ready) is null
+            ? With(tenant, TenantPhases.Provisioning, TenantConditions.Reasons.Provisioning, "Provisioning the tenant database.", now)
+            : new TenantStatus
+            {
+                Phase = current.Phase,
+                SchemaVersion = current.SchemaVersion,
+                ObservedGeneration = current.ObservedGeneration,
+                Conditions = current.Conditions,
+            };
+        status.TenantId = row.Id.ToString();
+        status.SecretRef = intent.SecretRef.ToString();
+        status.Database = DatabaseOf(row, intent);
+        return status;
+    }
+
+    /// <summary>Provisioned and serving (Active), or provisioned and suspended.</summary>
+    public static TenantStatus Converged(Tenant tenant, CatalogTenant row, TenantIntent intent, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(intent);
+        var status = intent.Suspended
+            ? With(tenant, TenantPhases.Suspended, TenantConditions.Reasons.Suspended, $"Suspended: {intent.SuspendedReason}", now)
+            : With(tenant, TenantPhases.Active, TenantConditions.Reasons.Provisioned,
+                $"Database {intent.Database} on server {intent.Server} is at schema version {row.SchemaVersion}.", now, ready: true);
+        status.TenantId = row.Id.ToString();
+        status.SchemaVersion = row.SchemaVersion;
+        status.SecretRef = intent.SecretRef.ToString();
+        status.Database = DatabaseOf(row, intent);
+        return status;
+    }
+
+    /// <summary>Something stands in the way; the phase is kept and Ready=False names the reason.</summary>
+    public static TenantStatus Blocked(Tenant tenant, string reason, string message, DateTimeOffset now) =>
+        With(tenant, tenant.Status.Phase ?? TenantPhases.Provisioning, reason, message, now);
 
     /// <summary>Deletion started; cleanup runs before the finalizer goes.</summary>
     public static TenantStatus Deleting(Tenant tenant, DateTimeOffset now) =>
         With(tenant, TenantPhases.Deleting, TenantConditions.Reasons.Deleting, "The Tenant is being deleted.", now);
 
-    private static TenantStatus With(Tenant tenant, string phase, string reason, string message, DateTimeOffset now)
+    private static TenantDatabaseStatus DatabaseOf(CatalogTenant row, TenantIntent intent) => new()
+    {
+        Server = intent.Server,
+        Host = row.DbHost,
+        Port = row.DbPort,
+        Name = row.DbName,
+        User = row.DbUser,
+    };
+
+    private static TenantStatus With(Tenant tenant, string phase, string reason, string message, DateTimeOffset now, bool ready = false)
     {
         var generation = tenant.Metadata.Generation;
         var current = tenant.Status;
@@ -34,7 +85,7 @@ public static class TenantStatusRules
             Database = current.Database,
             SecretRef = current.SecretRef,
             ObservedGeneration = generation,
-            Conditions = Conditions.Set(current.Conditions, TenantConditions.Ready, Conditions.False, reason, message, generation, now),
+            Conditions = Conditions.Set(current.Conditions, TenantConditions.Ready, ready ? Conditions.True : Conditions.False, reason, message, generation, now),
         };
     }
 }

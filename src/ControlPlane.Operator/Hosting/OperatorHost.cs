@@ -1,4 +1,9 @@
+using ControlPlane.Operator.Controllers;
+using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Runtime;
+using ControlPlane.Secrets;
+using ControlPlane.Store.Catalog;
+using ControlPlane.Store.TenantDatabases;
 using k8s;
 using Npgsql;
 using OpenTelemetry.Metrics;
@@ -26,8 +31,19 @@ internal static class OperatorHost
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OperatorMetrics>();
+        builder.Services.AddSingleton(kubernetes);
+        builder.Services.AddSecretStores(builder.Configuration);
+        builder.Services.AddSingleton(sp => new TenantDatabaseServers(options.TenantDatabaseServers, sp.GetRequiredService<ISecretStore>()));
+        builder.Services.AddSingleton(sp => new TenantLifecycle(
+            new TenantCatalog(dataSource),
+            sp.GetRequiredService<ISecretStore>(),
+            sp.GetRequiredService<SecretReferencePlanner>().ForTenantDatabase,
+            sp.GetRequiredService<TenantDatabaseServers>(),
+            new TenantSchemaMigrator(CatalogScripts.TenantDirectory(options)),
+            $"controlplane-operator/{options.LeaderElection.Identity ?? Environment.MachineName}"));
         builder.Services.AddSingleton(sp => new TenantOperator(
-            kubernetes, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILoggerFactory>()));
+            kubernetes, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILoggerFactory>(),
+            lifecycle: sp.GetRequiredService<TenantLifecycle>()));
         builder.Services.AddHostedService<TenantOperatorService>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OperatorMetrics.MeterName).AddPrometheusExporter());
 

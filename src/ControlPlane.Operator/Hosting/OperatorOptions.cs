@@ -33,6 +33,12 @@ public sealed class OperatorOptions
 
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
+    /// <summary>
+    /// Folder of the tenant schema migrations (<c>V&lt;version&gt;__&lt;name&gt;.sql</c>); unset means <c>sql/tenant</c> beside the
+    /// executable, which the image carries. Mount a ConfigMap or volume and point here to ship other versions.
+    /// </summary>
+    public string? TenantMigrationsPath { get; set; }
+
     /// <summary>Tenant database servers by name (a Tenant's <c>spec.database.server</c>).</summary>
     public Dictionary<string, TenantDatabaseServerOptions> TenantDatabaseServers { get; set; } = [];
 }

@@ -19,8 +19,14 @@ public sealed class TenantOperator
         TimeProvider time,
         OperatorMetrics metrics,
         ILoggerFactory loggers,
-        Func<IReconciler<Tenant>>? reconciler = null)
+        Func<IReconciler<Tenant>>? reconciler = null,
+        TenantLifecycle? lifecycle = null)
     {
+        if (reconciler is null && lifecycle is null)
+        {
+            throw new ArgumentException("The Tenant reconciler needs the tenant lifecycle (catalog, secrets, servers, migrations).", nameof(lifecycle));
+        }
+
         Tenants = new KubernetesResourceClient<Tenant>(kubernetes, Resource);
         Informer = new Informer<Tenant>(
             Tenants,
@@ -31,10 +37,9 @@ public sealed class TenantOperator
             loggers.CreateLogger<Informer<Tenant>>());
         var identity = options.LeaderElection.Identity ?? Environment.MachineName;
         Events = new EventRecorder(new KubernetesEventClient(kubernetes), "controlplane-operator", identity, time, loggers.CreateLogger<EventRecorder>());
-        var servers = options.TenantDatabaseServers.Keys.ToArray();
         Controller = new Controller<Tenant>(
             Informer,
-            reconciler ?? (() => new TenantReconciler(Tenants, Events, servers, time)),
+            reconciler ?? (() => new TenantReconciler(Tenants, Events, lifecycle!, time, loggers.CreateLogger<TenantReconciler>())),
             options.MaxConcurrentReconciles,
             new Backoff(options.RetryInitialDelay, options.RetryMaxDelay),
             time,

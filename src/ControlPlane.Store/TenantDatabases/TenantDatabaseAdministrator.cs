@@ -33,12 +33,23 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     /// Observes, plans and applies until the server matches <paramref name="spec"/>; returns the steps applied
     /// (none for a converged tenant). <paramref name="password"/> is used only if the role must be created.
     /// </summary>
+    public Task<IReadOnlyList<TenantDatabaseStep>> ConvergeAsync(
+        TenantDatabaseSpec spec, ScramVerifier? password, CancellationToken cancellationToken) =>
+        ConvergeAsync(spec, password is null ? null : _ => Task.FromResult(password), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ConvergeAsync(TenantDatabaseSpec, ScramVerifier?, CancellationToken)"/>, asking for the password
+    /// only when the role must be created, so a converged tenant costs one query and no secret read.
+    /// </summary>
     public async Task<IReadOnlyList<TenantDatabaseStep>> ConvergeAsync(
-        TenantDatabaseSpec spec, ScramVerifier? password, CancellationToken cancellationToken)
+        TenantDatabaseSpec spec, Func<CancellationToken, Task<ScramVerifier>>? passwordForNewRole, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         var plan = TenantDatabasePlanner.Plan(spec, await ObserveAsync(spec, cancellationToken));
+        var password = passwordForNewRole is not null && plan.Any(step => step is TenantDatabaseStep.CreateRole)
+            ? await passwordForNewRole(cancellationToken)
+            : null;
         foreach (var step in plan)
         {
             await ApplyAsync(step, spec, password, cancellationToken);

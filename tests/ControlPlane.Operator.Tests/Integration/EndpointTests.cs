@@ -19,9 +19,9 @@ public sealed class EndpointTests(PostgresFixture postgres)
     [Fact]
     public async Task Readyz_is_unavailable_until_the_initial_list_is_processed_while_healthz_is_fine_from_the_start()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         cluster.Server.FailNext("list", "/apis/controlplane.econt.io/v1alpha1/tenants", 500, count: 3);
-        await using var catalog = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync(cancellationToken: _ct));
+        await using var catalog = NpgsqlDataSource.Create(cluster.CatalogConnectionString);
         await using var app = await StartHostAsync(cluster, catalog);
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 
@@ -38,7 +38,7 @@ public sealed class EndpointTests(PostgresFixture postgres)
     [Fact]
     public async Task Readyz_is_unavailable_when_the_catalog_database_is_unreachable()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         await using var catalog = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=2;Username=nobody;Database=none");
         await using var app = await StartHostAsync(cluster, catalog);
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
@@ -51,15 +51,15 @@ public sealed class EndpointTests(PostgresFixture postgres)
     [Fact]
     public async Task Metrics_expose_reconciles_durations_queue_retries_watch_restarts_relists_leadership_and_tenants_by_phase()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
-        await using var catalog = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync(cancellationToken: _ct));
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
+        await using var catalog = NpgsqlDataSource.Create(cluster.CatalogConnectionString);
         cluster.Server.FailNext("update", "/apis/controlplane.econt.io/v1alpha1/namespaces/tenants/tenants/acme/status", 500);
         await using var app = await StartHostAsync(cluster, catalog);
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 
         await cluster.CreateTenantAsync("acme", cancellationToken: _ct);
         await OperatorTestCluster.WaitUntilAsync(
-            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(20), "acme converged", _ct);
+            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(60), "acme converged", _ct);
         cluster.Server.DropWatches();
         await OperatorTestCluster.WaitUntilAsync(
             () => Task.FromResult(cluster.Server.CountRequests("watch", "/apis/controlplane.econt.io/v1alpha1/tenants") >= 2),
@@ -79,12 +79,12 @@ public sealed class EndpointTests(PostgresFixture postgres)
         }
 
         Assert.Matches("(?m)^controlplane_leader(\\{[^}]*\\})? 1( |$)", text);
-        Assert.Matches("(?m)^controlplane_tenants\\{[^}]*phase=\"Provisioning\"[^}]*\\} 1( |$)", text);
+        Assert.Matches("(?m)^controlplane_tenants\\{[^}]*phase=\"Active\"[^}]*\\} 1( |$)", text);
     }
 
     private static async Task<WebApplication> StartHostAsync(OperatorTestCluster cluster, NpgsqlDataSource catalog)
     {
-        var app = OperatorHost.Build(0, "test catalog", catalog, cluster.CreateOperatorClient(), OperatorTestCluster.DefaultOptions(), "127.0.0.1");
+        var app = OperatorHost.Build(0, "test catalog", catalog, cluster.CreateOperatorClient(), cluster.DefaultOptions(), "127.0.0.1");
         await app.StartAsync(TestContext.Current.CancellationToken);
         return app;
     }

@@ -1,8 +1,9 @@
+using ControlPlane.Testing;
 using System.Diagnostics;
 
 namespace ControlPlane.Operator.Tests.Integration;
 
-public sealed class LeaderElectionTests
+public sealed class LeaderElectionTests(PostgresFixture postgres)
 {
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromMilliseconds(250);
@@ -11,7 +12,7 @@ public sealed class LeaderElectionTests
     [Fact]
     public async Task With_two_instances_exactly_one_reconciles_and_the_other_takes_over_within_LeaseDuration_plus_RetryPeriod()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         var reconcilers = new[] { new RecordingReconciler(TimeSpan.Zero), new RecordingReconciler(TimeSpan.Zero) };
         var instances = reconcilers.Select((reconciler, i) => cluster.StartOperator(
             o =>
@@ -60,7 +61,7 @@ public sealed class LeaderElectionTests
     [Fact]
     public async Task A_leader_that_cannot_renew_its_lease_stops_reconciling_at_once_and_resumes_when_it_leads_again()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         var reconciler = new RecordingReconciler(TimeSpan.Zero);
         var instance = cluster.StartOperator(
             o =>

@@ -2,7 +2,15 @@ using System.Diagnostics.Metrics;
 using ControlPlane.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
+using ControlPlane.Operator.Controllers;
+using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Runtime;
+using ControlPlane.Secrets;
+using TenantCatalog = ControlPlane.Store.Catalog.TenantCatalog;
+using TenantSchemaMigrator = ControlPlane.Store.TenantDatabases.TenantSchemaMigrator;
+using ControlPlane.Testing;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,51 +27,127 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
     public const string TenantNamespace = "tenants";
     public const string OperatorNamespace = "econt-system";
 
-    private readonly List<RunningOperator> _operators = [];
+    /// <summary>Where generated tenant secrets and the database server's admin secret live.</summary>
+    public const string SecretNamespace = "econt-tenants";
 
-    private OperatorTestCluster(KubeApiServer server)
+    private const string AdminSecretName = "tenant-server-admin";
+
+    private readonly List<RunningOperator> _operators = [];
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    private OperatorTestCluster(KubeApiServer server, TenantServer tenantServer, string catalog, string serverHost, int serverPort)
     {
         Server = server;
         Client = server.CreateClient();
+        TenantServer = tenantServer;
+        CatalogConnectionString = catalog;
+        _serverHost = serverHost;
+        _serverPort = serverPort;
     }
+
+    private readonly string _serverHost;
+    private readonly int _serverPort;
 
     public KubeApiServer Server { get; }
 
     public Kubernetes Client { get; }
 
-    public static async Task<OperatorTestCluster> StartAsync(CancellationToken cancellationToken)
+    /// <summary>The tenant database server (PostgreSQL 17) with its CREATEDB/CREATEROLE admin role.</summary>
+    public TenantServer TenantServer { get; }
+
+    /// <summary>A migrated catalog database of this cluster's own.</summary>
+    public string CatalogConnectionString { get; }
+
+    public static async Task<OperatorTestCluster> StartAsync(PostgresFixture postgres, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(postgres);
         var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(200) }, cancellationToken);
-        var cluster = new OperatorTestCluster(server);
-        foreach (var ns in new[] { TenantNamespace, OperatorNamespace })
+        var tenantServer = await TenantServer.CreateAsync(postgres, cancellationToken);
+        var catalog = await CatalogTemplate.CreateDatabaseAsync(postgres, cancellationToken);
+        var address = new Npgsql.NpgsqlConnectionStringBuilder(postgres.AdminConnectionString);
+        var cluster = new OperatorTestCluster(server, tenantServer, catalog, address.Host!, address.Port);
+        foreach (var ns in new[] { TenantNamespace, OperatorNamespace, SecretNamespace })
         {
             await cluster.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: cancellationToken);
         }
 
+        // The admin password lives where production keeps it: a Secret the operator reads but did not create.
+        await cluster.Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = AdminSecretName }, StringData = new Dictionary<string, string> { ["password"] = tenantServer.AdminPassword } },
+            SecretNamespace, cancellationToken: cancellationToken);
         return cluster;
     }
 
-    public static OperatorOptions DefaultOptions() => new()
+    public OperatorOptions DefaultOptions() => new()
     {
         MaxConcurrentReconciles = 4,
         WatchTimeout = TimeSpan.FromSeconds(5),
         RetryInitialDelay = TimeSpan.FromMilliseconds(100),
         RetryMaxDelay = TimeSpan.FromSeconds(2),
         LeaderElection = new LeaderElectionOptions { Enabled = false, LeaseNamespace = OperatorNamespace, Identity = "test" },
-        TenantDatabaseServers = { ["default"] = new TenantDatabaseServerOptions { Host = "localhost", AdminSecretRef = "mock:pg-admin" } },
+        TenantMigrationsPath = Repository.Path("sql", "tenant"),
+        TenantDatabaseServers =
+        {
+            ["default"] = new TenantDatabaseServerOptions
+            {
+                Host = _serverHost,
+                Port = _serverPort,
+                AdminUser = TenantServer.AdminRole,
+                AdminSecretRef = $"k8s:{SecretNamespace}/{AdminSecretName}#password",
+            },
+        },
     };
+
+    /// <summary>
+    /// The tenant lifecycle as production assembles it: catalog, the real secret store (Kubernetes backend against
+    /// this API server, generated secrets in <see cref="SecretNamespace"/>), the tenant database server, migrations.
+    /// </summary>
+    public TenantLifecycle CreateLifecycle(OperatorOptions options, IProvisioningFaults? faults = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ENVIRONMENT"] = "dev",
+            ["SECRET_MANAGER_BACKEND"] = "k8s",
+            ["SECRET_KUBERNETES_NAMESPACE"] = SecretNamespace,
+        }).Build();
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(CreateOperatorClient())
+            .AddSecretStores(configuration)
+            .BuildServiceProvider();
+        var secrets = services.GetRequiredService<ISecretStore>();
+        var servers = new TenantDatabaseServers(options.TenantDatabaseServers, secrets);
+        var catalog = NpgsqlDataSource.Create(CatalogConnectionString);
+        _owned.Add(services);
+        _owned.Add(servers);
+        _owned.Add(catalog);
+        return new TenantLifecycle(
+            new TenantCatalog(catalog),
+            secrets,
+            services.GetRequiredService<SecretReferencePlanner>().ForTenantDatabase,
+            servers,
+            new TenantSchemaMigrator(CatalogScripts.TenantDirectory(options)),
+            "controlplane-operator/test")
+        {
+            Faults = faults ?? IProvisioningFaults.None,
+        };
+    }
 
     /// <summary>An operator client as production builds it (same User-Agent), pointed at the test server.</summary>
     public IKubernetes CreateOperatorClient() => KubernetesClientFactory.Create(Server.ClientConfiguration());
 
-    public RunningOperator StartOperator(Action<OperatorOptions>? configure = null, Func<IReconciler<Tenant>>? reconciler = null)
+    public RunningOperator StartOperator(
+        Action<OperatorOptions>? configure = null, Func<IReconciler<Tenant>>? reconciler = null, IProvisioningFaults? faults = null)
     {
         var options = DefaultOptions();
         configure?.Invoke(options);
         // Each instance owns its meters and disposes them on stop, so a stopped instance stops reporting.
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new OperatorMetrics(services.GetRequiredService<IMeterFactory>());
-        var tenantOperator = new TenantOperator(CreateOperatorClient(), options, TimeProvider.System, metrics, NullLoggerFactory.Instance, reconciler);
+        var tenantOperator = new TenantOperator(
+            CreateOperatorClient(), options, TimeProvider.System, metrics, NullLoggerFactory.Instance, reconciler,
+            reconciler is null ? CreateLifecycle(options, faults) : null);
         var running = new RunningOperator(tenantOperator, services);
         _operators.Add(running);
         return running;
@@ -73,10 +157,16 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
     {
         var tenant = new Tenant { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = TenantNamespace } };
         tenant.Spec.DisplayName = $"Tenant {name}";
+
+        // Roles and databases are server-wide and tests share the server: each cluster names its own.
+        tenant.Spec.Database = new TenantDatabaseSpec { Name = DatabaseNameFor(name) };
         spec?.Invoke(tenant.Spec);
         return await Client.CustomObjects.CreateNamespacedCustomObjectAsync<Tenant>(
             tenant, Tenant.ApiGroup, Tenant.ApiVersionName, TenantNamespace, Tenant.Plural, cancellationToken: cancellationToken);
     }
+
+    /// <summary>The database (and role) name this cluster gives a tenant unless the test sets one.</summary>
+    public string DatabaseNameFor(string tenantName) => TenantServer.Prefix + tenantName.Replace('-', '_');
 
     public async Task<Tenant?> GetTenantAsync(string name, CancellationToken cancellationToken = default) =>
         await new KubernetesResourceClient<Tenant>(Client, TenantOperator.Resource).GetAsync(TenantNamespace, name, cancellationToken);
@@ -103,13 +193,13 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         Client.CustomObjects.DeleteNamespacedCustomObjectAsync(
             Tenant.ApiGroup, Tenant.ApiVersionName, TenantNamespace, Tenant.Plural, name, cancellationToken: cancellationToken);
 
-    /// <summary>A tenant the Tenant reconciler has converged: finalizer held, status for the current generation.</summary>
+    /// <summary>A tenant the Tenant reconciler has converged: finalizer held, Active and Ready for the current generation.</summary>
     public static bool IsConverged(Tenant? tenant) =>
         tenant is not null
         && tenant.Metadata.Finalizers?.Contains(Tenant.Finalizer) == true
         && tenant.Status.ObservedGeneration == tenant.Metadata.Generation
-        && tenant.Status.Phase == TenantPhases.Provisioning
-        && Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready)?.Reason == TenantConditions.Reasons.AwaitingProvisioner;
+        && tenant.Status.Phase == TenantPhases.Active
+        && Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready) is { Status: Conditions.True, Reason: TenantConditions.Reasons.Provisioned };
 
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
     {
@@ -126,6 +216,11 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         foreach (var running in _operators)
         {
             await running.StopAsync();
+        }
+
+        foreach (var owned in _owned)
+        {
+            await owned.DisposeAsync();
         }
 
         Client.Dispose();

@@ -1,3 +1,4 @@
+using ControlPlane.Testing;
 using System.Text.RegularExpressions;
 using ControlPlane.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
@@ -6,7 +7,7 @@ using YamlDotNet.Serialization;
 
 namespace ControlPlane.Operator.Tests.Integration;
 
-public sealed partial class RbacTests
+public sealed partial class RbacTests(PostgresFixture postgres)
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
 
@@ -19,7 +20,7 @@ public sealed partial class RbacTests
     [Fact]
     public async Task RBAC_grants_every_call_the_operator_made_and_nothing_more()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         cluster.Server.FailNext("update", "/apis/controlplane.econt.io/v1alpha1/namespaces/tenants/tenants/acme/status", 409);
         cluster.StartOperator(o =>
         {
@@ -29,10 +30,11 @@ public sealed partial class RbacTests
             o.LeaderElection.RetryPeriod = TimeSpan.FromMilliseconds(250);
         });
 
-        await cluster.CreateTenantAsync("acme", cancellationToken: _ct);
+        // Delete policy, so the generated Secret's whole life (create, get, delete) is exercised.
+        await cluster.CreateTenantAsync("acme", s => s.DeletionPolicy = DeletionPolicies.Delete, _ct);
         await cluster.CreateTenantAsync("invalid", s => s.Database = new TenantDatabaseSpec { Server = "nowhere" }, _ct);
         await OperatorTestCluster.WaitUntilAsync(
-            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(20), "acme converged", _ct);
+            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(60), "acme converged", _ct);
         await cluster.UpdateSpecAsync("invalid", s => s.DisplayName = "again", _ct);
         await cluster.DeleteTenantAsync("acme", _ct);
         await OperatorTestCluster.WaitUntilAsync(
@@ -59,14 +61,19 @@ public sealed partial class RbacTests
         var resource = match.Groups["resource"].Value + (match.Groups["sub"].Success ? "/" + match.Groups["sub"].Value : "");
         var ns = match.Groups["ns"].Success ? match.Groups["ns"].Value : null;
 
-        // Cluster-wide rules apply in every namespace; only the Lease role is namespaced, so keep the namespace for it alone.
-        return new Permission(match.Groups["group"].Success ? match.Groups["group"].Value : "", resource, verb, resource == "leases" ? ns : null);
+        // Cluster-wide rules apply in every namespace; the Lease and Secret roles are namespaced, so keep the namespace for them alone.
+        return new Permission(match.Groups["group"].Success ? match.Groups["group"].Value : "", resource, verb, resource is "leases" or "secrets" ? ns : null);
     }
 
     private static HashSet<Permission> Granted()
     {
         var permissions = new HashSet<Permission>();
-        foreach (var (file, ns) in new[] { ("cluster_role.yaml", (string?)null), ("leader_election_role.yaml", OperatorTestCluster.OperatorNamespace) })
+        foreach (var (file, ns) in new[]
+                 {
+                     ("cluster_role.yaml", (string?)null),
+                     ("leader_election_role.yaml", OperatorTestCluster.OperatorNamespace),
+                     ("tenant_secrets_role.yaml", OperatorTestCluster.SecretNamespace),
+                 })
         {
             var role = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(
                 File.ReadAllText(RepositoryFiles.PathOf("config", "rbac", file)));

@@ -1,3 +1,4 @@
+using ControlPlane.Testing;
 using System.Diagnostics.Metrics;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Runtime;
@@ -6,20 +7,20 @@ using Microsoft.Extensions.Logging;
 
 namespace ControlPlane.Operator.Tests.Integration;
 
-public sealed class ReconcileLoggingTests
+public sealed class ReconcileLoggingTests(PostgresFixture postgres)
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task A_failed_reconcile_is_logged_inside_a_scope_naming_namespace_name_and_generation()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         var logs = new CapturingLoggerProvider();
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var reconciler = new RecordingReconciler(TimeSpan.Zero) { Answer = _ => ReconcileResult.TransientError("catalog unreachable") };
         var tenantOperator = new TenantOperator(
-            cluster.CreateOperatorClient(), OperatorTestCluster.DefaultOptions(), TimeProvider.System,
+            cluster.CreateOperatorClient(), cluster.DefaultOptions(), TimeProvider.System,
             new OperatorMetrics(services.GetRequiredService<IMeterFactory>()), loggers, () => reconciler);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_ct);
         var run = tenantOperator.RunAsync(stop.Token);

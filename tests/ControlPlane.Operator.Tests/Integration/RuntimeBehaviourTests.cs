@@ -1,15 +1,16 @@
+using ControlPlane.Testing;
 using ControlPlane.Operator.Runtime;
 
 namespace ControlPlane.Operator.Tests.Integration;
 
-public sealed class RuntimeBehaviourTests
+public sealed class RuntimeBehaviourTests(PostgresFixture postgres)
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task The_same_tenant_is_never_reconciled_concurrently_under_a_burst_of_updates_and_the_last_spec_wins()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         var reconciler = new RecordingReconciler(TimeSpan.FromMilliseconds(20));
         cluster.StartOperator(o => o.MaxConcurrentReconciles = 8, () => reconciler);
         var names = new[] { "a", "b", "c" };
@@ -37,7 +38,7 @@ public sealed class RuntimeBehaviourTests
     [Fact]
     public async Task A_failing_tenant_backs_off_exponentially_while_the_others_proceed()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         var reconciler = new RecordingReconciler(TimeSpan.Zero)
         {
             Answer = t => t.Metadata.Name == "broken" ? ReconcileResult.TransientError("database unreachable") : ReconcileResult.Success(),

@@ -1,3 +1,4 @@
+using ControlPlane.Testing;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Runtime;
 using k8s;
@@ -5,7 +6,7 @@ using k8s.Autorest;
 
 namespace ControlPlane.Operator.Tests.Integration;
 
-public sealed class TenantControllerTests
+public sealed class TenantControllerTests(PostgresFixture postgres)
 {
     private const string TenantsPath = "/apis/controlplane.econt.io/v1alpha1/*tenants*";
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
@@ -13,7 +14,7 @@ public sealed class TenantControllerTests
     [Fact]
     public async Task Every_tenant_converges_although_watches_are_dropped_and_history_compacted_throughout()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         cluster.StartOperator();
         using var chaos = new CancellationTokenSource();
         var faults = Task.Run(async () =>
@@ -45,7 +46,7 @@ public sealed class TenantControllerTests
         var deleted = names.Where((_, i) => i % 5 == 1).ToList();
         await OperatorTestCluster.WaitUntilAsync(
             async () => (await Task.WhenAll(deleted.Select(n => cluster.GetTenantAsync(n, _ct)))).All(OperatorTestCluster.IsConverged),
-            TimeSpan.FromSeconds(30), "the tenants to delete hold the finalizer", _ct);
+            TimeSpan.FromSeconds(90), "the tenants to delete hold the finalizer", _ct);
         foreach (var name in deleted)
         {
             await cluster.DeleteTenantAsync(name, _ct);
@@ -59,7 +60,7 @@ public sealed class TenantControllerTests
                 return tenants.Where(t => t is not null).Select(t => t!.Metadata.Name).Order().SequenceEqual(kept)
                        && tenants.Where(t => t is not null).All(OperatorTestCluster.IsConverged);
             },
-            TimeSpan.FromSeconds(60), "every kept tenant converged and every deleted one is gone", _ct);
+            TimeSpan.FromSeconds(120), "every kept tenant converged and every deleted one is gone", _ct);
         await chaos.CancelAsync();
         await faults;
 
@@ -76,18 +77,18 @@ public sealed class TenantControllerTests
     [Fact]
     public async Task A_conflict_on_the_status_write_is_retried_with_a_fresh_read_and_the_final_status_is_right()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         const string statusPath = "/apis/controlplane.econt.io/v1alpha1/namespaces/tenants/tenants/acme/status";
         cluster.Server.FailNext("update", statusPath, 409, count: 2);
         cluster.StartOperator();
 
         await cluster.CreateTenantAsync("acme", cancellationToken: _ct);
         await OperatorTestCluster.WaitUntilAsync(
-            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(20), "acme converged", _ct);
+            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(60), "acme converged", _ct);
 
         var acme = (await cluster.GetTenantAsync("acme", _ct))!;
         var ready = Conditions.Find(acme.Status.Conditions, TenantConditions.Ready)!;
-        Assert.Equal((Conditions.False, TenantConditions.Reasons.AwaitingProvisioner, 1L), (ready.Status, ready.Reason, ready.ObservedGeneration!.Value));
+        Assert.Equal((Conditions.True, TenantConditions.Reasons.Provisioned, 1L), (ready.Status, ready.Reason, ready.ObservedGeneration!.Value));
         Assert.True(cluster.Server.CountRequests("update", statusPath) >= 3, "the status write was not retried after the 409s");
         Assert.True(
             cluster.Server.RequestLog.Count(r => r.Verb == "get" && r.Path.EndsWith("/tenants/acme", StringComparison.Ordinal) && r.UserAgent == "controlplane-operator") >= 2,
@@ -97,7 +98,7 @@ public sealed class TenantControllerTests
     [Fact]
     public async Task An_invalid_spec_is_reported_in_the_Ready_condition_and_an_aggregated_Warning_event()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         cluster.StartOperator();
 
         await cluster.CreateTenantAsync("bad", s => s.Database = new TenantDatabaseSpec { Server = "nowhere" }, _ct);
@@ -122,14 +123,15 @@ public sealed class TenantControllerTests
     [Fact]
     public async Task The_API_server_refuses_what_the_CRD_schema_forbids_and_accepts_the_sample()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(_ct);
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
 
         var refused = await Assert.ThrowsAsync<HttpOperationException>(() => cluster.CreateTenantAsync(
             "leaky", s => s.Credentials = new TenantCredentials { SecretRef = "postgres://admin:pw@db/acme" }, _ct));
         Assert.Equal(422, (int)refused.Response.StatusCode);
 
         var sample = KubernetesYaml.Deserialize<Tenant>(await File.ReadAllTextAsync(RepositoryFiles.PathOf("config", "samples", "tenant-acme.yaml"), _ct));
-        await cluster.Client.CoreV1.CreateNamespaceAsync(new() { Metadata = new() { Name = sample.Metadata.NamespaceProperty } }, cancellationToken: _ct);
+        // The sample's namespace is the tenants' namespace of the deploy manifests, which the test cluster already has.
+        Assert.Equal(OperatorTestCluster.SecretNamespace, sample.Metadata.NamespaceProperty);
         var created = await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync<Tenant>(
             sample, Tenant.ApiGroup, Tenant.ApiVersionName, sample.Metadata.NamespaceProperty, Tenant.Plural, cancellationToken: _ct);
         Assert.Equal(("acme", "default", DeletionPolicies.Retain), (created.Spec.Slug, created.Spec.Database!.Server, created.Spec.DeletionPolicy));

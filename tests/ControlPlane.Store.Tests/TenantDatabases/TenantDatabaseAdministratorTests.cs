@@ -82,14 +82,14 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
         await using var open = await OpenAsync(_server.LoginAs(spec.Role, Password, spec.Database));
 
-        var suspended = await _administrator.ConvergeAsync(spec with { Suspended = true }, null, Token);
+        var suspended = await _administrator.ConvergeAsync(spec with { Suspended = true }, (ScramVerifier?)null, Token);
 
         Assert.Contains(new TenantDatabaseStep.TerminateSessions(), suspended);
         await Assert.ThrowsAnyAsync<Exception>(() => new NpgsqlCommand("SELECT 1", open).ExecuteScalarAsync(Token));
         var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(_server.LoginAs(spec.Role, Password, spec.Database)));
         Assert.Equal(PostgresErrorCodes.InvalidAuthorizationSpecification, refused.SqlState);
 
-        await _administrator.ConvergeAsync(spec, null, Token);
+        await _administrator.ConvergeAsync(spec, (ScramVerifier?)null, Token);
 
         Assert.Equal(1, await QueryAsTenantAsync(spec, "SELECT 1"));
     }
@@ -101,7 +101,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
         await ExecuteAsAdminAsync($"DROP DATABASE {spec.Database}");
 
-        var applied = await _administrator.ConvergeAsync(spec, null, Token);
+        var applied = await _administrator.ConvergeAsync(spec, (ScramVerifier?)null, Token);
 
         Assert.Contains(new TenantDatabaseStep.CreateDatabase(), applied);
         Assert.Equal(1, await QueryAsTenantAsync(spec, "SELECT 1"));

@@ -1,0 +1,83 @@
+using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Store.Secrets;
+using CatalogLimits = ControlPlane.Store.Catalog.TenantLimits;
+using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
+using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
+using TenantProfile = ControlPlane.Store.Catalog.TenantProfile;
+using TenantRegistration = ControlPlane.Store.Catalog.TenantRegistration;
+
+namespace ControlPlane.Operator.Controllers;
+
+/// <summary>
+/// What a valid Tenant asks for, with every default applied: the one place where the spec is turned into the
+/// names, references and limits that the catalog, the secret store and the database server receive. Pure.
+/// </summary>
+public sealed record TenantIntent(
+    string Slug,
+    string DisplayName,
+    string Server,
+    string Database,
+    string Role,
+    int ConnectionLimit,
+    bool Suspended,
+    string SuspendedReason,
+    bool Maintenance,
+    SecretReference SecretRef,
+    bool GeneratedSecret,
+    string? SchemaVersion,
+    string? BillingPlan,
+    string? ContactEmail,
+    CatalogLimits Limits,
+    bool DeleteData)
+{
+    public const string DefaultSuspendedReason = "Suspended through the Tenant resource.";
+
+    /// <param name="tenant">A Tenant that passed <see cref="TenantSpecRules.Validate"/>.</param>
+    /// <param name="generatedSecretRef">Where a generated password goes for this slug (the secret store's planner).</param>
+    public static TenantIntent From(Tenant tenant, Func<string, SecretReference> generatedSecretRef)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(generatedSecretRef);
+        var spec = tenant.Spec;
+        var slug = TenantSpecRules.EffectiveSlug(tenant);
+        var database = TenantSpecRules.EffectiveDatabaseName(tenant);
+        var given = spec.Credentials?.SecretRef;
+        var limits = spec.Limits;
+        return new TenantIntent(
+            Slug: slug,
+            DisplayName: string.IsNullOrWhiteSpace(spec.DisplayName) ? slug : spec.DisplayName,
+            Server: TenantSpecRules.EffectiveServer(tenant),
+            Database: database,
+
+            // One login role per tenant database, named like it (roles and databases are separate namespaces).
+            Role: database,
+            ConnectionLimit: limits?.MaxConnections ?? -1,
+            Suspended: spec.Suspended == true,
+            SuspendedReason: string.IsNullOrWhiteSpace(spec.SuspendedReason) ? DefaultSuspendedReason : spec.SuspendedReason,
+            Maintenance: spec.Maintenance == true,
+            SecretRef: given is null ? generatedSecretRef(slug) : SecretReference.Parse(given),
+            GeneratedSecret: given is null,
+            SchemaVersion: spec.SchemaVersion,
+            BillingPlan: spec.BillingPlan,
+            ContactEmail: spec.ContactEmail,
+            Limits: new CatalogLimits(
+                MaxDbSizeMb: limits?.MaxDbSizeMb is { } size ? checked((int)size) : null,
+                MaxUsers: limits?.MaxUsers,
+                MaxAttachmentsGb: limits?.MaxAttachmentsGb),
+            DeleteData: spec.DeletionPolicy == DeletionPolicies.Delete);
+    }
+
+    public DatabaseSpec DatabaseSpec => new(Database, Role, ConnectionLimit, Suspended);
+
+    public TenantProfile Profile(CatalogTenant row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new TenantProfile(DisplayName, BillingPlan, ContactEmail, Maintenance, row.AppVersion);
+    }
+
+    public TenantRegistration Registration(TenantDatabaseServerAddress server) =>
+        new(Slug, DisplayName, Database, server.Host, Role, SecretRef, server.Port, BillingPlan: BillingPlan, ContactEmail: ContactEmail);
+}
+
+/// <summary>Where a tenant database server is reached, as recorded in the catalog.</summary>
+public sealed record TenantDatabaseServerAddress(string Name, string Host, int Port);

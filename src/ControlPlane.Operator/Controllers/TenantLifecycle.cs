@@ -1,0 +1,22 @@
+using ControlPlane.Operator.Provisioning;
+using ControlPlane.Secrets;
+using ControlPlane.Store.Catalog;
+using ControlPlane.Store.Secrets;
+using ControlPlane.Store.TenantDatabases;
+
+namespace ControlPlane.Operator.Controllers;
+
+/// <summary>
+/// Everything outside Kubernetes that the Tenant reconciler converges: the catalog, the secret store, the tenant
+/// database servers and the tenant schema. One instance per process.
+/// </summary>
+public sealed record TenantLifecycle(
+    TenantCatalog Catalog,
+    ISecretStore Secrets,
+    Func<string, SecretReference> GeneratedSecretRef,
+    TenantDatabaseServers Servers,
+    TenantSchemaMigrator Migrator,
+    string OperatorIdentity)
+{
+    public IProvisioningFaults Faults { get; init; } = IProvisioningFaults.None;
+}

@@ -1,0 +1,283 @@
+using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Operator.Provisioning;
+using ControlPlane.Operator.Runtime;
+using ControlPlane.Secrets;
+using ControlPlane.Store.Catalog;
+using ControlPlane.Store.TenantDatabases;
+using Npgsql;
+using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
+using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
+using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
+
+namespace ControlPlane.Operator.Controllers;
+
+/// <summary>Provisioning, suspension, resumption and drift correction of a live Tenant.</summary>
+public sealed partial class TenantReconciler
+{
+    private async Task<ReconcileResult> ProvisionAsync(Tenant tenant, TenantIntent intent, SchemaVersion target, CancellationToken cancellationToken)
+    {
+        var actor = Actor(tenant);
+        var server = lifecycle.Servers.Get(intent.Server);
+        CatalogTenant? row = null;
+        try
+        {
+            row = await FindOrRegisterAsync(tenant, intent, new TenantDatabaseServerAddress(server.Name, server.Host, server.Port), actor, cancellationToken);
+            tenant = await _status.UpdateAsync(tenant, t => TenantStatusRules.Registered(t, row, intent, time.GetUtcNow()), cancellationToken) ?? tenant;
+            await lifecycle.Faults.AfterAsync(ProvisioningSteps.Registered, cancellationToken);
+
+            var provisioning = row.Status == CatalogTenantStatus.Provisioning;
+            var password = provisioning ? await EnsurePasswordAsync(intent, cancellationToken) : null;
+            await lifecycle.Faults.AfterAsync(ProvisioningSteps.SecretEnsured, cancellationToken);
+
+            await ConvergeDatabaseAsync(server, intent, password, cancellationToken);
+            await lifecycle.Faults.AfterAsync(ProvisioningSteps.DatabaseConverged, cancellationToken);
+
+            var from = row.SchemaVersion;
+            row = await MigrateAsync(server, row, intent, target, actor, cancellationToken);
+            await lifecycle.Faults.AfterAsync(ProvisioningSteps.Migrated, cancellationToken);
+
+            var before = row.Status;
+            row = await SyncCatalogAsync(row, intent, actor, cancellationToken);
+            await lifecycle.Faults.AfterAsync(ProvisioningSteps.CatalogUpdated, cancellationToken);
+
+            var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Converged(t, row, intent, time.GetUtcNow()), cancellationToken);
+            await AnnounceAsync(written ?? tenant, before, row, from, cancellationToken);
+            return ReconcileResult.Success();
+        }
+        catch (SlugTakenException)
+        {
+            return await BlockAsync(tenant, null, TenantConditions.Reasons.SlugConflict,
+                $"The slug '{intent.Slug}' belongs to another live tenant (compared case-insensitively); nothing was changed.",
+                ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
+        }
+        catch (DatabaseNameTakenException)
+        {
+            return await BlockAsync(tenant, null, TenantConditions.Reasons.DatabaseNameConflict,
+                $"The database name '{intent.Database}' belongs to another live tenant; set spec.database.name. Nothing was changed.",
+                ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
+        }
+        catch (TenantDatabaseConflictException e)
+        {
+            return await BlockAsync(tenant, row, TenantConditions.Reasons.DatabaseConflict, e.Message,
+                ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
+        }
+        catch (SchemaMigrationException e)
+        {
+            var result = e.Reason == TenantConditions.Reasons.SchemaMigrationFailed
+                ? ReconcileResult.TransientError(e.Message, e)
+                : ReconcileResult.TerminalError(e.Reason, e.Message);
+            return await BlockAsync(tenant, row, e.Reason, e.Message, result, cancellationToken);
+        }
+        catch (TenantServerException e)
+        {
+            return await BlockAsync(tenant, row, TenantConditions.Reasons.DatabaseServerUnavailable, e.Message,
+                ReconcileResult.TransientError(e.Message, e), cancellationToken);
+        }
+        catch (SecretStoreException e)
+        {
+            var result = e.IsTransient ? ReconcileResult.TransientError(e.Message, e) : ReconcileResult.RequeueAfter(BlockedRecheck);
+            return await BlockAsync(tenant, row, TenantConditions.Reasons.SecretUnavailable, e.Message, result, cancellationToken);
+        }
+        catch (NpgsqlException e)
+        {
+            // Tenant server failures are TenantServerException; what is left is the catalog itself, so no catalog event.
+            var message = $"The control-plane catalog cannot be reached: {Describe(e)}";
+            return await BlockAsync(tenant, null, TenantConditions.Reasons.CatalogUnavailable, message,
+                ReconcileResult.TransientError(message, e), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The tenant's catalog row: by the id recorded in status, else registered (the catalog returns the existing row when a
+    /// crash came between registering and recording the id, and refuses a slug or database name another tenant holds).
+    /// </summary>
+    private async Task<CatalogTenant> FindOrRegisterAsync(
+        Tenant tenant, TenantIntent intent, TenantDatabaseServerAddress server, string actor, CancellationToken cancellationToken)
+    {
+        if (Guid.TryParse(tenant.Status.TenantId, out var id))
+        {
+            try
+            {
+                var known = await lifecycle.Catalog.GetByIdAsync(id, cancellationToken);
+                if (known.Status != CatalogTenantStatus.Deleted)
+                {
+                    return known;
+                }
+            }
+            catch (TenantNotFoundException)
+            {
+                // The row was removed by hand: register again below.
+            }
+        }
+
+        return await lifecycle.Catalog.RegisterAsync(intent.Registration(server), actor, cancellationToken);
+    }
+
+    /// <summary>The password the role must have: generated once at the reference unless the spec names an existing secret.</summary>
+    private async Task<ScramVerifier> EnsurePasswordAsync(TenantIntent intent, CancellationToken cancellationToken)
+    {
+        var password = intent.GeneratedSecret
+            ? await lifecycle.Secrets.EnsureGeneratedPasswordAsync(intent.SecretRef, new SecretOwner(intent.Slug), cancellationToken)
+            : await lifecycle.Secrets.ReadAsync(intent.SecretRef, cancellationToken);
+        return ScramVerifier.Compute(password.Reveal());
+    }
+
+    private async Task ConvergeDatabaseAsync(TenantDatabaseServer server, TenantIntent intent, ScramVerifier? password, CancellationToken cancellationToken)
+    {
+        var spec = intent.DatabaseSpec;
+        await OnServerAsync(server, async () =>
+        {
+            // Past provisioning, the secret is read only if the role must be re-created (dropped by hand).
+            var applied = await server.Administrator.ConvergeAsync(
+                spec, password is null ? ct => EnsurePasswordAsync(intent, ct) : _ => Task.FromResult(password), cancellationToken);
+
+            // While provisioning, the role gets the secret's password even if an earlier attempt created it, so a secret
+            // replaced between attempts cannot leave the two apart. Active tenants run no DDL here.
+            if (password is not null)
+            {
+                await server.Administrator.SetPasswordAsync(spec, password, cancellationToken);
+            }
+
+            if (applied.Count > 0)
+            {
+                Log.DatabaseConverged(logger, intent.Slug, string.Join(", ", applied.Select(step => step.GetType().Name)));
+            }
+        });
+    }
+
+    /// <summary>Brings the schema to the target when the catalog says it is elsewhere; a converged tenant costs no connection.</summary>
+    private async Task<CatalogTenant> MigrateAsync(
+        TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, SchemaVersion target, string actor, CancellationToken cancellationToken)
+    {
+        if (row.SchemaVersion is not null && SchemaVersion.TryParse(row.SchemaVersion, out var recorded) && recorded == target)
+        {
+            return row;
+        }
+
+        if (row.SchemaVersion is not null && SchemaVersion.TryParse(row.SchemaVersion, out var current) && current > target)
+        {
+            throw new SchemaMigrationException(TenantConditions.Reasons.SchemaDowngradeRefused,
+                $"The tenant is at schema version {current}; spec.schemaVersion {target} is older and there are no down-migrations.");
+        }
+
+        SchemaMigrationOutcome? outcome = null;
+        await OnServerAsync(server, async () =>
+        {
+            var connection = await server.ConnectionToAsync(intent.Database, cancellationToken);
+            outcome = await lifecycle.Migrator.MigrateAsync(connection, intent.Role, target, cancellationToken);
+        });
+
+        // Recorded from the catalog's version, not the database's: after a crash between migrating and recording,
+        // the database is already at the target and the catalog still says where it was.
+        return await lifecycle.Catalog.RecordMigrationAsync(row.Id, row.SchemaVersion, outcome!.To.ToString(), actor, cancellationToken);
+    }
+
+    /// <summary>Catalog status, profile and limits as the spec says; each write only when something differs.</summary>
+    private async Task<CatalogTenant> SyncCatalogAsync(CatalogTenant row, TenantIntent intent, string actor, CancellationToken cancellationToken)
+    {
+        var catalog = lifecycle.Catalog;
+        if (row.Status == CatalogTenantStatus.Provisioning)
+        {
+            row = await catalog.MarkActiveAsync(row.Id, actor, cancellationToken);
+        }
+
+        if (intent.Suspended && (row.Status != CatalogTenantStatus.Suspended || row.SuspendedReason != intent.SuspendedReason))
+        {
+            row = await catalog.MarkSuspendedAsync(row.Id, intent.SuspendedReason, actor, cancellationToken);
+        }
+        else if (!intent.Suspended && row.Status == CatalogTenantStatus.Suspended)
+        {
+            row = await catalog.MarkResumedAsync(row.Id, actor, cancellationToken);
+        }
+
+        var profile = intent.Profile(row);
+        if (profile != TenantProfile.Of(row))
+        {
+            row = await catalog.UpdateProfileAsync(row.Id, profile, actor, cancellationToken);
+        }
+
+        var limits = await catalog.GetLimitsAsync(row.Id, cancellationToken);
+        if (limits is null ? intent.Limits != new Store.Catalog.TenantLimits() : limits with { Notes = null } != intent.Limits)
+        {
+            await catalog.UpdateLimitsAsync(row.Id, intent.Limits with { Notes = limits?.Notes }, actor, cancellationToken);
+        }
+
+        return row;
+    }
+
+    /// <summary>Kubernetes Events for transitions only, so a resync adds nothing.</summary>
+    private async Task AnnounceAsync(Tenant tenant, CatalogTenantStatus before, CatalogTenant row, string? fromVersion, CancellationToken cancellationToken)
+    {
+        if (before == CatalogTenantStatus.Provisioning)
+        {
+            await events.RecordAsync(tenant, EventRecorder.Normal, TenantConditions.Reasons.Provisioned,
+                $"Database {row.DbName} provisioned at schema version {row.SchemaVersion}.", cancellationToken);
+        }
+        else if (fromVersion != row.SchemaVersion)
+        {
+            await events.RecordAsync(tenant, EventRecorder.Normal, "Migrated",
+                $"Schema migrated from {fromVersion} to {row.SchemaVersion}.", cancellationToken);
+        }
+
+        if (before != row.Status && row.Status == CatalogTenantStatus.Suspended)
+        {
+            await events.RecordAsync(tenant, EventRecorder.Normal, TenantConditions.Reasons.Suspended,
+                $"Suspended: {row.SuspendedReason}", cancellationToken);
+        }
+        else if (before == CatalogTenantStatus.Suspended && row.Status == CatalogTenantStatus.Active)
+        {
+            await events.RecordAsync(tenant, EventRecorder.Normal, "Resumed", "Logins and connections are allowed again.", cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Ready=False with the reason, a Warning event and a catalog <c>error</c> event, each once per distinct problem
+    /// (a retry of the same failure adds nothing), then the given result.
+    /// </summary>
+    private async Task<ReconcileResult> BlockAsync(
+        Tenant tenant, CatalogTenant? row, string reason, string message, ReconcileResult result, CancellationToken cancellationToken)
+    {
+        var ready = Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready);
+        var repeated = ready is not null && ready.Reason == reason && ready.Message == message;
+        var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, reason, message, time.GetUtcNow()), cancellationToken);
+        if (!repeated)
+        {
+            await events.RecordAsync(written ?? tenant, EventRecorder.Warning, reason, message, cancellationToken);
+            if (row is not null)
+            {
+                await lifecycle.Catalog.RecordErrorAsync(row.Id, reason, message, Actor(tenant), cancellationToken);
+            }
+        }
+
+        Log.Blocked(logger, TenantSpecRules.EffectiveSlug(tenant), reason, message);
+        return result;
+    }
+
+    /// <summary>Runs work against a tenant database server, turning its connection failures into one typed error.</summary>
+    private static async Task OnServerAsync(TenantDatabaseServer server, Func<Task> work)
+    {
+        try
+        {
+            await work();
+        }
+        catch (NpgsqlException e) when (e is not PostgresException || IsServerSide((PostgresException)e))
+        {
+            throw new TenantServerException(
+                $"Tenant database server '{server.Name}' ({server.Host}:{server.Port}) failed: {Describe(e)}", e);
+        }
+    }
+
+    private static bool IsServerSide(PostgresException e) =>
+        e.SqlState.StartsWith("08", StringComparison.Ordinal)    // connection exceptions
+        || e.SqlState.StartsWith("28", StringComparison.Ordinal) // invalid authorization (admin password wrong)
+        || e.SqlState.StartsWith("53", StringComparison.Ordinal) // insufficient resources
+        || e.SqlState.StartsWith("57", StringComparison.Ordinal) // operator intervention (shutdown, cancel)
+        || e.SqlState == PostgresErrorCodes.InsufficientPrivilege;
+
+    private static string Describe(NpgsqlException e) => e switch
+    {
+        PostgresException postgres => $"{postgres.SqlState}: {postgres.MessageText}",
+        { InnerException: { } inner } => $"{e.Message} ({inner.Message})",
+        _ => e.Message,
+    };
+}
