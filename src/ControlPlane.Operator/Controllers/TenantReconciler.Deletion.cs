@@ -4,8 +4,8 @@ using ControlPlane.Operator.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
+using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Controllers;
 

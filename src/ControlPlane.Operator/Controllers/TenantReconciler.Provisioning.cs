@@ -6,8 +6,8 @@ using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
 using Npgsql;
 using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
+using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Controllers;
 

@@ -1,5 +1,5 @@
-using ControlPlane.Testing;
 using System.Diagnostics;
+using ControlPlane.Testing;
 
 namespace ControlPlane.Operator.Tests.Integration;
 

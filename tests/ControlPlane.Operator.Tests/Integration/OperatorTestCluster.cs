@@ -1,20 +1,20 @@
 using System.Diagnostics.Metrics;
 using ControlPlane.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Controllers;
+using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Runtime;
 using ControlPlane.Secrets;
-using TenantCatalog = ControlPlane.Store.Catalog.TenantCatalog;
-using TenantSchemaMigrator = ControlPlane.Store.TenantDatabases.TenantSchemaMigrator;
 using ControlPlane.Testing;
-using Microsoft.Extensions.Configuration;
-using Npgsql;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using TenantCatalog = ControlPlane.Store.Catalog.TenantCatalog;
+using TenantSchemaMigrator = ControlPlane.Store.TenantDatabases.TenantSchemaMigrator;
 
 namespace ControlPlane.Operator.Tests.Integration;
 

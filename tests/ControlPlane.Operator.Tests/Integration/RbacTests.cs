@@ -1,8 +1,8 @@
-using ControlPlane.Testing;
 using System.Text.RegularExpressions;
 using ControlPlane.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
+using ControlPlane.Testing;
 using YamlDotNet.Serialization;
 
 namespace ControlPlane.Operator.Tests.Integration;

@@ -1,7 +1,7 @@
-using ControlPlane.Testing;
 using System.Diagnostics.Metrics;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Runtime;
+using ControlPlane.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
-using ControlPlane.Testing;
 using ControlPlane.Operator.Runtime;
+using ControlPlane.Testing;
 
 namespace ControlPlane.Operator.Tests.Integration;
 

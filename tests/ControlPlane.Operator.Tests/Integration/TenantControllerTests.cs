@@ -1,6 +1,6 @@
-using ControlPlane.Testing;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Runtime;
+using ControlPlane.Testing;
 using k8s;
 using k8s.Autorest;
 
