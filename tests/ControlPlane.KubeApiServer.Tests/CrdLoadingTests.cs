@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ControlPlane.KubeApi.Resources;
+using ControlPlane.KubeApi.Schema;
 using k8s;
 using static ControlPlane.KubeApi.Tests.Infrastructure.TestServer;
 
@@ -65,6 +66,21 @@ public sealed class CrdLoadingTests : IDisposable
         {
             foreach (var version in type.Versions)
             {
+                var schemaNodes = Descendants(version.Schema).ToList();
+                foreach (var pattern in schemaNodes.Select(n => (string?)n["pattern"]).OfType<string>())
+                {
+                    _ = new System.Text.RegularExpressions.Regex(pattern);
+                }
+
+                // Name the gap: CEL rules this server cannot evaluate are ignored, so list them in the test output.
+                foreach (var rule in schemaNodes.SelectMany(n => (n["x-kubernetes-validations"] as JsonArray ?? []).Select(r => (string?)r?["rule"])).OfType<string>())
+                {
+                    if (CelRules.Parse(rule) is null)
+                    {
+                        TestContext.Current.TestOutputHelper?.WriteLine($"{type.GroupResource}/{version.Name}: CEL rule not evaluated by the test server: {rule}");
+                    }
+                }
+
                 var list = type.Namespaced
                     ? await client.CustomObjects.ListNamespacedCustomObjectAsync(type.Group, version.Name, "default", type.Plural, cancellationToken: Ct)
                     : await client.CustomObjects.ListClusterCustomObjectAsync(type.Group, version.Name, type.Plural, cancellationToken: Ct);
@@ -129,6 +145,13 @@ public sealed class CrdLoadingTests : IDisposable
 
         Assert.Contains("old.yaml", e.Message, StringComparison.Ordinal);
     }
+
+    private static IEnumerable<JsonObject> Descendants(JsonNode? node) => node switch
+    {
+        JsonObject obj => new[] { obj }.Concat(obj.SelectMany(p => Descendants(p.Value))),
+        JsonArray array => array.SelectMany(Descendants),
+        _ => [],
+    };
 
     private static System.Text.Json.JsonValueKind JsonValueKindOf(JsonNode? node) => node!.GetValueKind();
 

@@ -22,7 +22,7 @@ public sealed class ValidationTests
         { """{"size":1,"region":"eu","name":"abcdefghijklmnopqrstuvwxyz"}""", "spec.name", "FieldValueTooLong", "spec.name: Too long: may not be longer than 20" },
         { """{"size":1,"region":"eu","tags":["a","b","c","d"]}""", "spec.tags", "FieldValueTooMany", "spec.tags: Too many: 4: must have at most 3 items" },
         { """{"size":1,"region":"eu","tags":[""]}""", "spec.tags[0]", "FieldValueInvalid", "spec.tags[0]: Invalid value: \"\": spec.tags[0] in body should be at least 1 chars long" },
-        { """{"size":1,"region":"eu","owner":"nobody"}""", "spec.owner", "FieldValueInvalid", "spec.owner: Invalid value: \"nobody\": spec.owner in body must be of type email: \"nobody\"" },
+        { """{"size":2,"region":"eu","owner":"nobody"}""", "spec.owner", "FieldValueInvalid", "spec.owner: Invalid value: \"nobody\": spec.owner in body must be of type email: \"nobody\"" },
         { """{"size":1,"region":"eu","settings":{"k":3}}""", "spec.settings.k", "FieldValueTypeInvalid", "spec.settings.k: Invalid value: \"integer\": spec.settings.k in body must be of type string: \"integer\"" },
         { """{"size":1,"region":"eu","port":1.5}""", "spec.port", "FieldValueTypeInvalid", "spec.port: Invalid value: \"number\": spec.port in body must be of type integer,string: \"number\"" },
     };

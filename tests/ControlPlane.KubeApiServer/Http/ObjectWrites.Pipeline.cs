@@ -95,10 +95,7 @@ internal sealed partial class ObjectWrites
             SchemaPruner.PruneRoot(candidate, schema);
             SchemaDefaulter.Apply(candidate, schema);
             errors.AddRange(SchemaValidator.ValidateRoot(candidate, schema));
-            if (current is not null)
-            {
-                TransitionRules.Check(candidate, current, schema, string.Empty, errors);
-            }
+            CelRules.Check(candidate, current, schema, string.Empty, insideArray: false, errors);
         }
 
         BuiltInRules.Prepare(type, candidate, current, errors);
