@@ -11,15 +11,20 @@ namespace ControlPlane.Client;
 public sealed record TenantConnection(Guid TenantId, string Slug, string Host, int Port, string Database, string User, SecretValue Password)
 {
     /// <summary>A ready Npgsql connection string, password included. Call only where it is handed to Npgsql or to the caller.</summary>
-    public string RevealConnectionString() => new NpgsqlConnectionStringBuilder
+    public string RevealConnectionString() => ConnectionString(Password.Reveal());
+
+    /// <summary>The same connection string with the password shown as <see cref="SecretValue.Redacted"/>, for display.</summary>
+    public string MaskedConnectionString() => ConnectionString(SecretValue.Redacted);
+
+    /// <summary>The connection without its password, e.g. <c>app@db.internal:5432/tenant_acme</c>.</summary>
+    public override string ToString() => $"{User}@{Host}:{Port}/{Database} (password {SecretValue.Redacted})";
+
+    private string ConnectionString(string password) => new NpgsqlConnectionStringBuilder
     {
         Host = Host,
         Port = Port,
         Database = Database,
         Username = User,
-        Password = Password.Reveal(),
+        Password = password,
     }.ConnectionString;
-
-    /// <summary>The connection without its password, e.g. <c>app@db.internal:5432/tenant_acme</c>.</summary>
-    public override string ToString() => $"{User}@{Host}:{Port}/{Database} (password {SecretValue.Redacted})";
 }
