@@ -36,7 +36,7 @@ internal sealed class ServiceAccountAuthenticationHandler(
         catch (TokenReviewUnavailableException e)
         {
             Log.TokenReviewFailed(Logger, Request.Path, e.Message);
-            return AuthenticateResult.Fail("The token could not be reviewed.");
+            return AuthenticateResult.Fail(e);
         }
 
         if (user is null)
@@ -51,6 +51,15 @@ internal sealed class ServiceAccountAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var result = await HandleAuthenticateOnceSafeAsync();
+        if (result.Failure is TokenReviewUnavailableException)
+        {
+            // Not the caller's fault: say so, and let it retry rather than discard a good token.
+            ConnectionProblems.RetryAfter(Context, TimeSpan.FromSeconds(5));
+            await ConnectionProblems.WriteAsync(Context, StatusCodes.Status503ServiceUnavailable, "token-review-unavailable",
+                "Authentication unavailable", "The Kubernetes API server could not review the token; retry later.");
+            return;
+        }
+
         var reason = result.Failure?.Message ?? "No bearer token was presented.";
         Log.CallerUnauthenticated(Logger, Request.Path, Context.Connection.RemoteIpAddress?.ToString() ?? "unknown", reason);
         Response.Headers.WWWAuthenticate = "Bearer";

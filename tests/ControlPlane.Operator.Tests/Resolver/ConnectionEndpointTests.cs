@@ -53,8 +53,11 @@ public sealed class ConnectionEndpointTests(PostgresFixture postgres)
         var tenant = await host.AddTenantAsync("acme", TenantStatus.Active, Password);
 
         using var response = await host.GetAsync("ACME");
+        using var again = await host.GetAsync("acme");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (response.StatusCode, again.StatusCode));
+        // The second request reused the first TokenReview.
+        Assert.Equal(1, host.Api.CountRequests("create", "/apis/authentication.k8s.io/v1/tokenreviews"));
         Assert.True(response.Headers.CacheControl?.NoStore);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
         Assert.Equal(("db.internal", 5432, tenant.DbName, tenant.DbUser, Password),
@@ -98,6 +101,22 @@ public sealed class ConnectionEndpointTests(PostgresFixture postgres)
         {
             Assert.Equal("unpaid invoices", problem.GetProperty("reason").GetString());
         }
+    }
+
+    [Fact]
+    public async Task When_the_api_server_cannot_review_tokens_the_answer_is_503_not_401()
+    {
+        await using var host = await EndpointHost.StartAsync(postgres);
+        await host.AddTenantAsync("acme", TenantStatus.Active, Password);
+        host.Api.FailNext("create", "/apis/authentication.k8s.io/v1/tokenreviews", 500);
+
+        using var failed = await host.GetAsync("acme");
+        using var recovered = await host.GetAsync("acme");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.EndsWith("/token-review-unavailable", (await ProblemAsync(failed)).GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.NotNull(failed.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
     }
 
     [Theory]
