@@ -25,41 +25,44 @@ internal sealed class TenantChangeListener(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var delay = options.ReconnectMinDelay;
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            _subscribed = false;
-            try
+            var delay = options.ReconnectMinDelay;
+            while (!cancellationToken.IsCancellationRequested)
             {
-                await ListenUntilBrokenAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException or OperationCanceledException)
-            {
-                sink.ListenerDown();
-                _firstAttempt.TrySetResult();
-                // A connection that was subscribed and then broke starts the backoff over; repeated failures to connect double it.
-                delay = _subscribed ? options.ReconnectMinDelay : delay;
-                Log.ListenerLost(logger, e.GetType().Name + ": " + e.Message, (long)delay.TotalMilliseconds);
-            }
+                _subscribed = false;
+                try
+                {
+                    await ListenUntilBrokenAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception e)
+                {
+                    // Whatever broke the subscription, the cache must stop trusting itself before anything else happens;
+                    // an escaped exception would leave it "up" with nobody listening.
+                    sink.ListenerDown();
+                    _firstAttempt.TrySetResult();
+                    // A connection that was subscribed and then broke starts the backoff over; repeated failures to connect double it.
+                    delay = _subscribed ? options.ReconnectMinDelay : delay;
+                    Log.ListenerLost(logger, e.GetType().Name + ": " + e.Message, (long)delay.TotalMilliseconds);
+                }
 
-            try
-            {
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.ReconnectMaxDelay.Ticks));
             }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.ReconnectMaxDelay.Ticks));
         }
-
-        sink.ListenerDown();
-        _firstAttempt.TrySetResult();
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            sink.ListenerDown();
+            _firstAttempt.TrySetResult();
+        }
     }
 
     private async Task ListenUntilBrokenAsync(CancellationToken cancellationToken)

@@ -47,11 +47,7 @@ public sealed class CacheInvalidationTests(PostgresFixture postgres)
         await Eventually.CachedAsync(resolver, "acme");
 
         // The server ends the listening session; the reconnect is five minutes away, so the suspension below is announced to no one.
-        var terminated = await harness.ScalarAsync<long>("""
-            SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%') t
-            """);
-        Assert.Equal(1, terminated);
+        Assert.Equal(1, await harness.TerminateListenerAsync());
         var clock = Stopwatch.StartNew();
         while (resolver.IsListening && clock.Elapsed < TimeSpan.FromSeconds(10))
         {
@@ -63,6 +59,34 @@ public sealed class CacheInvalidationTests(PostgresFixture postgres)
 
         Assert.IsType<ResolveResult.Suspended>(await resolver.ResolveAsync("acme", cancellationToken));
         Assert.Contains(harness.Logs.Lines, line => line.Contains("[4001]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_lost_listener_reconnects_and_invalidates_again()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var harness = await ResolverHarness.CreateAsync(postgres);
+        await using var resolver = harness.CreateResolver(new TenantConnectionResolverOptions
+        {
+            CacheTtl = TimeSpan.FromMinutes(5),
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
+        });
+        await resolver.StartAsync(cancellationToken);
+        var tenant = await harness.AddTenantAsync("acme", TenantStatus.Active);
+
+        Assert.Equal(1, await harness.TerminateListenerAsync());
+        // First the loss is noticed (logged), then the listener subscribes again.
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(10) && !(harness.Logs.All.Contains("[4001]", StringComparison.Ordinal) && resolver.IsListening))
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+
+        Assert.True(resolver.IsListening, "the listener did not come back");
+        await Eventually.CachedAsync(resolver, "acme");
+        await harness.Catalog.MarkSuspendedAsync(tenant.Id, "fraud review", "test", cancellationToken);
+
+        await Eventually.AsyncIs<ResolveResult.Suspended>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(1));
     }
 
     [Fact]

@@ -117,6 +117,12 @@ internal sealed class ResolverHarness : IAsyncDisposable
         return (T)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 
+    /// <summary>Has the server end every session whose last statement was a LISTEN (the resolver's listener); returns how many.</summary>
+    public Task<long> TerminateListenerAsync() => ScalarAsync<long>("""
+        SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%') t
+        """);
+
     /// <summary>Runs one statement with triggers off (a superuser's replica role), so no change notification is sent.</summary>
     public async Task ExecuteUnannouncedAsync(string sql, params object?[] values)
     {
