@@ -1,3 +1,4 @@
+using ControlPlane.Operator.Resolver;
 using ControlPlane.Operator.Runtime;
 using k8s;
 using Npgsql;
@@ -7,7 +8,8 @@ namespace ControlPlane.Operator.Hosting;
 
 /// <summary>
 /// Builds the operator's web host: the Tenant controller as a background service, and on every replica
-/// <c>/healthz</c> (process alive), <c>/readyz</c> (initial list synced and catalog reachable) and <c>/metrics</c>.
+/// <c>/healthz</c> (process alive), <c>/readyz</c> (initial list synced and catalog reachable), <c>/metrics</c> and the
+/// tenant connection resolver <c>/v1/tenants/{slug}/connection</c> (docs/resolver.md).
 /// </summary>
 internal static class OperatorHost
 {
@@ -29,6 +31,8 @@ internal static class OperatorHost
         builder.Services.AddSingleton(sp => new TenantOperator(
             kubernetes, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService<TenantOperatorService>();
+        builder.Services.AddSingleton(kubernetes);
+        builder.Services.AddTenantConnectionResolver(builder.Configuration);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OperatorMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
@@ -52,6 +56,8 @@ internal static class OperatorHost
             }
         });
         app.MapPrometheusScrapingEndpoint();
+        app.UseRateLimiter();
+        app.MapTenantConnections();
 
         Log.Starting(app.Logger, port, catalogDescription);
         return app;
