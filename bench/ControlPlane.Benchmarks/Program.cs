@@ -6,6 +6,7 @@ IBenchmark[] benchmarks =
     new ControlPlane.Benchmarks.Catalog.CatalogBenchmark(),
     new ControlPlane.Benchmarks.Secrets.SecretsBenchmark(),
     new ControlPlane.Benchmarks.Runtime.RuntimeBenchmark(),
+    new ControlPlane.Benchmarks.Resolver.ResolverBenchmark(),
 ];
 
 // The runtime benchmark measures each side in a child process of this executable.

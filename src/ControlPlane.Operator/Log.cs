@@ -48,4 +48,23 @@ internal static partial class Log
     /// <summary>The scope of one reconcile: every log line inside carries namespace, name and generation.</summary>
     public static IDisposable? ReconcileScope(ILogger logger, string @namespace, string name, long generation) =>
         ReconcileScopeFormatter(logger, @namespace, name, generation);
+
+    // Tenant connection endpoint (800-899): callers by service-account name, never a token or a password.
+    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "Connection request to {Path} from {Remote} refused: not authenticated ({Reason})")]
+    public static partial void CallerUnauthenticated(ILogger logger, string path, string remote, string reason);
+
+    [LoggerMessage(EventId = 801, Level = LogLevel.Warning, Message = "Connection request to {Path} by {Caller} refused: not on the allow-list")]
+    public static partial void CallerForbidden(ILogger logger, string path, string caller);
+
+    [LoggerMessage(EventId = 802, Level = LogLevel.Information, Message = "Tenant {Slug} resolved for {Caller}: {Outcome}")]
+    public static partial void Resolved(ILogger logger, string caller, string slug, string outcome);
+
+    [LoggerMessage(EventId = 803, Level = LogLevel.Warning, Message = "Tenant {Slug} could not be resolved for {Caller}: {Failure} failed (transient {Transient})")]
+    public static partial void ResolveUnavailable(ILogger logger, string caller, string slug, string failure, bool transient);
+
+    [LoggerMessage(EventId = 804, Level = LogLevel.Warning, Message = "Caller {Caller} rate-limited on {Path}")]
+    public static partial void CallerRateLimited(ILogger logger, string caller, string path);
+
+    [LoggerMessage(EventId = 805, Level = LogLevel.Error, Message = "TokenReview for a request to {Path} failed: {Reason}")]
+    public static partial void TokenReviewFailed(ILogger logger, string path, string reason);
 }

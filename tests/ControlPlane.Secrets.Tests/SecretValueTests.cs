@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ControlPlane.Secrets.Tests.Fakes;
+using ControlPlane.Testing;
 using Microsoft.Extensions.Logging;
 using Xunit;
 

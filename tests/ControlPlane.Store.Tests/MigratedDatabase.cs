@@ -1,21 +1,15 @@
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Migrations;
-using ControlPlane.Store.Sql;
 using ControlPlane.Testing;
 using Npgsql;
 
 namespace ControlPlane.Store.Tests;
 
 /// <summary>
-/// A fresh, fully migrated catalog database for one test. The migrations run once per test run into a
-/// template database (by the real <see cref="CatalogMigrator"/>); each test gets a copy made by
-/// CREATE DATABASE … TEMPLATE, which is much faster than migrating again.
+/// A fresh, fully migrated catalog database for one test, copied from the template <see cref="CatalogTemplate"/>
+/// migrates once per test run.
 /// </summary>
 internal sealed class MigratedDatabase : IAsyncDisposable
 {
-    private static readonly SemaphoreSlim TemplateGate = new(1, 1);
-    private static string? _template;
-
     private MigratedDatabase(string connectionString)
     {
         ConnectionString = connectionString;
@@ -23,7 +17,7 @@ internal sealed class MigratedDatabase : IAsyncDisposable
         Catalog = new TenantCatalog(DataSource);
     }
 
-    public static string ScriptsDirectory => Path.Combine(AppContext.BaseDirectory, "sql", "control_plane");
+    public static string ScriptsDirectory => CatalogTemplate.ScriptsDirectory;
 
     public string ConnectionString { get; }
 
@@ -31,11 +25,8 @@ internal sealed class MigratedDatabase : IAsyncDisposable
 
     public TenantCatalog Catalog { get; }
 
-    public static async Task<MigratedDatabase> CreateAsync(PostgresFixture postgres)
-    {
-        var template = await TemplateAsync(postgres);
-        return new MigratedDatabase(await postgres.CreateDatabaseAsync(template, TestContext.Current.CancellationToken));
-    }
+    public static async Task<MigratedDatabase> CreateAsync(PostgresFixture postgres) =>
+        new(await CatalogTemplate.CreateDatabaseAsync(postgres, TestContext.Current.CancellationToken));
 
     public async Task<int> ExecuteAsync(string sql, params object?[] values)
     {
@@ -72,39 +63,4 @@ internal sealed class MigratedDatabase : IAsyncDisposable
         ScalarAsync<long>("SELECT count(*) FROM control_plane.tenant_events WHERE tenant_id = $1", tenantId);
 
     public async ValueTask DisposeAsync() => await DataSource.DisposeAsync();
-
-    private static async Task<string> TemplateAsync(PostgresFixture postgres)
-    {
-        await TemplateGate.WaitAsync(TestContext.Current.CancellationToken);
-        try
-        {
-            if (_template is not null)
-            {
-                return _template;
-            }
-
-            var cancellationToken = TestContext.Current.CancellationToken;
-            var connectionString = await postgres.CreateDatabaseAsync(cancellationToken: cancellationToken);
-            // No pooling: CREATE DATABASE … TEMPLATE fails while any session is connected to the template.
-            var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
-            await using (var dataSource = NpgsqlDataSource.Create(unpooled.ConnectionString))
-            {
-                await CatalogMigrator.MigrateAsync(dataSource, ScriptsDirectory, _ => { }, cancellationToken);
-            }
-
-            var name = unpooled.Database!;
-            // Nobody may connect to the template afterwards, so copies never race with a stray session.
-            await using (var command = postgres.Admin.CreateCommand($"ALTER DATABASE {SqlIdentifier.Quote(name)} ALLOW_CONNECTIONS false"))
-            {
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            _template = name;
-            return name;
-        }
-        finally
-        {
-            TemplateGate.Release();
-        }
-    }
 }

@@ -103,7 +103,7 @@ internal sealed class CatalogBenchmark : IBenchmark
     }
 
     /// <summary>The baseline: the same statement text, parameters and rows, every column read, no mapping.</summary>
-    private static async Task DirectAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken, params object[] values)
+    internal static async Task DirectAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken, params object[] values)
     {
         await using var command = dataSource.CreateCommand(sql);
         foreach (var value in values)

@@ -12,6 +12,7 @@ internal static class OperatorCommandLine
         root.Subcommands.Add(run);
         root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(HealthCommand.Create());
+        root.Subcommands.Add(ResolveCommand.Create());
         root.Options.Add(RunCommand.PortOption);
         root.Action = run.Action;
         return root;

@@ -1,5 +1,6 @@
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Provisioning;
+using ControlPlane.Operator.Resolver;
 using ControlPlane.Operator.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
@@ -12,7 +13,8 @@ namespace ControlPlane.Operator.Hosting;
 
 /// <summary>
 /// Builds the operator's web host: the Tenant controller as a background service, and on every replica
-/// <c>/healthz</c> (process alive), <c>/readyz</c> (initial list synced and catalog reachable) and <c>/metrics</c>.
+/// <c>/healthz</c> (process alive), <c>/readyz</c> (initial list synced and catalog reachable), <c>/metrics</c> and the
+/// tenant connection resolver <c>/v1/tenants/{slug}/connection</c> (docs/resolver.md).
 /// </summary>
 internal static class OperatorHost
 {
@@ -45,6 +47,7 @@ internal static class OperatorHost
             kubernetes, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILoggerFactory>(),
             lifecycle: sp.GetRequiredService<TenantLifecycle>()));
         builder.Services.AddHostedService<TenantOperatorService>();
+        builder.Services.AddTenantConnectionResolver(builder.Configuration);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OperatorMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
@@ -68,6 +71,8 @@ internal static class OperatorHost
             }
         });
         app.MapPrometheusScrapingEndpoint();
+        app.UseRateLimiter();
+        app.MapTenantConnections();
 
         Log.Starting(app.Logger, port, catalogDescription);
         return app;

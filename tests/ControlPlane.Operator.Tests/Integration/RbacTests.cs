@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using ControlPlane.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
+using ControlPlane.Operator.Resolver;
 using ControlPlane.Testing;
 using YamlDotNet.Serialization;
 
@@ -43,6 +44,9 @@ public sealed partial class RbacTests(PostgresFixture postgres)
             TimeSpan.FromSeconds(20), "acme deleted and the InvalidSpec event counted twice", _ct);
         cluster.Server.DropWatches();
         await Task.Delay(500, _ct);
+        // The resolver endpoint reviews each caller's token through the operator's client.
+        await new TokenReviewAuthenticator(cluster.CreateOperatorClient(), new ConnectionEndpointOptions(), TimeProvider.System)
+            .AuthenticateAsync("unregistered-token", _ct);
 
         var used = Used(cluster.Server);
         var granted = Granted();

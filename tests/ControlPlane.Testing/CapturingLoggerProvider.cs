@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace ControlPlane.Secrets.Tests.Fakes;
+namespace ControlPlane.Testing;
 
-/// <summary>Keeps every log line at every level, with its structured values and exception text, for leak checks.</summary>
+/// <summary>Keeps every log line at every level, with its structured values, scopes and exception text, for leak checks.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<string> Lines { get; } = new();

@@ -1,0 +1,30 @@
+using ControlPlane.Secrets;
+using Npgsql;
+
+namespace ControlPlane.Client;
+
+/// <summary>
+/// How to reach one tenant's database. The password is a <see cref="SecretValue"/>, so logging or printing this
+/// object never shows it; the only ways to the characters are <see cref="Password"/>.<see cref="SecretValue.Reveal"/>
+/// and <see cref="RevealConnectionString"/>, named so each place a credential leaves the process stands out in review.
+/// </summary>
+public sealed record TenantConnection(Guid TenantId, string Slug, string Host, int Port, string Database, string User, SecretValue Password)
+{
+    /// <summary>A ready Npgsql connection string, password included. Call only where it is handed to Npgsql or to the caller.</summary>
+    public string RevealConnectionString() => ConnectionString(Password.Reveal());
+
+    /// <summary>The same connection string with the password shown as <see cref="SecretValue.Redacted"/>, for display.</summary>
+    public string MaskedConnectionString() => ConnectionString(SecretValue.Redacted);
+
+    /// <summary>The connection without its password, e.g. <c>app@db.internal:5432/tenant_acme</c>.</summary>
+    public override string ToString() => $"{User}@{Host}:{Port}/{Database} (password {SecretValue.Redacted})";
+
+    private string ConnectionString(string password) => new NpgsqlConnectionStringBuilder
+    {
+        Host = Host,
+        Port = Port,
+        Database = Database,
+        Username = User,
+        Password = password,
+    }.ConnectionString;
+}

@@ -1,0 +1,3 @@
+using ControlPlane.Testing;
+
+[assembly: AssemblyFixture(typeof(PostgresFixture))]
