@@ -231,26 +231,29 @@ public sealed partial class TenantReconciler
     }
 
     /// <summary>
-    /// Ready=False with the reason, a Warning event and a catalog <c>error</c> event, each once per distinct problem
-    /// (a retry of the same failure adds nothing), then the given result.
+    /// Ready=False with the reason, a Warning event (repeats raise its count) and a catalog <c>error</c> event unless the
+    /// newest catalog event already reports this very problem (a retry of the same failure adds nothing), then the result.
     /// </summary>
     private async Task<ReconcileResult> BlockAsync(
         Tenant tenant, CatalogTenant? row, string reason, string message, ReconcileResult result, CancellationToken cancellationToken)
     {
-        var ready = Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready);
-        var repeated = ready is not null && ready.Reason == reason && ready.Message == message;
         var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, reason, message, time.GetUtcNow()), cancellationToken);
-        if (!repeated)
+        await events.RecordAsync(written ?? tenant, EventRecorder.Warning, reason, message, cancellationToken);
+        if (row is not null && !await IsLatestErrorAsync(row.Id, reason, message, cancellationToken))
         {
-            await events.RecordAsync(written ?? tenant, EventRecorder.Warning, reason, message, cancellationToken);
-            if (row is not null)
-            {
-                await lifecycle.Catalog.RecordErrorAsync(row.Id, reason, message, Actor(tenant), cancellationToken);
-            }
+            await lifecycle.Catalog.RecordErrorAsync(row.Id, reason, message, Actor(tenant), cancellationToken);
         }
 
         Log.Blocked(logger, TenantSpecRules.EffectiveSlug(tenant), reason, message);
         return result;
+    }
+
+    private async Task<bool> IsLatestErrorAsync(Guid tenantId, string reason, string message, CancellationToken cancellationToken)
+    {
+        var newest = (await lifecycle.Catalog.GetEventsAsync(tenantId, 1, null, cancellationToken)).Items.FirstOrDefault();
+        return newest is { EventType: "error", Payload: { } payload }
+            && payload.TryGetProperty("reason", out var r) && r.GetString() == reason
+            && payload.TryGetProperty("message", out var m) && m.GetString() == message;
     }
 
     /// <summary>Runs work against a tenant database server, turning its connection failures into one typed error.</summary>
@@ -274,10 +277,17 @@ public sealed partial class TenantReconciler
         || e.SqlState.StartsWith("57", StringComparison.Ordinal) // operator intervention (shutdown, cancel)
         || e.SqlState == PostgresErrorCodes.InsufficientPrivilege;
 
+    /// <summary>
+    /// A stable description: the same outage must read the same on every retry, so that conditions and the catalog's
+    /// error events do not churn with the socket layer's wording.
+    /// </summary>
     private static string Describe(NpgsqlException e) => e switch
     {
         PostgresException postgres => $"{postgres.SqlState}: {postgres.MessageText}",
-        { InnerException: { } inner } => $"{e.Message} ({inner.Message})",
+        { InnerException: System.Net.Sockets.SocketException socket } => $"cannot connect ({socket.SocketErrorCode})",
+        { InnerException: TimeoutException } => "timed out",
+        { InnerException: IOException or EndOfStreamException } => "the server closed the connection",
+        _ when e.Message.Contains("reading from stream", StringComparison.OrdinalIgnoreCase) => "the server closed the connection",
         _ => e.Message,
     };
 }

@@ -11,6 +11,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using TenantCatalog = ControlPlane.Store.Catalog.TenantCatalog;
@@ -54,6 +55,9 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
 
     /// <summary>The tenant database server (PostgreSQL 17) with its CREATEDB/CREATEROLE admin role.</summary>
     public TenantServer TenantServer { get; }
+
+    /// <summary>Where the tenant database server listens.</summary>
+    public (string Host, int Port) TenantServerEndpoint => (_serverHost, _serverPort);
 
     /// <summary>A migrated catalog database of this cluster's own.</summary>
     public string CatalogConnectionString { get; }
@@ -102,7 +106,7 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
     /// The tenant lifecycle as production assembles it: catalog, the real secret store (Kubernetes backend against
     /// this API server, generated secrets in <see cref="SecretNamespace"/>), the tenant database server, migrations.
     /// </summary>
-    public TenantLifecycle CreateLifecycle(OperatorOptions options, IProvisioningFaults? faults = null)
+    public TenantLifecycle CreateLifecycle(OperatorOptions options, IProvisioningFaults? faults = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -112,7 +116,8 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
             ["SECRET_KUBERNETES_NAMESPACE"] = SecretNamespace,
         }).Build();
         var services = new ServiceCollection()
-            .AddLogging()
+            .AddSingleton(loggers ?? NullLoggerFactory.Instance)
+            .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
             .AddSingleton(CreateOperatorClient())
             .AddSecretStores(configuration)
             .BuildServiceProvider();
@@ -138,16 +143,20 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
     public IKubernetes CreateOperatorClient() => KubernetesClientFactory.Create(Server.ClientConfiguration());
 
     public RunningOperator StartOperator(
-        Action<OperatorOptions>? configure = null, Func<IReconciler<Tenant>>? reconciler = null, IProvisioningFaults? faults = null)
+        Action<OperatorOptions>? configure = null,
+        Func<IReconciler<Tenant>>? reconciler = null,
+        IProvisioningFaults? faults = null,
+        ILoggerFactory? loggers = null)
     {
+        loggers ??= NullLoggerFactory.Instance;
         var options = DefaultOptions();
         configure?.Invoke(options);
         // Each instance owns its meters and disposes them on stop, so a stopped instance stops reporting.
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new OperatorMetrics(services.GetRequiredService<IMeterFactory>());
         var tenantOperator = new TenantOperator(
-            CreateOperatorClient(), options, TimeProvider.System, metrics, NullLoggerFactory.Instance, reconciler,
-            reconciler is null ? CreateLifecycle(options, faults) : null);
+            CreateOperatorClient(), options, TimeProvider.System, metrics, loggers, reconciler,
+            reconciler is null ? CreateLifecycle(options, faults, loggers) : null);
         var running = new RunningOperator(tenantOperator, services);
         _operators.Add(running);
         return running;
