@@ -40,7 +40,7 @@ public sealed class SecretReferenceGrammarTests
         "mock:",
         "mock:Acme",
         "aws:arn:aws:secretsmanager:eu-west-1:123:secret:acme",
-        "postgresql://acme:hunter2@db:5432/acme",
+        "postgresql://acme:hunter2@db:5432/acme",  // secretlint-disable-line
         "k8s:ns/name#key with space",
         "k8s:ns/name#k\n",
         "vault:secret/a#password=hunter2",

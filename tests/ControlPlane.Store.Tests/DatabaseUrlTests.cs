@@ -34,13 +34,13 @@ public sealed class DatabaseUrlTests
     }
 
     [Theory]
-    [InlineData("mysql://app:Sup3rSecretPw@db/platform_admin")]
+    [InlineData("mysql://app:Sup3rSecretPw@db/platform_admin")]  // secretlint-disable-line
     [InlineData("postgresql://app:Sup3rSecretPw@/platform_admin")]
-    [InlineData("postgresql://app:Sup3rSecretPw@db/platform_admin?password=Sup3rSecretPw")]
-    [InlineData("postgresql://app:Sup3rSecretPw@db/platform_admin?no_such_setting=1")]
+    [InlineData("postgresql://app:Sup3rSecretPw@db/platform_admin?password=Sup3rSecretPw")]  // secretlint-disable-line
+    [InlineData("postgresql://app:Sup3rSecretPw@db/platform_admin?no_such_setting=1")]  // secretlint-disable-line
     [InlineData("Host=db;Password=Sup3rSecretPw;Frobnicate=yes")]
     [InlineData("Password=Sup3rSecretPw;Username=app")]
-    [InlineData("postgresql://app:Sup3rSecretPw@db:99999/platform_admin")]
+    [InlineData("postgresql://app:Sup3rSecretPw@db:99999/platform_admin")]  // secretlint-disable-line
     public void A_malformed_url_is_refused_without_echoing_the_password(string value)
     {
         var error = Assert.Throws<ConfigurationException>(() => DatabaseUrl.Parse(value));
@@ -58,7 +58,7 @@ public sealed class DatabaseUrlTests
     [Fact]
     public void Describe_never_includes_the_password()
     {
-        var builder = DatabaseUrl.Parse("postgresql://app:Sup3rSecretPw@db:5432/platform_admin");
+        var builder = DatabaseUrl.Parse("postgresql://app:Sup3rSecretPw@db:5432/platform_admin");  // secretlint-disable-line
 
         Assert.Equal("postgresql://app@db:5432/platform_admin", DatabaseUrl.Describe(builder));
     }

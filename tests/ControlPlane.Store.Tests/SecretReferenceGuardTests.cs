@@ -20,7 +20,7 @@ public sealed class SecretReferenceGuardTests(PostgresFixture postgres)
         ("mock:" + new string('a', SecretReference.MaxLength - 5), true),
         ("", false),
         ("mock:" + new string('a', SecretReference.MaxLength - 4), false),
-        ("postgresql://app:s3cret@db:5432/acme", false),
+        ("postgresql://app:s3cret@db:5432/acme", false),  // secretlint-disable-line
         ("https://vault.example.com/v1/secret/data/acme#password", false),
         ("user:pass@host", false),
         ("app:s3cret@db.internal:5432", false),

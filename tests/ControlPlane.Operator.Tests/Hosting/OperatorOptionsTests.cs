@@ -44,7 +44,7 @@ public sealed class OperatorOptionsTests
                 ["Operator:Namespaces:0"] = "Bad_Namespace",
                 ["Operator:LeaderElection:RenewDeadline"] = "00:00:20",
                 ["Operator:TenantDatabaseServers:default:Host"] = "",
-                ["Operator:TenantDatabaseServers:default:AdminSecretRef"] = "postgres://admin:hunter2@pg",
+                ["Operator:TenantDatabaseServers:default:AdminSecretRef"] = "postgres://admin:hunter2@pg",  // secretlint-disable-line
             },
             DeploymentEnvironment.Staging,
             variables: []));

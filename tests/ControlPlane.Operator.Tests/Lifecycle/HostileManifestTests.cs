@@ -22,7 +22,7 @@ public sealed class HostileManifestTests(PostgresFixture postgres)
         { "template-database", """{"database": {"name": "template1"}}""" },
         { "overlong-slug", "{\"slug\": \"" + new string('a', 64) + "\"}" },
         { "overlong-database", "{\"database\": {\"name\": \"" + new string('d', 64) + "\"}}" },
-        { "url-secret", """{"credentials": {"secretRef": "postgresql://acme:hunter2@db/acme"}}""" },
+        { "url-secret", """{"credentials": {"secretRef": "postgresql://acme:hunter2@db/acme"}}""" },  // secretlint-disable-line
         { "userinfo-secret", """{"credentials": {"secretRef": "k8s:ns/acme:hunter2@db#password"}}""" },
         { "keyword-secret", """{"credentials": {"secretRef": "vault:kv/acme#password=hunter2"}}""" },
         { "unknown-server", """{"database": {"server": "nowhere"}}""" },
