@@ -1,0 +1,44 @@
+using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Operator.Runtime;
+
+namespace ControlPlane.Benchmarks.Provision;
+
+/// <summary>
+/// Passes every reconcile to the real Tenant reconciler and counts the finished ones, so a resync can be waited for
+/// although a converged tenant writes nothing anyone could watch.
+/// </summary>
+internal sealed class CountingReconciler(IReconciler<Tenant> inner) : IReconciler<Tenant>
+{
+    private readonly HashSet<string> _done = [];
+    private int _calls;
+
+    /// <summary>Reconciles that returned (any result), repeats included.</summary>
+    public int Calls => Volatile.Read(ref _calls);
+
+    /// <summary>Distinct tenants whose reconcile returned success.</summary>
+    public int Succeeded
+    {
+        get
+        {
+            lock (_done)
+            {
+                return _done.Count;
+            }
+        }
+    }
+
+    public async Task<ReconcileResult> ReconcileAsync(Tenant resource, CancellationToken cancellationToken)
+    {
+        var result = await inner.ReconcileAsync(resource, cancellationToken);
+        Interlocked.Increment(ref _calls);
+        if (result is ReconcileResult.Done)
+        {
+            lock (_done)
+            {
+                _done.Add($"{resource.Metadata.NamespaceProperty}/{resource.Metadata.Name}");
+            }
+        }
+
+        return result;
+    }
+}

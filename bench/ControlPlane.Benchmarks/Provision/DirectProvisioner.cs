@@ -1,0 +1,31 @@
+using ControlPlane.Operator.Controllers;
+using ControlPlane.Secrets;
+using ControlPlane.Store.TenantDatabases;
+using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
+
+namespace ControlPlane.Benchmarks.Provision;
+
+/// <summary>
+/// The baseline: the provisioning work without the operator, one tenant after another, through the same Store and
+/// Secrets classes the operator calls (same names from <see cref="TenantIntent"/>): catalog registration (status
+/// <c>provisioning</c> + event), generated password in the Kubernetes secret store, role + database + REVOKE/GRANT
+/// (TenantDatabaseAdministrator.ConvergeAsync, role created with the SCRAM verifier), pgcrypto + migrations V1..V2
+/// (TenantSchemaMigrator, Evolve), catalog <c>migrated</c> and <c>active</c>. No Kubernetes objects, no status, no events,
+/// no re-reads: the least a correct provisioner does.
+/// </summary>
+internal static class DirectProvisioner
+{
+    public static async Task ProvisionAsync(TenantLifecycle lifecycle, Tenant tenant, CancellationToken cancellationToken)
+    {
+        const string actor = "bench/direct";
+        var intent = TenantIntent.From(tenant, lifecycle.GeneratedSecretRef);
+        var server = lifecycle.Servers.Get(intent.Server);
+        var row = await lifecycle.Catalog.RegisterAsync(intent.Registration(new TenantDatabaseServerAddress(server.Name, server.Host, server.Port)), actor, cancellationToken);
+        var password = await lifecycle.Secrets.EnsureGeneratedPasswordAsync(intent.SecretRef, new SecretOwner(intent.Slug), cancellationToken);
+        await server.Administrator.ConvergeAsync(intent.DatabaseSpec, ScramVerifier.Compute(password.Reveal()), cancellationToken);
+        var target = lifecycle.Migrator.LatestVersion;
+        var outcome = await lifecycle.Migrator.MigrateAsync(await server.ConnectionToAsync(intent.Database, cancellationToken), intent.Role, target, cancellationToken);
+        row = await lifecycle.Catalog.RecordMigrationAsync(row.Id, null, outcome.To.ToString(), actor, cancellationToken);
+        await lifecycle.Catalog.MarkActiveAsync(row.Id, actor, cancellationToken);
+    }
+}
