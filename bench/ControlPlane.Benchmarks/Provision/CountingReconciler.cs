@@ -7,7 +7,7 @@ namespace ControlPlane.Benchmarks.Provision;
 /// Passes every reconcile to the real Tenant reconciler and counts the finished ones, so a resync can be waited for
 /// although a converged tenant writes nothing anyone could watch.
 /// </summary>
-internal sealed class CountingReconciler(IReconciler<Tenant> inner) : IReconciler<Tenant>
+internal sealed class CountingReconciler(IReconciler<Tenant> inner, StepTimer steps) : IReconciler<Tenant>
 {
     private readonly HashSet<string> _done = [];
     private int _calls;
@@ -29,7 +29,9 @@ internal sealed class CountingReconciler(IReconciler<Tenant> inner) : IReconcile
 
     public async Task<ReconcileResult> ReconcileAsync(Tenant resource, CancellationToken cancellationToken)
     {
+        steps.Begin();
         var result = await inner.ReconcileAsync(resource, cancellationToken);
+        steps.Mark(StepTimer.Rest);
         Interlocked.Increment(ref _calls);
         if (result is ReconcileResult.Done)
         {

@@ -1,4 +1,5 @@
 using ControlPlane.Operator.Controllers;
+using ControlPlane.Operator.Provisioning;
 using ControlPlane.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
@@ -15,17 +16,23 @@ namespace ControlPlane.Benchmarks.Provision;
 /// </summary>
 internal static class DirectProvisioner
 {
-    public static async Task ProvisionAsync(TenantLifecycle lifecycle, Tenant tenant, CancellationToken cancellationToken)
+    public static async Task ProvisionAsync(TenantLifecycle lifecycle, Tenant tenant, StepTimer steps, CancellationToken cancellationToken)
     {
+        steps.Begin();
         const string actor = "bench/direct";
         var intent = TenantIntent.From(tenant, lifecycle.GeneratedSecretRef);
         var server = lifecycle.Servers.Get(intent.Server);
         var row = await lifecycle.Catalog.RegisterAsync(intent.Registration(new TenantDatabaseServerAddress(server.Name, server.Host, server.Port)), actor, cancellationToken);
+        steps.Mark(ProvisioningSteps.Registered);
         var password = await lifecycle.Secrets.EnsureGeneratedPasswordAsync(intent.SecretRef, new SecretOwner(intent.Slug), cancellationToken);
+        steps.Mark(ProvisioningSteps.SecretEnsured);
         await server.Administrator.ConvergeAsync(intent.DatabaseSpec, ScramVerifier.Compute(password.Reveal()), cancellationToken);
+        steps.Mark(ProvisioningSteps.DatabaseConverged);
         var target = lifecycle.Migrator.LatestVersion;
         var outcome = await lifecycle.Migrator.MigrateAsync(await server.ConnectionToAsync(intent.Database, cancellationToken), intent.Role, target, cancellationToken);
+        steps.Mark(ProvisioningSteps.Migrated);
         row = await lifecycle.Catalog.RecordMigrationAsync(row.Id, null, outcome.To.ToString(), actor, cancellationToken);
         await lifecycle.Catalog.MarkActiveAsync(row.Id, actor, cancellationToken);
+        steps.Mark(ProvisioningSteps.CatalogUpdated);
     }
 }

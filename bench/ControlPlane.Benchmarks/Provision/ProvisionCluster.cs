@@ -192,7 +192,8 @@ internal sealed class BenchOperator : IAsyncDisposable
         var kubernetes = KubernetesClientFactory.Create(cluster.Api.ClientConfiguration());
         var tenants = new KubernetesResourceClient<Tenant>(kubernetes, TenantOperator.Resource);
         var events = new EventRecorder(new KubernetesEventClient(kubernetes), "controlplane-operator", "bench", TimeProvider.System, NullLogger<EventRecorder>.Instance);
-        var reconciler = new CountingReconciler(new TenantReconciler(tenants, events, lifecycle, TimeProvider.System, NullLogger<TenantReconciler>.Instance));
+        var reconciler = new CountingReconciler(
+            new TenantReconciler(tenants, events, lifecycle with { Faults = Steps }, TimeProvider.System, NullLogger<TenantReconciler>.Instance), Steps);
         Reconciles = reconciler;
         Operator = new TenantOperator(
             kubernetes, options, TimeProvider.System, new OperatorMetrics(_metrics.GetRequiredService<IMeterFactory>()), NullLoggerFactory.Instance, () => reconciler);
@@ -202,6 +203,9 @@ internal sealed class BenchOperator : IAsyncDisposable
     public TenantOperator Operator { get; }
 
     public CountingReconciler Reconciles { get; }
+
+    /// <summary>Time per provisioning step, summed over every reconcile (the rest is status writes and events).</summary>
+    public StepTimer Steps { get; } = new();
 
     /// <summary>Tenants in the informer cache that are Active and Ready for their current generation.</summary>
     public int ConvergedCount() => Operator.Informer.Cache.Items.Count(t =>
