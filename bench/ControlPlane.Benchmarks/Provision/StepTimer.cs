@@ -17,6 +17,15 @@ internal sealed class StepTimer : IProvisioningFaults
     private readonly ConcurrentDictionary<string, (double Ms, int Count)> _steps = new();
     private readonly List<string> _order = [];
 
+    public void Reset()
+    {
+        lock (_order)
+        {
+            _order.Clear();
+            _steps.Clear();
+        }
+    }
+
     public void Begin() => _mark.Value = new StrongBox { Value = Stopwatch.GetTimestamp() };
 
     public void Mark(string step)
