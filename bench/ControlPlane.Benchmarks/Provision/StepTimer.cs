@@ -55,12 +55,14 @@ internal sealed class StepTimer : IProvisioningFaults
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>"step ms/tenant" pairs in the order first seen, divided by <paramref name="tenants"/>.</summary>
+    /// <summary>"step ms/tenant" pairs in provisioning order, divided by <paramref name="tenants"/>.</summary>
     public string Format(int tenants)
     {
+        var order = ProvisioningSteps.Provisioning.Append(Rest).ToList();
         lock (_order)
         {
-            return string.Join(", ", _order.Select(step => $"{step} {_steps[step].Ms / tenants:F1}"));
+            return string.Join(", ", _order.OrderBy(step => order.IndexOf(step) is var i and >= 0 ? i : int.MaxValue)
+                .Select(step => $"{step} {_steps[step].Ms / tenants:F1}"));
         }
     }
 
