@@ -58,8 +58,7 @@ public sealed partial class TenantReconciler
             }
             catch (TenantServerException e)
             {
-                return await BlockAsync(marked, row, TenantConditions.Reasons.DatabaseServerUnavailable, e.Message,
-                    ReconcileResult.TransientError(e.Message, e), cancellationToken);
+                return await BlockAsync(marked, row, e.Reason, e.Message, ReconcileResult.TransientError(e.Message, e), cancellationToken);
             }
             catch (SecretStoreException e)
             {

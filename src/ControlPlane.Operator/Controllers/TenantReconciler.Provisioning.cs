@@ -70,8 +70,7 @@ public sealed partial class TenantReconciler
         }
         catch (TenantServerException e)
         {
-            return await BlockAsync(tenant, row, TenantConditions.Reasons.DatabaseServerUnavailable, e.Message,
-                ReconcileResult.TransientError(e.Message, e), cancellationToken);
+            return await BlockAsync(tenant, row, e.Reason, e.Message, ReconcileResult.TransientError(e.Message, e), cancellationToken);
         }
         catch (SecretStoreException e)
         {
@@ -265,8 +264,13 @@ public sealed partial class TenantReconciler
         }
         catch (NpgsqlException e) when (e is not PostgresException || IsServerSide((PostgresException)e))
         {
+            var denied = e is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege };
             throw new TenantServerException(
-                $"Tenant database server '{server.Name}' ({server.Host}:{server.Port}) failed: {Describe(e)}", e);
+                denied
+                    ? $"The admin role of tenant database server '{server.Name}' lacks a privilege (it needs CREATEDB and CREATEROLE, see docs/lifecycle.md): {Describe(e)}"
+                    : $"Tenant database server '{server.Name}' ({server.Host}:{server.Port}) failed: {Describe(e)}",
+                e,
+                denied ? TenantConditions.Reasons.DatabasePermissionDenied : TenantConditions.Reasons.DatabaseServerUnavailable);
         }
     }
 

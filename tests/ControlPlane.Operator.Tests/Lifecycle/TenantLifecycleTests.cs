@@ -83,6 +83,25 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_tenant_created_suspended_is_provisioned_and_migrated_but_nobody_can_log_in()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
+        var world = new LifecycleWorld(cluster, postgres);
+        cluster.StartOperator();
+        var database = cluster.DatabaseNameFor("dormant");
+
+        await cluster.CreateTenantAsync("dormant", s => (s.Suspended, s.SuspendedReason) = (true, "Awaiting the first payment."), _ct);
+        var dormant = await world.WaitForAsync("dormant", t => t.Status.Phase == TenantPhases.Suspended, "Suspended");
+
+        Assert.Equal("2", dormant.Status.SchemaVersion);
+        Assert.Equal((true, false), ((await world.RoleAsync(database)).Exists, (await world.RoleAsync(database)).Login));
+        var row = Assert.Single(await world.CatalogRowsAsync("dormant"));
+        Assert.Equal(("suspended", "2", "Awaiting the first payment."), (row.Status, row.Schema, row.Reason));
+        var types = (await world.EventsAsync(row.Id)).Select(e => e.Type).ToList();
+        Assert.Equal(["provisioned", "suspended"], types.Where(t => t is "provisioned" or "suspended"));
+    }
+
+    [Fact]
     public async Task Raising_the_schema_version_migrates_forward_and_lowering_it_is_refused_without_touching_the_data()
     {
         await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);

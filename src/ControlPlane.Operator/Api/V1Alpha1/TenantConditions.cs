@@ -41,6 +41,9 @@ public static class TenantConditions
         /// <summary>The tenant database server cannot be reached or refused the admin role; retried with backoff.</summary>
         public const string DatabaseServerUnavailable = "DatabaseServerUnavailable";
 
+        /// <summary>The tenant server's admin role lacks a privilege it needs (CREATEDB, CREATEROLE); retried with backoff.</summary>
+        public const string DatabasePermissionDenied = "DatabasePermissionDenied";
+
         /// <summary>The control-plane catalog database cannot be reached; retried with backoff.</summary>
         public const string CatalogUnavailable = "CatalogUnavailable";
 
