@@ -42,6 +42,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Tenant {Slug} blocked: {Reason}: {Message}")]
     public static partial void Blocked(ILogger logger, string slug, string reason, string message);
 
+    // Schema rollouts (50-59).
+    [LoggerMessage(EventId = 50, Level = LogLevel.Information, Message = "SchemaRollout {Namespace}/{Name}: {From} -> {To}")]
+    public static partial void RolloutPhase(ILogger logger, string @namespace, string name, string from, string to);
+
+    [LoggerMessage(EventId = 51, Level = LogLevel.Debug, Message = "Tenant {Namespace}/{Name}: spec.schemaVersion set to {Version} by a rollout")]
+    public static partial void RolloutTenantTargeted(ILogger logger, string @namespace, string name, string version);
+
     private static readonly Func<ILogger, string, string, long, IDisposable?> ReconcileScopeFormatter =
         LoggerMessage.DefineScope<string, string, long>("Reconcile {Namespace}/{Name} generation {Generation}");
 

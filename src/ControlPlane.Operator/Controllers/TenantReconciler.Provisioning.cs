@@ -153,6 +153,13 @@ public sealed partial class TenantReconciler
             return row;
         }
 
+        // Unset means "the newest" only for a database being created: an existing tenant moves only when its
+        // spec.schemaVersion is raised (by hand or by a SchemaRollout), never because a new version shipped (ADR-CP-006).
+        if (intent.SchemaVersion is null && row.SchemaVersion is not null)
+        {
+            return row;
+        }
+
         if (row.SchemaVersion is not null && SchemaVersion.TryParse(row.SchemaVersion, out var current) && current > target)
         {
             throw new SchemaMigrationException(TenantConditions.Reasons.SchemaDowngradeRefused,

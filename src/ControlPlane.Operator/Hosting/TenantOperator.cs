@@ -52,6 +52,13 @@ public sealed class TenantOperator
             metrics,
             loggers.CreateLogger<LeaderElection>());
         metrics.ObservePhases(() => PhaseCounts(Informer.Cache.Items));
+        metrics.ObserveSchemaVersions(() => SchemaVersionCounts(Informer.Cache.Items), () => Misaligned(Informer.Cache.Items));
+
+        // Rollouts drive the fleet through the Tenant reconciler, so they need the real lifecycle's migrations.
+        if (lifecycle is not null)
+        {
+            Rollouts = new SchemaRolloutOperator(kubernetes, options, Informer, Tenants, lifecycle.Migrator, Events, time, metrics, loggers);
+        }
     }
 
     public IResourceClient<Tenant> Tenants { get; }
@@ -64,9 +71,17 @@ public sealed class TenantOperator
 
     public EventRecorder Events { get; }
 
-    /// <summary>Runs the informer and, while leader, the reconcile workers, until cancelled.</summary>
+    /// <summary>The SchemaRollout controller; null when the Tenant reconciler is a test's own.</summary>
+    public SchemaRolloutOperator? Rollouts { get; }
+
+    /// <summary>Runs the informers and, while leader, the reconcile workers of both controllers, until cancelled.</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(Informer.RunAsync(cancellationToken), Leadership.RunAsync(Controller.RunWorkersAsync, cancellationToken));
+        Task.WhenAll(
+            Informer.RunAsync(cancellationToken),
+            Rollouts?.Informer.RunAsync(cancellationToken) ?? Task.CompletedTask,
+            Leadership.RunAsync(
+                leading => Task.WhenAll(Controller.RunWorkersAsync(leading), Rollouts?.Controller.RunWorkersAsync(leading) ?? Task.CompletedTask),
+                cancellationToken));
 
     /// <summary>Tenants per phase, every phase present (0 when none) so dashboards see a stable series; "Unset" before the first status.</summary>
     public static IEnumerable<KeyValuePair<string, int>> PhaseCounts(IEnumerable<Tenant> tenants)
@@ -80,4 +95,14 @@ public sealed class TenantOperator
 
         return counts;
     }
+
+    /// <summary>Tenants per reported schema version ("none" before the first migration): the fleet's version distribution.</summary>
+    public static IEnumerable<KeyValuePair<string, int>> SchemaVersionCounts(IEnumerable<Tenant> tenants) =>
+        tenants.GroupBy(t => t.Status.SchemaVersion ?? "none", StringComparer.Ordinal)
+            .Select(g => KeyValuePair.Create(g.Key, g.Count()))
+            .OrderBy(p => p.Key, StringComparer.Ordinal);
+
+    /// <summary>Tenants whose spec asks for a schema version their status does not report.</summary>
+    public static int Misaligned(IEnumerable<Tenant> tenants) =>
+        tenants.Count(t => t.Spec.SchemaVersion is { } asked && t.Status.SchemaVersion != asked);
 }

@@ -7,7 +7,8 @@ namespace ControlPlane.Operator.Runtime;
 /// <c>controlplane_reconciles_total{result}</c>, <c>controlplane_reconcile_duration_seconds</c>,
 /// <c>controlplane_workqueue_depth</c>, <c>controlplane_workqueue_retries_total</c>,
 /// <c>controlplane_watch_restarts_total{reason}</c>, <c>controlplane_watch_relists_total</c>,
-/// <c>controlplane_leader</c> and <c>controlplane_tenants{phase}</c>.
+/// <c>controlplane_leader</c>, <c>controlplane_tenants{phase}</c>, <c>controlplane_tenants_schema_version{version}</c> and
+/// <c>controlplane_tenants_schema_misaligned</c>.
 /// Gauges read their sources at scrape time through the <c>Observe*</c> hooks.
 /// </summary>
 public sealed class OperatorMetrics
@@ -22,6 +23,8 @@ public sealed class OperatorMetrics
     private Func<int> _queueDepth = () => 0;
     private Func<bool> _isLeader = () => false;
     private Func<IEnumerable<KeyValuePair<string, int>>> _byPhase = () => [];
+    private Func<IEnumerable<KeyValuePair<string, int>>> _bySchemaVersion = () => [];
+    private Func<int> _misaligned = () => 0;
 
     public OperatorMetrics(IMeterFactory meterFactory)
     {
@@ -38,6 +41,14 @@ public sealed class OperatorMetrics
             "controlplane.tenants",
             () => _byPhase().Select(p => new Measurement<int>(p.Value, new KeyValuePair<string, object?>("phase", p.Key))),
             description: "Tenants in the informer cache, by status phase.");
+        meter.CreateObservableGauge(
+            "controlplane.tenants.schema_version",
+            () => _bySchemaVersion().Select(p => new Measurement<int>(p.Value, new KeyValuePair<string, object?>("version", p.Key))),
+            description: "Tenants in the informer cache, by the schema version their status reports (the fleet's version distribution).");
+        meter.CreateObservableGauge(
+            "controlplane.tenants.schema_misaligned",
+            () => _misaligned(),
+            description: "Tenants whose spec.schemaVersion asks for a version their status does not report (migrating, failed or refused).");
     }
 
     public void Reconciled(string result, TimeSpan duration)
@@ -53,9 +64,20 @@ public sealed class OperatorMetrics
 
     public void Relisted() => _relists.Add(1);
 
-    public void ObserveQueueDepth(Func<int> depth) => _queueDepth = depth;
+    /// <summary>Adds a work queue to the depth gauge (the Tenant and the SchemaRollout controllers each have one).</summary>
+    public void ObserveQueueDepth(Func<int> depth)
+    {
+        var others = _queueDepth;
+        _queueDepth = () => others() + depth();
+    }
 
     public void ObserveLeadership(Func<bool> isLeader) => _isLeader = isLeader;
 
     public void ObservePhases(Func<IEnumerable<KeyValuePair<string, int>>> byPhase) => _byPhase = byPhase;
+
+    public void ObserveSchemaVersions(Func<IEnumerable<KeyValuePair<string, int>>> byVersion, Func<int> misaligned)
+    {
+        _bySchemaVersion = byVersion;
+        _misaligned = misaligned;
+    }
 }

@@ -1,0 +1,214 @@
+using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Operator.Runtime;
+using ControlPlane.Store.TenantDatabases;
+using Phases = ControlPlane.Operator.Api.V1Alpha1.SchemaRolloutPhases;
+using Reasons = ControlPlane.Operator.Api.V1Alpha1.SchemaRolloutConditions.Reasons;
+
+namespace ControlPlane.Operator.Controllers.Rollouts;
+
+/// <summary>
+/// The rollout state machine as one pure function of the rollout (spec and its recorded wave and failures) and the
+/// selected Tenants. Waves: the canary (number 0: named tenants, then more in name order up to the count), then
+/// batches in name order. A wave closes when none of its members is pending or in flight; the next opens only then.
+/// At most maxParallel members of the wave are in flight. More failures than maxFailures halt: nothing new starts.
+/// </summary>
+public static class RolloutPlanner
+{
+    public const int DefaultBatchPercent = 10;
+
+    /// <summary>Longest failure message kept per tenant in status.</summary>
+    public const int MaxMessageLength = 512;
+
+    public static RolloutPlan Plan(SchemaRollout rollout, SchemaVersion target, IReadOnlyCollection<Tenant> selected, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(selected);
+        var spec = rollout.Spec;
+        var previous = rollout.Status;
+        var generation = rollout.Metadata.Generation;
+        var tenants = selected.OrderBy(t => t.Metadata.Name, StringComparer.Ordinal).ToList();
+
+        var failures = RecordFailures(previous.FailedTenants, tenants, target);
+        var failedNames = failures.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var states = tenants.ToDictionary(t => t.Metadata.Name, t => RolloutTenants.Classify(t, target, failedNames.Contains(t.Metadata.Name)), StringComparer.Ordinal);
+        bool Open(string name) => states.TryGetValue(name, out var s) && s is RolloutTenantState.Pending or RolloutTenantState.InFlight;
+
+        var failed = states.Values.Count(s => s == RolloutTenantState.Failed);
+        var overBudget = failed > (spec.MaxFailures ?? 0);
+        var paused = spec.Paused == true;
+        var approved = previous.CanaryApproved == true;
+        var wave = Copy(previous.CurrentWave);
+        var awaitingApproval = false;
+        var pauseSpec = false;
+        var start = new List<string>();
+
+        if (!overBudget)
+        {
+            while (wave is null || !wave.Tenants.Any(Open))
+            {
+                if (wave is { Number: 0 } && spec.PauseAfterCanary == true && !approved)
+                {
+                    if (previous.PausedAtGeneration is null)
+                    {
+                        pauseSpec = true;
+                        awaitingApproval = true;
+                        break;
+                    }
+
+                    // Approved by the first spec change after the operator's pause that leaves paused false.
+                    if (!paused && generation > previous.PausedAtGeneration)
+                    {
+                        approved = true;
+                    }
+                    else
+                    {
+                        awaitingApproval = true;
+                        break;
+                    }
+                }
+
+                var next = NextWave(wave, spec, tenants, states);
+                if (next is null)
+                {
+                    break;
+                }
+
+                wave = next;
+            }
+
+            if (!paused && !awaitingApproval && wave is not null)
+            {
+                // Started members the Tenant cache does not yet show as moving (a lagging cache, or a crash between
+                // recording the start and writing the Tenant) are handed the target again: the write is idempotent.
+                start.AddRange(wave.Started.Where(n => states.GetValueOrDefault(n) == RolloutTenantState.Pending));
+                var slots = Math.Max(spec.MaxParallel ?? 1, 1) - wave.Started.Count(Open);
+                foreach (var name in wave.Tenants.Where(n => !wave.Started.Contains(n) && states.GetValueOrDefault(n) == RolloutTenantState.Pending).Take(Math.Max(slots, 0)).ToList())
+                {
+                    wave.Started.Add(name);
+                    start.Add(name);
+                }
+            }
+        }
+
+        var byName = tenants.ToDictionary(t => t.Metadata.Name, StringComparer.Ordinal);
+        var revert = failures
+            .Where(f => byName.TryGetValue(f.Name, out var t) && states[f.Name] == RolloutTenantState.Failed && RolloutTenants.AsksFor(t, target))
+            .Select(f => f.Name)
+            .ToList();
+
+        var anyOpen = states.Keys.Any(Open);
+        var inFlight = states.Values.Count(s => s == RolloutTenantState.InFlight);
+        var phase = overBudget ? Phases.Halted
+            : !anyOpen ? Phases.Succeeded
+            : awaitingApproval ? Phases.AwaitingApproval
+            : paused ? Phases.Paused
+            : wave is null ? Phases.Pending
+            : wave.Number == 0 ? Phases.Canary
+            : Phases.Rolling;
+
+        var migrated = states.Values.Count(s => s == RolloutTenantState.Migrated);
+        var total = states.Values.Count(s => s != RolloutTenantState.Skipped);
+        var status = new SchemaRolloutStatus
+        {
+            Phase = phase,
+            Total = total,
+            Migrated = migrated,
+            Failed = failed,
+            Pending = total - migrated - failed,
+            Skipped = states.Count - total,
+            CurrentWave = wave,
+            FailedTenants = failures.Count == 0 ? null : failures,
+            CanaryApproved = approved ? true : null,
+            PausedAtGeneration = previous.PausedAtGeneration,
+            ObservedGeneration = generation,
+        };
+        status.Conditions = WithConditions(previous.Conditions, phase, status, target, spec.MaxFailures ?? 0, generation, now);
+        return new RolloutPlan(status, start, revert, pauseSpec)
+        {
+            Settled = phase == Phases.Succeeded || (phase == Phases.Halted && inFlight == 0 && revert.Count == 0),
+        };
+    }
+
+    /// <summary>The tenants of wave <c>n + 1</c>, or null when no tenant is left pending.</summary>
+    public static SchemaRolloutWave? NextWave(
+        SchemaRolloutWave? current, SchemaRolloutSpec spec, IReadOnlyList<Tenant> tenants, IReadOnlyDictionary<string, RolloutTenantState> states)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(tenants);
+        ArgumentNullException.ThrowIfNull(states);
+        var pending = tenants.Select(t => t.Metadata.Name).Where(n => states.GetValueOrDefault(n) == RolloutTenantState.Pending).ToList();
+        if (pending.Count == 0)
+        {
+            return null;
+        }
+
+        if (current is null && spec.Canary is { } canary)
+        {
+            var named = (canary.Names ?? []).Where(pending.Contains).Distinct().ToList();
+            var members = named.Concat(pending.Except(named).Take(Math.Max((canary.Count ?? 0) - named.Count, 0))).ToList();
+            if (members.Count > 0)
+            {
+                return new SchemaRolloutWave { Number = 0, Tenants = members };
+            }
+        }
+
+        var total = states.Values.Count(s => s != RolloutTenantState.Skipped);
+        return new SchemaRolloutWave { Number = (current?.Number ?? 0) + 1, Tenants = [.. pending.Take(BatchSize(spec, total))] };
+    }
+
+    /// <summary>batchSize, else batchPercent (default 10%) of the selected tenants rounded up; at least one.</summary>
+    public static int BatchSize(SchemaRolloutSpec spec, int total)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.BatchSize is { } size)
+        {
+            return Math.Max(size, 1);
+        }
+
+        var percent = Math.Clamp(spec.BatchPercent ?? DefaultBatchPercent, 1, 100);
+        return Math.Max((int)Math.Ceiling(total * percent / 100.0), 1);
+    }
+
+    /// <summary>The recorded failures (kept: the rollout's memory) plus tenants the Tenant reconciler just reported failing.</summary>
+    private static List<SchemaRolloutFailure> RecordFailures(IList<SchemaRolloutFailure>? recorded, List<Tenant> tenants, SchemaVersion target)
+    {
+        var failures = (recorded ?? []).Select(f => new SchemaRolloutFailure { Name = f.Name, Reason = f.Reason, Message = f.Message }).ToList();
+        foreach (var tenant in tenants)
+        {
+            if (failures.Any(f => f.Name == tenant.Metadata.Name) || RolloutTenants.Failure(tenant, target) is not { } failure)
+            {
+                continue;
+            }
+
+            var message = failure.Message.Length > MaxMessageLength ? failure.Message[..MaxMessageLength] + "…" : failure.Message;
+            failures.Add(new SchemaRolloutFailure { Name = tenant.Metadata.Name, Reason = failure.Reason, Message = message });
+        }
+
+        return failures;
+    }
+
+    private static List<k8s.Models.V1Condition> WithConditions(
+        IList<k8s.Models.V1Condition>? existing, string phase, SchemaRolloutStatus status, SchemaVersion target, int budget, long? generation, DateTimeOffset now)
+    {
+        var (progressing, reason, message) = phase switch
+        {
+            Phases.Canary => (true, Reasons.Canary, $"Canary: {status.Migrated}/{status.Total} tenants at {target}."),
+            Phases.Rolling => (true, Reasons.Rolling, $"Batch {status.CurrentWave?.Number}: {status.Migrated}/{status.Total} tenants at {target}."),
+            Phases.Pending => (true, Reasons.Rolling, "Waiting for the first wave."),
+            Phases.Paused => (false, Reasons.Paused, "spec.paused is true: no new tenant starts; tenants already migrating finish."),
+            Phases.AwaitingApproval => (false, Reasons.AwaitingApproval, "The canary is done; set spec.paused to false to roll out to the rest."),
+            Phases.Halted => (false, Reasons.FailureBudgetExceeded,
+                $"{status.Failed} tenant(s) failed, more than maxFailures {budget}: no further tenant is started. See status.failedTenants."),
+            _ => (false, Reasons.Succeeded, $"{status.Migrated} tenant(s) at {target}; {status.Failed} failed, {status.Skipped} skipped (being deleted)."),
+        };
+        var conditions = Conditions.Set(existing, SchemaRolloutConditions.Progressing, progressing ? Conditions.True : Conditions.False, reason, message, generation, now);
+        return status.Failed > 0
+            ? Conditions.Set(conditions, SchemaRolloutConditions.Degraded, Conditions.True, Reasons.TenantsFailed,
+                string.Join("; ", status.FailedTenants!.Select(f => $"{f.Name}: {f.Reason}")), generation, now)
+            : Conditions.Set(conditions, SchemaRolloutConditions.Degraded, Conditions.False, Reasons.NoFailures, "No tenant failed.", generation, now);
+    }
+
+    private static SchemaRolloutWave? Copy(SchemaRolloutWave? wave) =>
+        wave is null ? null : new SchemaRolloutWave { Number = wave.Number, Tenants = [.. wave.Tenants], Started = [.. wave.Started] };
+}
