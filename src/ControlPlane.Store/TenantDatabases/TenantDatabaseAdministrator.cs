@@ -26,7 +26,8 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
             DatabaseExists: reader.GetBoolean(5),
             DatabaseOwner: reader.IsDBNull(6) ? null : reader.GetString(6),
             PublicCanConnect: reader.GetBoolean(7),
-            RoleCanConnect: reader.GetBoolean(8));
+            RoleCanConnect: reader.GetBoolean(8),
+            AdminCanConnect: reader.GetBoolean(9));
     }
 
     /// <summary>

@@ -59,6 +59,12 @@ public static class TenantDatabasePlanner
             steps.Add(new TenantDatabaseStep.GrantConnect());
         }
 
+        // While suspended the admin reaches the database only by a grant of its own: migrations keep the data current.
+        if (spec.Suspended && !state.AdminCanConnect)
+        {
+            steps.Add(new TenantDatabaseStep.GrantConnectToAdmin());
+        }
+
         // Sessions opened before the suspension survive NOLOGIN and REVOKE; end them in the same pass.
         if (spec.Suspended && state.DatabaseExists && (state.RoleCanLogin || state.RoleCanConnect))
         {

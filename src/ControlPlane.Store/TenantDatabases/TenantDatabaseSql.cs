@@ -22,6 +22,9 @@ public static class TenantDatabaseSql
                COALESCE((SELECT bool_or(a.grantee = 0) FROM aclexplode(COALESCE(d.datacl, acldefault('d', d.datdba))) a
                          WHERE a.privilege_type = 'CONNECT'), false),
                COALESCE((SELECT bool_or(a.grantee = r.oid) FROM aclexplode(COALESCE(d.datacl, acldefault('d', d.datdba))) a
+                         WHERE a.privilege_type = 'CONNECT'), false),
+               COALESCE((SELECT bool_or(a.grantee = (SELECT oid FROM pg_roles WHERE rolname = current_user))
+                           FROM aclexplode(COALESCE(d.datacl, acldefault('d', d.datdba))) a
                          WHERE a.privilege_type = 'CONNECT'), false)
         FROM (SELECT 1) AS one
         LEFT JOIN pg_roles r ON r.rolname = $1
@@ -54,6 +57,7 @@ public static class TenantDatabaseSql
             TenantDatabaseStep.RevokePublicConnect => $"REVOKE ALL ON DATABASE {database} FROM PUBLIC",
             TenantDatabaseStep.GrantConnect => $"GRANT CONNECT ON DATABASE {database} TO {role}",
             TenantDatabaseStep.RevokeConnect => $"REVOKE CONNECT ON DATABASE {database} FROM {role}",
+            TenantDatabaseStep.GrantConnectToAdmin => $"GRANT CONNECT ON DATABASE {database} TO CURRENT_USER",
             TenantDatabaseStep.TerminateSessions => TerminateSessions,
             _ => throw new ArgumentOutOfRangeException(nameof(step), step, "Unknown step."),
         };

@@ -10,7 +10,8 @@ public sealed record TenantDatabaseState(
     bool DatabaseExists,
     string? DatabaseOwner,
     bool PublicCanConnect,
-    bool RoleCanConnect)
+    bool RoleCanConnect,
+    bool AdminCanConnect = false)
 {
     public static readonly TenantDatabaseState Missing = new(false, false, -1, false, false, false, null, false, false);
 }

@@ -23,5 +23,8 @@ public abstract record TenantDatabaseStep
 
     public sealed record RevokeConnect : TenantDatabaseStep;
 
+    /// <summary>The admin's own CONNECT, so a suspended tenant (its role's CONNECT revoked) can still be migrated.</summary>
+    public sealed record GrantConnectToAdmin : TenantDatabaseStep;
+
     public sealed record TerminateSessions : TenantDatabaseStep;
 }

@@ -22,15 +22,15 @@ public sealed class TenantDatabasePlannerTests
         Assert.Empty(TenantDatabasePlanner.Plan(Active, Converged));
 
     [Fact]
-    public void Suspending_blocks_logins_revokes_connect_and_ends_sessions() =>
+    public void Suspending_blocks_logins_revokes_connect_keeps_the_admin_able_to_migrate_and_ends_sessions() =>
         Assert.Equal(
-            [new Step.SetLogin(false), new Step.RevokeConnect(), new Step.TerminateSessions()],
+            [new Step.SetLogin(false), new Step.RevokeConnect(), new Step.GrantConnectToAdmin(), new Step.TerminateSessions()],
             TenantDatabasePlanner.Plan(Active with { Suspended = true }, Converged));
 
     [Fact]
     public void A_suspended_tenant_that_is_already_locked_needs_nothing() =>
         Assert.Empty(TenantDatabasePlanner.Plan(
-            Active with { Suspended = true }, Converged with { RoleCanLogin = false, RoleCanConnect = false }));
+            Active with { Suspended = true }, Converged with { RoleCanLogin = false, RoleCanConnect = false, AdminCanConnect = true }));
 
     [Fact]
     public void Resuming_reverses_the_suspension_exactly() =>
@@ -41,7 +41,7 @@ public sealed class TenantDatabasePlannerTests
     [Fact]
     public void A_tenant_provisioned_while_suspended_is_created_locked() =>
         Assert.Equal(
-            [new Step.CreateRole(false, 20), new Step.GrantRoleToAdmin(), new Step.CreateDatabase(), new Step.RevokePublicConnect(), new Step.RevokeConnect()],
+            [new Step.CreateRole(false, 20), new Step.GrantRoleToAdmin(), new Step.CreateDatabase(), new Step.RevokePublicConnect(), new Step.RevokeConnect(), new Step.GrantConnectToAdmin()],
             TenantDatabasePlanner.Plan(Active with { Suspended = true }, TenantDatabaseState.Missing));
 
     [Fact]

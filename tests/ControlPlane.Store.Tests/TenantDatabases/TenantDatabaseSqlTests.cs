@@ -18,6 +18,7 @@ public sealed class TenantDatabaseSqlTests
         { new Step.RevokePublicConnect(), "REVOKE ALL ON DATABASE \"tenant_acme\" FROM PUBLIC" },
         { new Step.GrantConnect(), "GRANT CONNECT ON DATABASE \"tenant_acme\" TO \"tenant_acme_owner\"" },
         { new Step.RevokeConnect(), "REVOKE CONNECT ON DATABASE \"tenant_acme\" FROM \"tenant_acme_owner\"" },
+        { new Step.GrantConnectToAdmin(), "GRANT CONNECT ON DATABASE \"tenant_acme\" TO CURRENT_USER" },
     };
 
     [Theory]
