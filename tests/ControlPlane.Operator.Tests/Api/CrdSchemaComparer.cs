@@ -57,6 +57,7 @@ internal static class CrdSchemaComparer
             "integer" when format == "int32" => type == typeof(int),
             "integer" => type == typeof(long),
             "array" => element is not null,
+            "object" when schema.ContainsKey("additionalProperties") => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IDictionary<,>),
             "object" => type.IsClass && type != typeof(string) && element is null,
             _ => false,
         };

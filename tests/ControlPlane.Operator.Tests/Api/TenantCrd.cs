@@ -15,9 +15,9 @@ internal sealed class TenantCrd
 
     public IDictionary<object, object> Spec => Map(Document, "spec");
 
-    public static TenantCrd Load() =>
+    public static TenantCrd Load(string file = "controlplane.econt.io_tenants.yaml") =>
         new((IDictionary<object, object>)new DeserializerBuilder().Build()
-            .Deserialize<object>(File.ReadAllText(RepositoryFiles.PathOf("config", "crds", "controlplane.econt.io_tenants.yaml")))!);
+            .Deserialize<object>(File.ReadAllText(RepositoryFiles.PathOf("config", "crds", file)))!);
 
     public static IDictionary<object, object> Map(IDictionary<object, object> node, params string[] path) =>
         path.Aggregate(node, (n, key) => (IDictionary<object, object>)n[key]);

@@ -4,6 +4,7 @@ using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Resolver;
 using ControlPlane.Testing;
+using k8s;
 using YamlDotNet.Serialization;
 
 namespace ControlPlane.Operator.Tests.Integration;
@@ -37,6 +38,27 @@ public sealed partial class RbacTests(PostgresFixture postgres)
         await OperatorTestCluster.WaitUntilAsync(
             async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(60), "acme converged", _ct);
         await cluster.UpdateSpecAsync("invalid", s => s.DisplayName = "again", _ct);
+
+        // A rollout with an approval step: the rollout's spec (paused), its status and the Tenant it migrates are written.
+        await cluster.CreateTenantAsync("pinned", s => s.SchemaVersion = "1", _ct);
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            new SchemaRollout
+            {
+                Metadata = new() { Name = "to-v2", NamespaceProperty = OperatorTestCluster.TenantNamespace },
+                Spec = new SchemaRolloutSpec
+                {
+                    TargetVersion = "2",
+                    Selector = new() { MatchExpressions = [new() { Key = "name", OperatorProperty = "DoesNotExist" }] },
+                    Canary = new SchemaRolloutCanary { Names = ["pinned"] },
+                    PauseAfterCanary = true,
+                },
+            },
+            Tenant.ApiGroup, Tenant.ApiVersionName, OperatorTestCluster.TenantNamespace, SchemaRollout.Plural, cancellationToken: _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => (await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync<SchemaRollout>(
+                Tenant.ApiGroup, Tenant.ApiVersionName, OperatorTestCluster.TenantNamespace, SchemaRollout.Plural, "to-v2", cancellationToken: _ct))
+                .Status.Phase == SchemaRolloutPhases.AwaitingApproval,
+            TimeSpan.FromSeconds(30), "the rollout awaits approval after its canary", _ct);
         await cluster.DeleteTenantAsync("acme", _ct);
         await OperatorTestCluster.WaitUntilAsync(
             async () => await cluster.GetTenantAsync("acme", _ct) is null
