@@ -4,6 +4,7 @@
 -- backups, edited by hand, or predate a constraint: health is measured, not assumed.
 
 DROP FUNCTION IF EXISTS control_plane.health_report(interval);
+DROP FUNCTION IF EXISTS control_plane.health_schema_versions();
 DROP FUNCTION IF EXISTS control_plane.health_stuck_provisioning(interval);
 DROP VIEW IF EXISTS control_plane.health_duplicate_slugs;
 DROP VIEW IF EXISTS control_plane.health_duplicate_db_names;
@@ -87,4 +88,18 @@ LANGUAGE sql STABLE AS $$
     UNION ALL
     SELECT 'soft_delete_incoherent', v.tenant_id, v.slug, v.detail FROM control_plane.health_soft_delete_incoherent v
     ORDER BY 1, 3, 2;
+$$;
+
+-- The fleet's version distribution (the board of schema rollouts): live tenants per schema_version ('(none)' before
+-- the first migration), with how many of them are misaligned (schema_version differs from their last migrated event).
+CREATE FUNCTION control_plane.health_schema_versions()
+RETURNS TABLE (schema_version text, tenants bigint, misaligned bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(t.schema_version, '(none)'),
+           count(*),
+           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM control_plane.health_schema_version_drift d WHERE d.tenant_id = t.id))
+      FROM control_plane.tenants t
+     WHERE t.deleted_at IS NULL
+     GROUP BY 1
+     ORDER BY 1;
 $$;

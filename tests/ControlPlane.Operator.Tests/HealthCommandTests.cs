@@ -89,9 +89,14 @@ public sealed class HealthCommandTests(PostgresFixture postgres)
         [
             new HealthCheckResult("duplicate_slugs", "d", []),
             new HealthCheckResult("stuck_provisioning", "s", [new HealthOffender(id, "acme", "provisioning since yesterday")]),
-        ]);
+        ])
+        {
+            SchemaVersions = [new SchemaVersionCount("2", 18, 0), new SchemaVersionCount("3", 2, 1)],
+        };
 
         var text = HealthCommand.FormatText(report);
+
+        Assert.Contains("Schema versions (live tenants): 2: 18, 3: 2 (1 misaligned)", text, StringComparison.Ordinal);
 
         Assert.Contains("ok    duplicate_slugs", text, StringComparison.Ordinal);
         Assert.Contains($"acme ({id}): provisioning since yesterday", text, StringComparison.Ordinal);

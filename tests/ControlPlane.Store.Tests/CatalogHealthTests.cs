@@ -94,6 +94,26 @@ public sealed class CatalogHealthTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task The_report_counts_live_tenants_per_schema_version_and_the_misaligned_ones()
+    {
+        await using var db = await MigratedDatabase.CreateAsync(postgres);
+        await SeedHealthyTenantsAsync(db);
+        foreach (var slug in new[] { "beta", "gamma" })
+        {
+            var tenant = await db.Catalog.RegisterAsync(TenantCatalogTests.Registration(slug), "operator", Ct);
+            await db.Catalog.RecordMigrationAsync(tenant.Id, null, "2", "operator", Ct);
+        }
+
+        await db.ExecuteAsync("UPDATE control_plane.tenants SET schema_version = '3' WHERE slug = 'gamma'");
+
+        var report = await CatalogHealth.CheckAsync(db.DataSource, CatalogHealth.DefaultStuckAfter, Ct);
+
+        Assert.Equal(
+            [new SchemaVersionCount("(none)", 3, 0), new SchemaVersionCount("1.1", 1, 0), new SchemaVersionCount("2", 1, 0), new SchemaVersionCount("3", 1, 1)],
+            report.SchemaVersions);
+    }
+
+    [Fact]
     public async Task Soft_delete_incoherence_is_reported()
     {
         await using var db = await MigratedDatabase.CreateAsync(postgres);

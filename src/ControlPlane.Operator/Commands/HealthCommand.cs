@@ -65,6 +65,12 @@ internal static class HealthCommand
             lines.AddRange(check.Offenders.Select(o => $"        {o.Slug} ({o.TenantId}): {o.Detail}"));
         }
 
+        if (report.SchemaVersions.Count > 0)
+        {
+            lines.Add("Schema versions (live tenants): " + string.Join(", ", report.SchemaVersions.Select(v =>
+                $"{v.Version}: {v.Tenants}" + (v.Misaligned > 0 ? $" ({v.Misaligned} misaligned)" : ""))));
+        }
+
         lines.Add(report.Healthy ? "Catalog healthy." : $"Catalog unhealthy: {report.Checks.Count(c => !c.Passed)} check(s) failed.");
         return string.Join(Environment.NewLine, lines);
     }
@@ -80,6 +86,7 @@ internal static class HealthCommand
             c.Passed,
             Offenders = c.Offenders.Select(o => new { o.TenantId, o.Slug, o.Detail }),
         }),
+        SchemaVersions = report.SchemaVersions.Select(v => new { v.Version, v.Tenants, v.Misaligned }),
     }, Json);
 
     private static async Task<int> RunAsync(bool json, string? stuckAfterText, CancellationToken cancellationToken)

@@ -21,13 +21,16 @@ public static class CatalogHealth
         ("soft_delete_incoherent", "deleted_at set without status deleting/deleted, or deleted without deleted_at"),
     ];
 
-    /// <summary>Runs all checks in one statement (one snapshot). Throws <see cref="NpgsqlException"/> when it cannot run.</summary>
+    /// <summary>Runs all checks and reads the version distribution in one snapshot. Throws <see cref="NpgsqlException"/> when it cannot run.</summary>
     public static async Task<HealthReport> CheckAsync(NpgsqlDataSource dataSource, TimeSpan stuckAfter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentOutOfRangeException.ThrowIfLessThan(stuckAfter, TimeSpan.Zero);
-        await using var command = dataSource.CreateCommand(
-            "SELECT check_name, tenant_id, slug, detail FROM control_plane.health_report($1)");
+        // One snapshot for the checks and the version distribution, so the two parts of the report agree.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT check_name, tenant_id, slug, detail FROM control_plane.health_report($1)", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = stuckAfter });
         var offenders = new List<(string Check, HealthOffender Offender)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -38,6 +41,8 @@ public static class CatalogHealth
             }
         }
 
+        var versions = await SchemaVersionsAsync(connection, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         var results = Checks
             .Select(c => new HealthCheckResult(c.Name, c.Description, [.. offenders.Where(o => o.Check == c.Name).Select(o => o.Offender)]))
             .ToList();
@@ -49,6 +54,21 @@ public static class CatalogHealth
                 new HealthCheckResult(name, "(check defined in SQL only)", [.. offenders.Where(o => o.Check == name).Select(o => o.Offender)])));
         }
 
-        return new HealthReport(stuckAfter, results);
+        return new HealthReport(stuckAfter, results) { SchemaVersions = versions };
+    }
+
+    private static async Task<List<SchemaVersionCount>> SchemaVersionsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT schema_version, tenants, misaligned FROM control_plane.health_schema_versions()", connection, transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var versions = new List<SchemaVersionCount>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions.Add(new SchemaVersionCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return versions;
     }
 }
