@@ -9,6 +9,8 @@ IBenchmark[] benchmarks =
     new ControlPlane.Benchmarks.Resolver.ResolverBenchmark(),
     new ControlPlane.Benchmarks.Provision.ProvisionBenchmark(
         args is ["provision", var n] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Provision.ProvisionBenchmark.DefaultCount),
+    new ControlPlane.Benchmarks.Rollouts.RolloutBenchmark(
+        args is ["rollout", var r] ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Rollouts.RolloutBenchmark.DefaultCount),
 ];
 
 // The runtime benchmark measures each side in a child process of this executable.
@@ -17,7 +19,7 @@ if (args is [ControlPlane.Benchmarks.Runtime.RuntimeBenchmark.ChildCommand, var 
     return await ControlPlane.Benchmarks.Runtime.RuntimeBenchmark.RunChildAsync(mode, kubeconfig, int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
 }
 
-var selected = args.Length == 1 || args is ["provision", _] ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
+var selected = args.Length == 1 || args is ["provision", _] or ["rollout", _] ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
 if (selected is null)
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/ControlPlane.Benchmarks -- <benchmark>");
