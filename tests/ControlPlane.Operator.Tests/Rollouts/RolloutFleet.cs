@@ -87,10 +87,17 @@ internal sealed class RolloutFleet : IAsyncDisposable
     }
 
     /// <summary>An operator that ships V3 (the fleet stays at V2 until a rollout raises it).</summary>
-    public RunningOperator StartOperator(string identity = "test") => Cluster.StartOperator(o =>
+    public RunningOperator StartOperator(string identity = "test", bool electLeader = false) => Cluster.StartOperator(o =>
     {
         o.TenantMigrationsPath = _migrations;
         o.LeaderElection.Identity = identity;
+        if (electLeader)
+        {
+            o.LeaderElection.Enabled = true;
+            o.LeaderElection.LeaseDuration = TimeSpan.FromSeconds(2);
+            o.LeaderElection.RenewDeadline = TimeSpan.FromSeconds(1.5);
+            o.LeaderElection.RetryPeriod = TimeSpan.FromMilliseconds(250);
+        }
     });
 
     /// <summary>Makes V3 fail in this tenant's database.</summary>

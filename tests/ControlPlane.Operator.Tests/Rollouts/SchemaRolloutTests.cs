@@ -132,10 +132,12 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task A_restart_mid_wave_continues_the_rollout_without_migrating_any_tenant_twice()
+    public async Task A_leader_change_mid_wave_continues_the_rollout_without_migrating_any_tenant_twice()
     {
         await using var fleet = await RolloutFleet.StartAsync(postgres, 20, _ct);
-        var first = fleet.StartOperator("first");
+        var first = fleet.StartOperator("first", electLeader: true);
+        await OperatorTestCluster.WaitUntilAsync(() => Task.FromResult(first.Operator.Leadership.IsLeader), TimeSpan.FromSeconds(10), "first leads", _ct);
+        var standby = fleet.StartOperator("second", electLeader: true);
         await fleet.CreateRolloutAsync("to-v3", s =>
         {
             s.BatchSize = 6;
@@ -143,11 +145,11 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         }, _ct);
         await OperatorTestCluster.WaitUntilAsync(
             async () => (await fleet.MigratedInOrderAsync("3", _ct)).Count >= 4, TimeSpan.FromSeconds(30), "four tenants migrated", _ct);
+        Assert.False(standby.Operator.Leadership.IsLeader);
         await first.StopAsync();
         var stoppedAt = (await fleet.MigratedInOrderAsync("3", _ct)).Count;
         Assert.InRange(stoppedAt, 4, 19);
 
-        fleet.StartOperator("second");
         var done = await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhases.Succeeded, _ct);
 
         Assert.Equal((20, 20), (done.Status.Total, done.Status.Migrated));
