@@ -25,7 +25,10 @@ public sealed class TenantSpec
     [JsonPropertyName("deletionPolicy")]
     public string? DeletionPolicy { get; set; }
 
-    /// <summary>Target schema version; null means the latest the operator knows.</summary>
+    /// <summary>
+    /// Target schema version. Null means the latest the operator knows while the tenant is created, and "stay at the
+    /// current version" afterwards; SchemaRollouts raise it (ADR-CP-006).
+    /// </summary>
     [JsonPropertyName("schemaVersion")]
     public string? SchemaVersion { get; set; }
 
