@@ -50,9 +50,9 @@ public sealed class SchemaRolloutOperator
             loggers.CreateLogger<Controller<SchemaRollout>>());
         tenantInformer.Changed += key =>
         {
-            foreach (var rollout in Informer.Cache.Keys.Where(k => k.Namespace == key.Namespace))
+            foreach (var rollout in Informer.Cache.Items.Where(r => r.Metadata.NamespaceProperty == key.Namespace && !SchemaRolloutReconciler.IsFinished(r)))
             {
-                Controller.Queue.Add(rollout);
+                Controller.Queue.Add(ResourceKey.Of(rollout));
             }
         };
     }

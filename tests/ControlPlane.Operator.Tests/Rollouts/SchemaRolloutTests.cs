@@ -77,6 +77,14 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         // The overlapping rollout proceeds once the first has succeeded: everything is already at 3.
         await fleet.WaitForPhaseAsync("b-overlapping", SchemaRolloutPhases.Succeeded, _ct);
         Assert.Equal(20, (await fleet.MigratedInOrderAsync("3", _ct)).Count);
+
+        // A finished rollout is over: a tenant created later, pinned to the old version, is left there.
+        await cluster.CreateTenantAsync("late", s => s.SchemaVersion = "2", _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("late", _ct)), TimeSpan.FromSeconds(30), "late converged", _ct);
+        await Task.Delay(1000, _ct);
+        var late = await cluster.GetTenantAsync("late", _ct);
+        Assert.Equal(("2", "2"), (late!.Spec.SchemaVersion, late.Status.SchemaVersion));
     }
 
     [Fact]

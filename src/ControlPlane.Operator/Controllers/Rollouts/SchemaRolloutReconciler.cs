@@ -32,7 +32,7 @@ public sealed class SchemaRolloutReconciler(
     {
         // The cache may lag our own last status write; planning on it could start a tenant twice or overrun maxParallel.
         var rollout = await rollouts.GetAsync(cached.Metadata.NamespaceProperty, cached.Metadata.Name, cancellationToken);
-        if (rollout is null || rollout.Metadata.DeletionTimestamp is not null)
+        if (rollout is null || rollout.Metadata.DeletionTimestamp is not null || IsFinished(rollout))
         {
             return ReconcileResult.Success();
         }
@@ -76,7 +76,14 @@ public sealed class SchemaRolloutReconciler(
         return plan.Settled ? ReconcileResult.Success() : ReconcileResult.RequeueAfter(Recheck);
     }
 
-    /// <summary>The non-deleted-or-deleting Tenants of the rollout's namespace its selector matches.</summary>
+    /// <summary>
+    /// A rollout that succeeded for its current spec is over: tenants created or relabelled later are not its business
+    /// (a tenant created pinned to an older version must not be raised by last month's rollout).
+    /// </summary>
+    public static bool IsFinished(SchemaRollout rollout) =>
+        rollout.Status.Phase == SchemaRolloutPhases.Succeeded && rollout.Status.ObservedGeneration == rollout.Metadata.Generation;
+
+    /// <summary>The Tenants of the rollout's namespace its selector matches (those being deleted too: they are counted as skipped).</summary>
     public static List<Tenant> Select(SchemaRollout rollout, IEnumerable<Tenant> tenants) =>
         [.. tenants.Where(t => t.Metadata.NamespaceProperty == rollout.Metadata.NamespaceProperty && LabelSelectors.Matches(rollout.Spec.Selector, t.Metadata.Labels))];
 
