@@ -29,6 +29,7 @@ public sealed class SchemaRolloutOperator
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(tenantInformer);
         ArgumentNullException.ThrowIfNull(loggers);
+        ArgumentNullException.ThrowIfNull(metrics);
         Rollouts = new KubernetesResourceClient<SchemaRollout>(kubernetes, Resource);
         Informer = new Informer<SchemaRollout>(
             Rollouts,
@@ -48,6 +49,8 @@ public sealed class SchemaRolloutOperator
             time,
             metrics,
             loggers.CreateLogger<Controller<SchemaRollout>>());
+        metrics.ObserveRolloutPhases(() => SchemaRolloutPhases.All.Append("Unset")
+            .Select(phase => KeyValuePair.Create(phase, Informer.Cache.Items.Count(r => (r.Status.Phase ?? "Unset") == phase))));
         tenantInformer.Changed += key =>
         {
             foreach (var rollout in Informer.Cache.Items.Where(r => r.Metadata.NamespaceProperty == key.Namespace && !SchemaRolloutReconciler.IsFinished(r)))

@@ -8,7 +8,7 @@ namespace ControlPlane.Operator.Runtime;
 /// <c>controlplane_workqueue_depth</c>, <c>controlplane_workqueue_retries_total</c>,
 /// <c>controlplane_watch_restarts_total{reason}</c>, <c>controlplane_watch_relists_total</c>,
 /// <c>controlplane_leader</c>, <c>controlplane_tenants{phase}</c>, <c>controlplane_tenants_schema_version{version}</c> and
-/// <c>controlplane_tenants_schema_misaligned</c>.
+/// <c>controlplane_tenants_schema_misaligned</c> and <c>controlplane_schemarollouts{phase}</c>.
 /// Gauges read their sources at scrape time through the <c>Observe*</c> hooks.
 /// </summary>
 public sealed class OperatorMetrics
@@ -25,6 +25,7 @@ public sealed class OperatorMetrics
     private Func<IEnumerable<KeyValuePair<string, int>>> _byPhase = () => [];
     private Func<IEnumerable<KeyValuePair<string, int>>> _bySchemaVersion = () => [];
     private Func<int> _misaligned = () => 0;
+    private Func<IEnumerable<KeyValuePair<string, int>>> _rolloutsByPhase = () => [];
 
     public OperatorMetrics(IMeterFactory meterFactory)
     {
@@ -49,6 +50,10 @@ public sealed class OperatorMetrics
             "controlplane.tenants.schema_misaligned",
             () => _misaligned(),
             description: "Tenants whose spec.schemaVersion asks for a version their status does not report (migrating, failed or refused).");
+        meter.CreateObservableGauge(
+            "controlplane.schemarollouts",
+            () => _rolloutsByPhase().Select(p => new Measurement<int>(p.Value, new KeyValuePair<string, object?>("phase", p.Key))),
+            description: "SchemaRollouts in the informer cache, by status phase.");
     }
 
     public void Reconciled(string result, TimeSpan duration)
@@ -74,6 +79,8 @@ public sealed class OperatorMetrics
     public void ObserveLeadership(Func<bool> isLeader) => _isLeader = isLeader;
 
     public void ObservePhases(Func<IEnumerable<KeyValuePair<string, int>>> byPhase) => _byPhase = byPhase;
+
+    public void ObserveRolloutPhases(Func<IEnumerable<KeyValuePair<string, int>>> byPhase) => _rolloutsByPhase = byPhase;
 
     public void ObserveSchemaVersions(Func<IEnumerable<KeyValuePair<string, int>>> byVersion, Func<int> misaligned)
     {

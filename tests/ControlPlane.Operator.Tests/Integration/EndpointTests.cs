@@ -82,6 +82,7 @@ public sealed class EndpointTests(PostgresFixture postgres)
         Assert.Matches("(?m)^controlplane_tenants\\{[^}]*phase=\"Active\"[^}]*\\} 1( |$)", text);
         Assert.Matches("(?m)^controlplane_tenants_schema_version\\{[^}]*version=\"2\"[^}]*\\} 1( |$)", text);
         Assert.Matches("(?m)^controlplane_tenants_schema_misaligned(\\{[^}]*\\})? 0( |$)", text);
+        Assert.Matches("(?m)^controlplane_schemarollouts\\{[^}]*phase=\"Rolling\"[^}]*\\} 0( |$)", text);
     }
 
     private static async Task<WebApplication> StartHostAsync(OperatorTestCluster cluster, NpgsqlDataSource catalog)

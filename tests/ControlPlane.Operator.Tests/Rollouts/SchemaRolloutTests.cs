@@ -112,6 +112,8 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         Assert.All(halted.Status.FailedTenants!, f => Assert.Equal(TenantConditions.Reasons.SchemaMigrationFailed, f.Reason));
         Assert.All(halted.Status.FailedTenants!, f => Assert.Contains(RolloutFleet.BrokenMessage, f.Message, StringComparison.Ordinal));
         Assert.Equal(SchemaRolloutConditions.Reasons.FailureBudgetExceeded, Conditions.Find(halted.Status.Conditions, SchemaRolloutConditions.Progressing)?.Reason);
+        Assert.Contains(fleet.Cluster.Server.ListEvents(OperatorTestCluster.TenantNamespace),
+            e => (string?)e["reason"] == SchemaRolloutPhases.Halted && (string?)e["type"] == "Warning" && (string?)e["involvedObject"]?["name"] == "to-v3");
 
         // The two first waves ran; every later tenant is untouched: no migration, no spec change, no error.
         await Task.Delay(1000, _ct);
