@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Runtime;
@@ -191,6 +192,40 @@ internal sealed class RolloutFleet : IAsyncDisposable
         }
 
         return probes;
+    }
+
+    /// <summary>`kubectl get …` in the tenants namespace through a kubeconfig for the in-process API server; null without kubectl.</summary>
+    public async Task<string?> KubectlGetAsync(string resource, CancellationToken cancellationToken)
+    {
+        var kubectl = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Select(p => Path.Combine(p, "kubectl")).FirstOrDefault(File.Exists);
+        if (kubectl is null)
+        {
+            return null;
+        }
+
+        var home = Directory.CreateTempSubdirectory("rollout-kubectl-").FullName;
+        try
+        {
+            var kubeconfig = Path.Combine(home, "kubeconfig");
+            Cluster.Server.WriteKubeconfig(kubeconfig);
+            var start = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in new[] { "--kubeconfig", kubeconfig, "--cache-dir", Path.Combine(home, "cache"), "get", resource, "-n", OperatorTestCluster.TenantNamespace })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start)!;
+            var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var errors = await process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            Assert.True(process.ExitCode == 0, errors);
+            return output;
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
     }
 
     /// <summary>The largest number of V3 runs that overlapped in time.</summary>

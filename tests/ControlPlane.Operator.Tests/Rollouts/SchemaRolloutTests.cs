@@ -139,6 +139,15 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         await fleet.UpdateRolloutAsync("to-v3", s => s.MaxFailures = 3, _ct);
         var done = await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhases.Succeeded, _ct);
         Assert.Equal((20, 17, 3), (done.Status.Total, done.Status.Migrated, done.Status.Failed));
+
+        // The board: kubectl shows the rollout's printer columns as the operator set them.
+        if (await fleet.KubectlGetAsync("schemarollouts", _ct) is { } table)
+        {
+            TestContext.Current.SendDiagnosticMessage("kubectl get schemarollouts:\n" + table);
+            var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+            Assert.Equal(["NAME", "TARGET", "PHASE", "MIGRATED", "FAILED", "TOTAL", "AGE"], lines[0]);
+            Assert.Equal(["to-v3", "3", "Succeeded", "17", "3", "20"], lines[1][..6]);
+        }
     }
 
     [Fact]
