@@ -292,13 +292,13 @@ public sealed partial class TenantReconciler
     /// A stable description: the same outage must read the same on every retry, so that conditions and the catalog's
     /// error events do not churn with the socket layer's wording.
     /// </summary>
+    /// <remarks>
+    /// Transport failures of one outage surface in several shapes (refused, reset, closed mid-handshake, timed out); the
+    /// condition says only that the server is unreachable, and the exception with its detail goes to the log.
+    /// </remarks>
     private static string Describe(NpgsqlException e) => e switch
     {
         PostgresException postgres => $"{postgres.SqlState}: {postgres.MessageText}",
-        { InnerException: System.Net.Sockets.SocketException socket } => $"cannot connect ({socket.SocketErrorCode})",
-        { InnerException: TimeoutException } => "timed out",
-        { InnerException: IOException or EndOfStreamException } => "the server closed the connection",
-        _ when e.Message.Contains("reading from stream", StringComparison.OrdinalIgnoreCase) => "the server closed the connection",
-        _ => e.Message,
+        _ => "unreachable (connection refused, closed or timed out)",
     };
 }
