@@ -30,6 +30,7 @@ public static class TenantStatusRules
             : new TenantStatus
             {
                 Phase = current.Phase,
+                Slug = TenantSpecRules.EffectiveSlug(tenant),
                 SchemaVersion = current.SchemaVersion,
                 ObservedGeneration = current.ObservedGeneration,
                 Conditions = current.Conditions,
@@ -80,6 +81,7 @@ public static class TenantStatusRules
         return new TenantStatus
         {
             Phase = phase,
+            Slug = TenantSpecRules.EffectiveSlug(tenant),
             TenantId = current.TenantId,
             SchemaVersion = current.SchemaVersion,
             Database = current.Database,

