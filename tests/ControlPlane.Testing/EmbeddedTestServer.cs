@@ -19,7 +19,8 @@ public static class EmbeddedTestServer
 
         var instance = Path.Combine(Root, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
         var server = await EmbeddedPostgresServer.StartAsync(
-            new EmbeddedPostgresOptions { InstanceDirectory = instance, BinDirectory = binDirectory, Ephemeral = true },
+            // Many operator test clusters share one server, each with its own pools: room for all of them.
+            new EmbeddedPostgresOptions { InstanceDirectory = instance, BinDirectory = binDirectory, Ephemeral = true, MaxConnections = 500 },
             cancellationToken);
 
         // Safety net for a test host that exits without disposing its fixtures.

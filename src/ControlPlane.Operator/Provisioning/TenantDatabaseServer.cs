@@ -73,5 +73,9 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
         Database = database,
         ApplicationName = "controlplane-operator",
         Timeout = 10,
+
+        // Admin work is short statements from at most MaxConcurrentReconciles workers; a small pool leaves the
+        // tenant server's connection slots to the tenants.
+        MaxPoolSize = 16,
     };
 }

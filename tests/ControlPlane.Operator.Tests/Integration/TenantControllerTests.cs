@@ -46,7 +46,7 @@ public sealed class TenantControllerTests(PostgresFixture postgres)
         var deleted = names.Where((_, i) => i % 5 == 1).ToList();
         await OperatorTestCluster.WaitUntilAsync(
             async () => (await Task.WhenAll(deleted.Select(n => cluster.GetTenantAsync(n, _ct)))).All(OperatorTestCluster.IsConverged),
-            TimeSpan.FromSeconds(90), "the tenants to delete hold the finalizer", _ct);
+            TimeSpan.FromSeconds(180), "the tenants to delete hold the finalizer", _ct);
         foreach (var name in deleted)
         {
             await cluster.DeleteTenantAsync(name, _ct);
@@ -60,7 +60,7 @@ public sealed class TenantControllerTests(PostgresFixture postgres)
                 return tenants.Where(t => t is not null).Select(t => t!.Metadata.Name).Order().SequenceEqual(kept)
                        && tenants.Where(t => t is not null).All(OperatorTestCluster.IsConverged);
             },
-            TimeSpan.FromSeconds(120), "every kept tenant converged and every deleted one is gone", _ct);
+            TimeSpan.FromSeconds(240), "every kept tenant converged and every deleted one is gone", _ct);
         await chaos.CancelAsync();
         await faults;
 
