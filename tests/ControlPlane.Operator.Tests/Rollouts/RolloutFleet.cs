@@ -140,7 +140,7 @@ internal sealed class RolloutFleet : IAsyncDisposable
         }
     }
 
-    public async Task<SchemaRollout> WaitForPhaseAsync(string name, string phase, CancellationToken cancellationToken, int seconds = 45)
+    public async Task<SchemaRollout> WaitForPhaseAsync(string name, string phase, CancellationToken cancellationToken, int seconds = 120)
     {
         SchemaRollout? rollout = null;
         await OperatorTestCluster.WaitUntilAsync(

@@ -19,7 +19,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         await cluster.CreateTenantAsync("zz-leaving", s => s.SchemaVersion = "2", _ct);
         fleet.StartOperator();
         await OperatorTestCluster.WaitUntilAsync(
-            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("zz-leaving", _ct)), TimeSpan.FromSeconds(30), "zz-leaving converged", _ct);
+            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("zz-leaving", _ct)), TimeSpan.FromSeconds(60), "zz-leaving converged", _ct);
         await HoldAndDeleteAsync(cluster, "zz-leaving");
 
         // A new version shipping moves no existing tenant by itself.
@@ -81,7 +81,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         // A finished rollout is over: a tenant created later, pinned to the old version, is left there.
         await cluster.CreateTenantAsync("late", s => s.SchemaVersion = "2", _ct);
         await OperatorTestCluster.WaitUntilAsync(
-            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("late", _ct)), TimeSpan.FromSeconds(30), "late converged", _ct);
+            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("late", _ct)), TimeSpan.FromSeconds(60), "late converged", _ct);
         await Task.Delay(1000, _ct);
         var late = await cluster.GetTenantAsync("late", _ct);
         Assert.Equal(("2", "2"), (late!.Spec.SchemaVersion, late.Status.SchemaVersion));
@@ -106,7 +106,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
 
         var halted = await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhases.Halted, _ct);
         await OperatorTestCluster.WaitUntilAsync(
-            async () => (await fleet.GetRolloutAsync("to-v3", _ct))!.Status.Failed == 3, TimeSpan.FromSeconds(20), "both failures of wave 2 recorded", _ct);
+            async () => (await fleet.GetRolloutAsync("to-v3", _ct))!.Status.Failed == 3, TimeSpan.FromSeconds(60), "both failures of wave 2 recorded", _ct);
         halted = (await fleet.GetRolloutAsync("to-v3", _ct))!;
         Assert.Equal(["t02", "t05", "t06"], halted.Status.FailedTenants!.Select(f => f.Name).Order());
         Assert.All(halted.Status.FailedTenants!, f => Assert.Equal(TenantConditions.Reasons.SchemaMigrationFailed, f.Reason));
@@ -133,7 +133,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         await OperatorTestCluster.WaitUntilAsync(
             async () => (await Task.WhenAll(new[] { "t02", "t05", "t06" }.Select(n => fleet.Cluster.GetTenantAsync(n, _ct))))
                 .All(t => t!.Spec.SchemaVersion is null && t.Status.SchemaVersion == "2" && OperatorTestCluster.IsConverged(t)),
-            TimeSpan.FromSeconds(20), "failed tenants back to Ready at 2", _ct);
+            TimeSpan.FromSeconds(60), "failed tenants back to Ready at 2", _ct);
 
         // Raising the budget lets the same rollout finish the fleet (the state is recomputed, not remembered as "halted").
         await fleet.UpdateRolloutAsync("to-v3", s => s.MaxFailures = 3, _ct);
@@ -163,7 +163,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
             s.MaxParallel = 3;
         }, _ct);
         await OperatorTestCluster.WaitUntilAsync(
-            async () => (await fleet.MigratedInOrderAsync("3", _ct)).Count >= 4, TimeSpan.FromSeconds(30), "four tenants migrated", _ct);
+            async () => (await fleet.MigratedInOrderAsync("3", _ct)).Count >= 4, TimeSpan.FromSeconds(60), "four tenants migrated", _ct);
         Assert.False(standby.Operator.Leadership.IsLeader);
         await first.StopAsync();
         var stoppedAt = (await fleet.MigratedInOrderAsync("3", _ct)).Count;
