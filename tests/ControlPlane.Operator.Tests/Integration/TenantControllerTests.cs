@@ -6,6 +6,13 @@ using k8s.Autorest;
 
 namespace ControlPlane.Operator.Tests.Integration;
 
+/// <summary>
+/// Runs alone (after the parallel collections): the chaos test provisions 40 real tenants while watches drop every
+/// second, and with other clusters provisioning on the same two cores it has been seen not to converge within 4 minutes
+/// in 2 of 5 full runs (it converges in about 12 s alone); see the README's known limitations.
+/// </summary>
+[Collection(nameof(TenantControllerTests))]
+[CollectionDefinition(nameof(TenantControllerTests), DisableParallelization = true)]
 public sealed class TenantControllerTests(PostgresFixture postgres)
 {
     private const string TenantsPath = "/apis/controlplane.econt.io/v1alpha1/*tenants*";
