@@ -8,6 +8,7 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 # Project files and lock files first, so the locked restore is cached until a dependency changes.
 COPY src/ControlPlane.Store/ControlPlane.Store.csproj src/ControlPlane.Store/packages.lock.json src/ControlPlane.Store/
 COPY src/ControlPlane.Secrets/ControlPlane.Secrets.csproj src/ControlPlane.Secrets/packages.lock.json src/ControlPlane.Secrets/
+COPY src/ControlPlane.Sandbox/ControlPlane.Sandbox.csproj src/ControlPlane.Sandbox/packages.lock.json src/ControlPlane.Sandbox/
 COPY src/ControlPlane.Client/ControlPlane.Client.csproj src/ControlPlane.Client/packages.lock.json src/ControlPlane.Client/
 COPY src/ControlPlane.Operator/ControlPlane.Operator.csproj src/ControlPlane.Operator/packages.lock.json src/ControlPlane.Operator/
 RUN dotnet restore src/ControlPlane.Operator/ControlPlane.Operator.csproj --locked-mode

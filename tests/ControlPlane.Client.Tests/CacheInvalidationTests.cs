@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ControlPlane.KubeApi;
+using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Testing;
 using Microsoft.Extensions.Time.Testing;

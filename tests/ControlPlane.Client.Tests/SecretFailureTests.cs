@@ -1,4 +1,4 @@
-using ControlPlane.KubeApi;
+using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Secrets;

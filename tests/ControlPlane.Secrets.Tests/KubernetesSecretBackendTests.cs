@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using ControlPlane.KubeApi;
+using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Secrets.Tests.Fakes;
 using ControlPlane.Store.Secrets;

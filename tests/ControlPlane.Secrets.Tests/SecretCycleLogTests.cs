@@ -1,4 +1,4 @@
-using ControlPlane.KubeApi;
+using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets.Tests.Fakes;
 using ControlPlane.Store.Secrets;
 using k8s;

@@ -1,4 +1,4 @@
-using ControlPlane.Store.Embedded;
+using ControlPlane.Sandbox.Postgres;
 
 namespace ControlPlane.Testing;
 

@@ -1,4 +1,4 @@
-using ControlPlane.Store.Embedded;
+using ControlPlane.Sandbox.Postgres;
 using ControlPlane.Store.Preflight;
 using ControlPlane.Store.Sql;
 using Npgsql;

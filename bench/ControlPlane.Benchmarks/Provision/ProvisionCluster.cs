@@ -1,13 +1,13 @@
 using System.Diagnostics.Metrics;
-using ControlPlane.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Runtime;
+using ControlPlane.Sandbox.KubeApi;
+using ControlPlane.Sandbox.Postgres;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Embedded;
 using ControlPlane.Store.Migrations;
 using ControlPlane.Store.Sql;
 using k8s;

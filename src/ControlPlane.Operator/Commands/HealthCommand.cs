@@ -106,7 +106,7 @@ internal static class HealthCommand
             Console.WriteLine(json ? FormatJson(report) : FormatText(report));
             return ExitCodeOf(report);
         }
-        catch (Exception e) when (e is ConfigurationException or NpgsqlException or Store.Embedded.EmbeddedPostgresException)
+        catch (Exception e) when (e is ConfigurationException or NpgsqlException or Sandbox.Postgres.EmbeddedPostgresException)
         {
             var reason = e is PostgresException { SqlState: PostgresErrorCodes.InvalidSchemaName or PostgresErrorCodes.UndefinedFunction } missing
                 ? $"{missing.MessageText}; is the catalog migrated? (run `migrate`)"

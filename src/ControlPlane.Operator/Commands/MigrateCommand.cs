@@ -45,7 +45,7 @@ internal static class MigrateCommand
             return ExitCodes.Ok;
         }
         catch (Exception e) when (e is ConfigurationException or PreflightException or NpgsqlException or DirectoryNotFoundException
-                                      or Store.Embedded.EmbeddedPostgresException or EvolveDb.EvolveException)
+                                      or Sandbox.Postgres.EmbeddedPostgresException or EvolveDb.EvolveException)
         {
             await Console.Error.WriteLineAsync($"migrate failed: {e.Message}");
             return ExitCodes.Error;

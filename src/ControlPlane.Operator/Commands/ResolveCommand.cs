@@ -96,7 +96,7 @@ internal static class ResolveCommand
             return ExitCodeOf(result);
         }
         catch (Exception e) when (e is ConfigurationException or NpgsqlException or TenantResolutionException or SecretStoreException
-                                      or Microsoft.Extensions.Options.OptionsValidationException or Store.Embedded.EmbeddedPostgresException)
+                                      or Microsoft.Extensions.Options.OptionsValidationException or Sandbox.Postgres.EmbeddedPostgresException)
         {
             var reason = e is PostgresException { SqlState: PostgresErrorCodes.InvalidSchemaName or PostgresErrorCodes.UndefinedTable } missing
                 ? $"{missing.MessageText}; is the catalog migrated? (run `migrate`)"

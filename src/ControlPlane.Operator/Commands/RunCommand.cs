@@ -60,7 +60,7 @@ internal static class RunCommand
             return ExitCodes.Ok;
         }
         catch (Exception e) when (e is ConfigurationException or PreflightException or NpgsqlException
-                                      or Store.Embedded.EmbeddedPostgresException or k8s.Exceptions.KubeConfigException)
+                                      or Sandbox.Postgres.EmbeddedPostgresException or k8s.Exceptions.KubeConfigException)
         {
             await Console.Error.WriteLineAsync($"controlplane failed to start: {e.Message}");
             return ExitCodes.Error;

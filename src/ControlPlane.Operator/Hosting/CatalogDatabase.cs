@@ -1,5 +1,5 @@
+using ControlPlane.Sandbox.Postgres;
 using ControlPlane.Store.Connection;
-using ControlPlane.Store.Embedded;
 using ControlPlane.Store.Sql;
 using Npgsql;
 

@@ -1,7 +1,7 @@
-using ControlPlane.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Runtime;
+using ControlPlane.Sandbox.KubeApi;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;

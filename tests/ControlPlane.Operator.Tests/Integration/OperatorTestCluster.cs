@@ -1,10 +1,10 @@
 using System.Diagnostics.Metrics;
-using ControlPlane.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Runtime;
+using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets;
 using ControlPlane.Testing;
 using k8s;

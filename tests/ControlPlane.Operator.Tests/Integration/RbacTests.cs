@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
-using ControlPlane.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Resolver;
+using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Testing;
 using k8s;
 using YamlDotNet.Serialization;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
-using ControlPlane.KubeApi;
 using ControlPlane.Operator.Resolver;
+using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Secrets;

@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ControlPlane.Sandbox.KubeApi.Api;
+using ControlPlane.Sandbox.KubeApi.Resources;
+using ControlPlane.Sandbox.KubeApi.Selectors;
+using ControlPlane.Sandbox.KubeApi.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace ControlPlane.Sandbox.KubeApi.Http;
+
+/// <summary>LIST: selectors, then <c>limit</c>/<c>continue</c> paging in (namespace, name) order.</summary>
+internal static class ListQuery
+{
+    public static JsonObject List(ObjectStore store, ApiRoute route, IQueryCollection query)
+    {
+        var labels = LabelSelector.Parse(query["labelSelector"]);
+        var fields = FieldSelector.Parse(query["fieldSelector"]);
+        var (items, resourceVersion) = store.List(route.Type.StorageKey, route.Namespace);
+        var matching = items.Where(o => labels.Matches(o) && fields.Matches(o)).ToList();
+        if (query["continue"].ToString() is { Length: > 0 } token)
+        {
+            var position = ContinueToken.Decode(token);
+            if (position.ResourceVersion < store.CompactedThrough)
+            {
+                throw StatusBody.Expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
+            }
+
+            resourceVersion = position.ResourceVersion;
+            matching = matching.Where(o => string.CompareOrdinal(Key(o), position.StartAfter) > 0).ToList();
+        }
+
+        var metadata = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture) };
+        if (int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit > 0 && matching.Count > limit)
+        {
+            var remaining = matching.Count - limit;
+            matching = matching.Take(limit).ToList();
+            metadata["continue"] = new ContinueToken(resourceVersion, Key(matching[^1])).Encode();
+            metadata["remainingItemCount"] = remaining;
+        }
+
+        return new JsonObject
+        {
+            ["apiVersion"] = route.Type.ApiVersion(route.Version),
+            ["kind"] = route.Type.ListKind,
+            ["metadata"] = metadata,
+            ["items"] = new JsonArray(matching.Select(o => (JsonNode)Item(o, route.Type, route.Version)).ToArray()),
+        };
+    }
+
+    /// <summary>Custom resource list items carry apiVersion and kind; built-in list items do not, as kube-apiserver writes them.</summary>
+    private static JsonObject Item(JsonObject stored, ResourceType type, string version)
+    {
+        var rendered = ObjectShape.Render(stored, type, version);
+        if (!type.IsCustom)
+        {
+            rendered.Remove("apiVersion");
+            rendered.Remove("kind");
+        }
+
+        return rendered;
+    }
+
+    private static string Key(JsonObject obj) =>
+        ((string?)obj["metadata"]?["namespace"] ?? string.Empty) + "/" + (string?)obj["metadata"]?["name"];
+}

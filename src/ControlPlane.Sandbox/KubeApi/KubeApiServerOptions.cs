@@ -1,0 +1,26 @@
+namespace ControlPlane.Sandbox.KubeApi;
+
+/// <summary>How to start a <see cref="KubeApiServer"/>.</summary>
+public sealed class KubeApiServerOptions
+{
+    /// <summary>
+    /// Load every <c>config/crds/*.yaml</c> of the repository (found by walking up from <see cref="RepositorySearchStart"/>
+    /// to the directory holding ControlPlane.sln). A missing or empty directory serves no custom resources. Default true.
+    /// </summary>
+    public bool LoadRepositoryCrds { get; init; } = true;
+
+    /// <summary>Where the walk up to the repository root starts; default the test assembly's directory.</summary>
+    public string RepositorySearchStart { get; init; } = AppContext.BaseDirectory;
+
+    /// <summary>Further directories whose <c>*.yaml</c> CustomResourceDefinitions are served too.</summary>
+    public IReadOnlyList<string> CrdDirectories { get; init; } = [];
+
+    /// <summary>How many changes the watch history keeps; a watch from before them gets 410 Expired. Default 1000.</summary>
+    public int HistoryLimit { get; init; } = 1000;
+
+    /// <summary>How long a watch with <c>allowWatchBookmarks=true</c> stays idle before a BOOKMARK is sent. Default 1 s.</summary>
+    public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The clock for creationTimestamp and deletionTimestamp.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}

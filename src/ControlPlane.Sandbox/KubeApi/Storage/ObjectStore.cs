@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace ControlPlane.Sandbox.KubeApi.Storage;
+
+/// <summary>
+/// All objects of the server, one cluster-wide resourceVersion counter and a bounded history of changes, guarded by one
+/// lock so that a write, its history entry and its delivery to open watches happen atomically and in resourceVersion order.
+/// </summary>
+internal sealed class ObjectStore(int historyLimit)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _objects = new(StringComparer.Ordinal);
+    private readonly LinkedList<WatchEvent> _history = new();
+    private readonly List<Watcher> _watchers = [];
+    private long _resourceVersion;
+    private long _compactedThrough;
+
+    public long CurrentResourceVersion
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _resourceVersion;
+            }
+        }
+    }
+
+    /// <summary>Changes up to this resourceVersion are no longer in the history: watches or continues from before it expire.</summary>
+    public long CompactedThrough
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _compactedThrough;
+            }
+        }
+    }
+
+    public JsonObject? Get(string storageKey, string ns, string name)
+    {
+        lock (_lock)
+        {
+            return Bucket(storageKey).TryGetValue(Key(ns, name), out var obj) ? (JsonObject)obj.DeepClone() : null;
+        }
+    }
+
+    /// <summary>Objects in (namespace, name) order, as etcd returns them, with the resourceVersion of the snapshot.</summary>
+    public (List<JsonObject> Items, long ResourceVersion) List(string storageKey, string? ns)
+    {
+        lock (_lock)
+        {
+            var items = Bucket(storageKey).Values
+                .Where(o => ns is null || (string?)o["metadata"]?["namespace"] == ns)
+                .Select(o => (JsonObject)o.DeepClone())
+                .ToList();
+            return (items, _resourceVersion);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="decide"/> on the current object under the lock and applies what it returns; with
+    /// <paramref name="dryRun"/> nothing is stored and no resourceVersion is used: the would-be result is returned.
+    /// </summary>
+    public JsonObject Commit(string storageKey, string ns, string name, Func<JsonObject?, Mutation> decide, bool dryRun = false)
+    {
+        lock (_lock)
+        {
+            var bucket = Bucket(storageKey);
+            var key = Key(ns, name);
+            bucket.TryGetValue(key, out var current);
+            var mutation = decide(current is null ? null : (JsonObject)current.DeepClone());
+            if (dryRun)
+            {
+                return mutation switch
+                {
+                    Mutation.Put put => (JsonObject)put.Object.DeepClone(),
+                    Mutation.Remove remove => (JsonObject)remove.FinalState.DeepClone(),
+                    _ => (JsonObject)current!.DeepClone(),
+                };
+            }
+
+            switch (mutation)
+            {
+                case Mutation.Put put:
+                    var stored = Stamp(put.Object);
+                    bucket[key] = stored;
+                    Record(new WatchEvent(_resourceVersion, storageKey, ns, current is null ? "ADDED" : "MODIFIED", stored, current));
+                    return (JsonObject)stored.DeepClone();
+                case Mutation.Remove remove:
+                    var final = Stamp(remove.FinalState);
+                    bucket.Remove(key);
+                    Record(new WatchEvent(_resourceVersion, storageKey, ns, "DELETED", final, current));
+                    return (JsonObject)final.DeepClone();
+                default:
+                    return current is null
+                        ? throw new InvalidOperationException("Keep decided for an object that does not exist")
+                        : (JsonObject)current.DeepClone();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens a watch. Without a resourceVersion every current object arrives as ADDED; with one, the retained history after
+    /// it is replayed. Returns null when that resourceVersion is older than the history: the caller answers 410 Expired.
+    /// </summary>
+    public Watcher? Watch(Watcher watcher, long? fromResourceVersion, out long compactedThrough)
+    {
+        lock (_lock)
+        {
+            compactedThrough = _compactedThrough;
+            if (fromResourceVersion is { } from)
+            {
+                if (from < _compactedThrough)
+                {
+                    return null;
+                }
+
+                foreach (var change in _history.Where(e => e.ResourceVersion > from && e.StorageKey == watcher.StorageKey))
+                {
+                    watcher.Offer(change);
+                }
+            }
+            else
+            {
+                foreach (var obj in Bucket(watcher.StorageKey).Values.Where(watcher.Sees))
+                {
+                    watcher.Enqueue(new WatchFrame("ADDED", obj));
+                }
+            }
+
+            _watchers.Add(watcher);
+            return watcher;
+        }
+    }
+
+    public void Unwatch(Watcher watcher)
+    {
+        lock (_lock)
+        {
+            _watchers.Remove(watcher);
+        }
+    }
+
+    /// <summary>Queues a BOOKMARK behind everything already queued, so its resourceVersion never skips an event.</summary>
+    public void Bookmark(Watcher watcher, JsonObject bookmarkTemplate)
+    {
+        lock (_lock)
+        {
+            var metadata = (JsonObject)bookmarkTemplate["metadata"]!;
+            metadata["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture);
+            watcher.Enqueue(new WatchFrame("BOOKMARK", bookmarkTemplate));
+        }
+    }
+
+    public void CompactHistory()
+    {
+        lock (_lock)
+        {
+            _history.Clear();
+            _compactedThrough = _resourceVersion;
+        }
+    }
+
+    public int DropWatches(bool abortConnections)
+    {
+        lock (_lock)
+        {
+            foreach (var watcher in _watchers)
+            {
+                watcher.Drop(abortConnections);
+            }
+
+            var count = _watchers.Count;
+            _watchers.Clear();
+            return count;
+        }
+    }
+
+    public int OpenWatches
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _watchers.Count;
+            }
+        }
+    }
+
+    private JsonObject Stamp(JsonObject written)
+    {
+        // Stored as re-parsed JSON: every number reads as long or double alike, and nothing outside holds a reference.
+        var obj = JsonNode.Parse(written.ToJsonString())!.AsObject();
+        _resourceVersion++;
+        if (obj["metadata"] is not JsonObject metadata)
+        {
+            metadata = [];
+            obj["metadata"] = metadata;
+        }
+
+        metadata["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture);
+        return obj;
+    }
+
+    private void Record(WatchEvent change)
+    {
+        _history.AddLast(change);
+        while (_history.Count > historyLimit)
+        {
+            _compactedThrough = _history.First!.Value.ResourceVersion;
+            _history.RemoveFirst();
+        }
+
+        foreach (var watcher in _watchers.Where(w => w.StorageKey == change.StorageKey))
+        {
+            watcher.Offer(change);
+        }
+    }
+
+    private SortedDictionary<string, JsonObject> Bucket(string storageKey)
+    {
+        if (!_objects.TryGetValue(storageKey, out var bucket))
+        {
+            bucket = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+            _objects[storageKey] = bucket;
+        }
+
+        return bucket;
+    }
+
+    private static string Key(string ns, string name) => ns + "/" + name;
+}

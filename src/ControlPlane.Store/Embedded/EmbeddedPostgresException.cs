@@ -1,4 +1,0 @@
-namespace ControlPlane.Store.Embedded;
-
-/// <summary>The embedded PostgreSQL could not be installed, initialised, started or stopped.</summary>
-public sealed class EmbeddedPostgresException(string message) : Exception(message);
