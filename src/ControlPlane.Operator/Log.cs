@@ -42,6 +42,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Tenant {Slug} blocked: {Reason}: {Message}")]
     public static partial void Blocked(ILogger logger, string slug, string reason, string message);
 
+    // Ownership (ADR-CP-007): 44-46, beside the tenant lifecycle's 40-43.
+    [LoggerMessage(EventId = 44, Level = LogLevel.Information, Message = "Tenant {Slug}: status re-adopted from the catalog row {TenantId} recorded for this object")]
+    public static partial void Readopted(ILogger logger, string slug, Guid tenantId);
+
+    [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "Tenant {Slug} deleted; left on the server because not provably its own: {Objects}")]
+    public static partial void LeftNotOwned(ILogger logger, string slug, string objects);
+
     // Schema rollouts (50-59).
     [LoggerMessage(EventId = 50, Level = LogLevel.Information, Message = "SchemaRollout {Namespace}/{Name}: {From} -> {To}")]
     public static partial void RolloutPhase(ILogger logger, string @namespace, string name, string from, string to);

@@ -22,11 +22,13 @@ internal static class DirectProvisioner
         const string actor = "bench/direct";
         var intent = TenantIntent.From(tenant, lifecycle.GeneratedSecretRef);
         var server = lifecycle.Servers.Get(intent.Server);
-        var row = await lifecycle.Catalog.RegisterAsync(intent.Registration(new TenantDatabaseServerAddress(server.Name, server.Host, server.Port)), actor, cancellationToken);
+        var row = await lifecycle.Catalog.RegisterAsync(intent.Registration(
+            new TenantDatabaseServerAddress(server.Name, server.Host, server.Port),
+            new Store.Catalog.TenantOwner(tenant.Metadata.NamespaceProperty, tenant.Metadata.Name, tenant.Metadata.Uid)), actor, cancellationToken);
         steps.Mark(ProvisioningSteps.Registered);
         var password = await lifecycle.Secrets.EnsureGeneratedPasswordAsync(intent.SecretRef, new SecretOwner(intent.Slug), cancellationToken);
         steps.Mark(ProvisioningSteps.SecretEnsured);
-        await server.Administrator.ConvergeAsync(intent.DatabaseSpec, ScramVerifier.Compute(password.Reveal()), cancellationToken);
+        await server.Administrator.ConvergeAsync(intent.DatabaseSpec(new Store.TenantDatabases.TenantOwnership(row.Id)), ScramVerifier.Compute(password.Reveal()), cancellationToken);
         steps.Mark(ProvisioningSteps.DatabaseConverged);
         var target = lifecycle.Migrator.LatestVersion;
         var outcome = await lifecycle.Migrator.MigrateAsync(await server.ConnectionToAsync(intent.Database, cancellationToken), intent.Role, target, cancellationToken);

@@ -1,9 +1,11 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Store.Secrets;
 using CatalogLimits = ControlPlane.Store.Catalog.TenantLimits;
+using CatalogOwner = ControlPlane.Store.Catalog.TenantOwner;
 using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
 using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
 using TenantProfile = ControlPlane.Store.Catalog.TenantProfile;
+using TenantOwnership = ControlPlane.Store.TenantDatabases.TenantOwnership;
 using TenantRegistration = ControlPlane.Store.Catalog.TenantRegistration;
 
 namespace ControlPlane.Operator.Controllers;
@@ -28,7 +30,8 @@ public sealed record TenantIntent(
     string? BillingPlan,
     string? ContactEmail,
     CatalogLimits Limits,
-    bool DeleteData)
+    bool DeleteData,
+    Guid? AdoptFrom = null)
 {
     public const string DefaultSuspendedReason = "Suspended through the Tenant resource.";
 
@@ -64,10 +67,13 @@ public sealed record TenantIntent(
                 MaxDbSizeMb: limits?.MaxDbSizeMb is { } size ? checked((int)size) : null,
                 MaxUsers: limits?.MaxUsers,
                 MaxAttachmentsGb: limits?.MaxAttachmentsGb),
-            DeleteData: spec.DeletionPolicy == DeletionPolicies.Delete);
+            DeleteData: spec.DeletionPolicy == DeletionPolicies.Delete,
+            AdoptFrom: Guid.TryParse(spec.Database?.AdoptFrom, out var previous) ? previous : null);
     }
 
-    public DatabaseSpec DatabaseSpec => new(Database, Role, ConnectionLimit, Suspended);
+    /// <summary>The database and roles as they should be, touched only where <paramref name="ownership"/> proves them the tenant's.</summary>
+    public DatabaseSpec DatabaseSpec(TenantOwnership ownership) =>
+        new(Database, Role, ConnectionLimit, Suspended) { Ownership = ownership };
 
     public TenantProfile Profile(CatalogTenant row)
     {
@@ -75,8 +81,23 @@ public sealed record TenantIntent(
         return new TenantProfile(DisplayName, BillingPlan, ContactEmail, Maintenance, row.AppVersion);
     }
 
-    public TenantRegistration Registration(TenantDatabaseServerAddress server) =>
-        new(Slug, DisplayName, Database, server.Host, Role, SecretRef, server.Port, BillingPlan: BillingPlan, ContactEmail: ContactEmail);
+    public TenantRegistration Registration(TenantDatabaseServerAddress server, CatalogOwner owner) =>
+        new(Slug, DisplayName, Database, server.Host, Role, SecretRef, server.Port, BillingPlan: BillingPlan, ContactEmail: ContactEmail, Owner: owner);
+
+    /// <summary>
+    /// Whether a catalog row describes this intent's tenant on <paramref name="server"/>: slug (case-insensitive),
+    /// database, role and server address. The test for re-adopting a row found through the recorded owner.
+    /// </summary>
+    public bool Describes(CatalogTenant row, TenantDatabaseServerAddress server)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(server);
+        return string.Equals(row.Slug, Slug, StringComparison.OrdinalIgnoreCase)
+            && row.DbName == Database
+            && row.DbUser == Role
+            && string.Equals(row.DbHost, server.Host, StringComparison.OrdinalIgnoreCase)
+            && row.DbPort == server.Port;
+    }
 }
 
 /// <summary>Where a tenant database server is reached, as recorded in the catalog.</summary>

@@ -42,15 +42,30 @@ public sealed partial class TenantReconciler
 
             var intent = TenantIntent.From(marked, lifecycle.GeneratedSecretRef);
             var actor = Actor(marked);
+            var server = lifecycle.Servers.Get(intent.Server);
+
+            // Deletion touches only what carries this tenant's mark, whatever the row says; unmarked objects of the
+            // previous release only while the row still proves this tenant finished provisioning them.
+            var claim = row.Status is CatalogTenantStatus.Active or CatalogTenantStatus.Suspended
+                && intent.Describes(row, new TenantDatabaseServerAddress(server.Name, server.Host, server.Port));
+            var spec = intent.DatabaseSpec(new Store.TenantDatabases.TenantOwnership(row.Id, ClaimUnmarked: claim));
             try
             {
                 row = await lifecycle.Catalog.MarkDeletingAsync(row.Id, actor, cancellationToken);
                 await lifecycle.Faults.AfterAsync(ProvisioningSteps.MarkedDeleting, cancellationToken);
 
-                await RemoveDatabaseAsync(intent, cancellationToken);
+                var left = await RemoveDatabaseAsync(server, intent, spec, cancellationToken);
                 await lifecycle.Faults.AfterAsync(ProvisioningSteps.DatabaseRemoved, cancellationToken);
+                if (left.Count > 0)
+                {
+                    var objects = string.Join(", ", left);
+                    Log.LeftNotOwned(logger, intent.Slug, objects);
+                    await events.RecordAsync(marked, EventRecorder.Warning, TenantConditions.Reasons.DatabaseConflict,
+                        $"Left on the server because they do not carry this tenant's ownership mark: {objects}.", cancellationToken);
+                }
 
-                await RemoveSecretAsync(intent, cancellationToken);
+                // The generated secret goes with the role: a role this tenant cannot prove its own keeps its secret too.
+                await RemoveSecretAsync(intent, roleRemoved: !left.Any(o => o.StartsWith("role ", StringComparison.Ordinal)), cancellationToken);
                 await lifecycle.Faults.AfterAsync(ProvisioningSteps.SecretRemoved, cancellationToken);
 
                 await lifecycle.Catalog.MarkDeletedAsync(row.Id, actor, cancellationToken);
@@ -74,44 +89,61 @@ public sealed partial class TenantReconciler
         return ReconcileResult.Success();
     }
 
-    /// <summary>The catalog row this Tenant created, found by the id its status recorded; never another tenant's row.</summary>
+    /// <summary>
+    /// The catalog row this Tenant created: the one its status names when that row is this object's, else the live row
+    /// recorded for its namespace and name (status lost); never another object's row.
+    /// </summary>
     private async Task<CatalogTenant?> OwnRowAsync(Tenant tenant, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(tenant.Status.TenantId, out var id))
+        if (Guid.TryParse(tenant.Status.TenantId, out var id))
         {
-            return null;
+            try
+            {
+                var known = await lifecycle.Catalog.GetByIdAsync(id, cancellationToken);
+                if (known.Owner is null || known.Owner.IsSameObject(OwnerOf(tenant)))
+                {
+                    return known;
+                }
+            }
+            catch (TenantNotFoundException)
+            {
+                // Removed by hand: look for the row recorded for this object below.
+            }
         }
 
-        try
-        {
-            return await lifecycle.Catalog.GetByIdAsync(id, cancellationToken);
-        }
-        catch (TenantNotFoundException)
-        {
-            return null;
-        }
+        return await lifecycle.Catalog.FindLiveByOwnerAsync(tenant.Metadata.NamespaceProperty, tenant.Metadata.Name, cancellationToken);
     }
 
-    private async Task RemoveDatabaseAsync(TenantIntent intent, CancellationToken cancellationToken)
+    /// <summary>Drops (Delete) or locks down (Retain) what the tenant provably owns; returns what was left as not its own.</summary>
+    private static async Task<IReadOnlyList<string>> RemoveDatabaseAsync(
+        TenantDatabaseServer server, TenantIntent intent, Store.TenantDatabases.TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
-        var server = lifecycle.Servers.Get(intent.Server);
+        IReadOnlyList<string> left = [];
         await OnServerAsync(server, async () =>
         {
             if (intent.DeleteData)
             {
-                await server.Administrator.DropAsync(intent.DatabaseSpec, cancellationToken);
+                left = await server.Administrator.DropAsync(spec, cancellationToken);
+            }
+            else if ((await server.Administrator.ProveAsync(spec, cancellationToken)).Problem is null)
+            {
+                await server.Administrator.RetainAsync(spec, cancellationToken);
             }
             else
             {
-                await server.Administrator.RetainAsync(intent.DatabaseSpec, cancellationToken);
+                left = ["the database and role (not locked down)"];
             }
         });
+        return left;
     }
 
-    /// <summary>Delete removes a generated secret (the store refuses secrets it did not create); Retain keeps it with the data.</summary>
-    private async Task RemoveSecretAsync(TenantIntent intent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Delete removes a generated secret (the store refuses secrets it did not create) once the role it belongs to was
+    /// removed or never existed; Retain keeps it with the data.
+    /// </summary>
+    private async Task RemoveSecretAsync(TenantIntent intent, bool roleRemoved, CancellationToken cancellationToken)
     {
-        if (intent.DeleteData && intent.GeneratedSecret)
+        if (intent.DeleteData && intent.GeneratedSecret && roleRemoved)
         {
             await lifecycle.Secrets.DeleteAsync(intent.SecretRef, cancellationToken);
         }

@@ -5,7 +5,9 @@ using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
 using Npgsql;
+using CatalogOwner = ControlPlane.Store.Catalog.TenantOwner;
 using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
+using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
 using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
 using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
@@ -18,19 +20,33 @@ public sealed partial class TenantReconciler
     {
         var actor = Actor(tenant);
         var server = lifecycle.Servers.Get(intent.Server);
+        var address = new TenantDatabaseServerAddress(server.Name, server.Host, server.Port);
         CatalogTenant? row = null;
         try
         {
-            row = await FindOrRegisterAsync(tenant, intent, new TenantDatabaseServerAddress(server.Name, server.Host, server.Port), actor, cancellationToken);
+            row = await FindOrRegisterAsync(tenant, intent, address, actor, cancellationToken);
             tenant = await _status.UpdateAsync(tenant, t => TenantStatusRules.Registered(t, row, intent, time.GetUtcNow()), cancellationToken) ?? tenant;
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.Registered, cancellationToken);
 
             var provisioning = row.Status == CatalogTenantStatus.Provisioning;
+            var ownership = await OwnershipAsync(tenant, row, intent, address, cancellationToken);
+            var spec = intent.DatabaseSpec(ownership);
+            if (provisioning)
+            {
+                // Proven before the secret is generated or read: a conflicting tenant leaves no trace anywhere.
+                await ProveAsync(server, spec, cancellationToken);
+            }
+
             var password = provisioning ? await EnsurePasswordAsync(intent, cancellationToken) : null;
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.SecretEnsured, cancellationToken);
 
-            await ConvergeDatabaseAsync(server, intent, password, cancellationToken);
+            await ConvergeDatabaseAsync(server, intent, spec, password, cancellationToken);
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.DatabaseConverged, cancellationToken);
+
+            if (provisioning && ownership.AdoptFrom is { } previous)
+            {
+                row = await lifecycle.Catalog.RecordAdoptionAsync(row.Id, previous, actor, cancellationToken);
+            }
 
             var from = row.SchemaVersion;
             row = await MigrateAsync(server, row, intent, target, actor, cancellationToken);
@@ -54,6 +70,11 @@ public sealed partial class TenantReconciler
         {
             return await BlockAsync(tenant, null, TenantConditions.Reasons.DatabaseNameConflict,
                 $"The database name '{intent.Database}' belongs to another live tenant; set spec.database.name. Nothing was changed.",
+                ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
+        }
+        catch (OwnerTakenException e)
+        {
+            return await BlockAsync(tenant, null, TenantConditions.Reasons.DatabaseConflict, e.Message,
                 ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
         }
         catch (TenantDatabaseConflictException e)
@@ -87,29 +108,112 @@ public sealed partial class TenantReconciler
     }
 
     /// <summary>
-    /// The tenant's catalog row: by the id recorded in status, else registered (the catalog returns the existing row when a
-    /// crash came between registering and recording the id, and refuses a slug or database name another tenant holds).
+    /// The tenant's catalog row. Status is a cache: first the id it records (when the row is this object's), then the
+    /// live row the catalog records for this object's namespace and name (status lost by a restore or a re-creation
+    /// from Git; re-adopted only when slug, database, role and server match), else a new registration (the catalog
+    /// returns the existing row when a crash came between registering and recording the id, and refuses a slug or
+    /// database name another tenant holds).
     /// </summary>
     private async Task<CatalogTenant> FindOrRegisterAsync(
         Tenant tenant, TenantIntent intent, TenantDatabaseServerAddress server, string actor, CancellationToken cancellationToken)
     {
-        if (Guid.TryParse(tenant.Status.TenantId, out var id))
+        var owner = OwnerOf(tenant);
+        if (await RowFromStatusAsync(tenant, cancellationToken) is { } known)
         {
-            try
-            {
-                var known = await lifecycle.Catalog.GetByIdAsync(id, cancellationToken);
-                if (known.Status != CatalogTenantStatus.Deleted)
-                {
-                    return known;
-                }
-            }
-            catch (TenantNotFoundException)
-            {
-                // The row was removed by hand: register again below.
-            }
+            // Rows of the previous release have no owner: the Tenant whose status names the row is recorded as its owner.
+            return await lifecycle.Catalog.RecordOwnerAsync(known.Id, owner, actor, cancellationToken);
         }
 
-        return await lifecycle.Catalog.RegisterAsync(intent.Registration(server), actor, cancellationToken);
+        if (await lifecycle.Catalog.FindLiveByOwnerAsync(owner.Namespace, owner.Name, cancellationToken) is { } recorded)
+        {
+            if (!intent.Describes(recorded, server))
+            {
+                throw new TenantDatabaseConflictException(TenantConditions.Reasons.DatabaseConflict,
+                    $"The catalog records tenant {recorded.Id} (slug '{recorded.Slug}', database {recorded.DbName}) for this Tenant, and the spec describes another; nothing was changed.");
+            }
+
+            Log.Readopted(logger, intent.Slug, recorded.Id);
+            return await lifecycle.Catalog.RecordOwnerAsync(recorded.Id, owner, actor, cancellationToken);
+        }
+
+        return await lifecycle.Catalog.RegisterAsync(intent.Registration(server, owner), actor, cancellationToken);
+    }
+
+    /// <summary>
+    /// The row status.tenantId names when it is live and this object's (same namespace and name, or no owner recorded
+    /// yet); null when status is empty or stale.
+    /// </summary>
+    private async Task<CatalogTenant?> RowFromStatusAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(tenant.Status.TenantId, out var id))
+        {
+            return null;
+        }
+
+        try
+        {
+            var known = await lifecycle.Catalog.GetByIdAsync(id, cancellationToken);
+            return known.Status != CatalogTenantStatus.Deleted && (known.Owner is null || known.Owner.IsSameObject(OwnerOf(tenant))) ? known : null;
+        }
+        catch (TenantNotFoundException)
+        {
+            // The row was removed by hand: found by owner or registered again.
+            return null;
+        }
+    }
+
+    private static CatalogOwner OwnerOf(Tenant tenant) =>
+        new(tenant.Metadata.NamespaceProperty, tenant.Metadata.Name, tenant.Metadata.Uid);
+
+    /// <summary>
+    /// Whose objects this reconcile may touch: the row's own marks; those of a deleted tenant named by
+    /// spec.database.adoptFrom once the catalog proves the request legitimate; unmarked objects only when this row
+    /// proves it finished provisioning them under the previous release (Active or Suspended with the same database,
+    /// role and server).
+    /// </summary>
+    private async Task<TenantOwnership> OwnershipAsync(
+        Tenant tenant, CatalogTenant row, TenantIntent intent, TenantDatabaseServerAddress server, CancellationToken cancellationToken)
+    {
+        var claim = row.Status is CatalogTenantStatus.Active or CatalogTenantStatus.Suspended && intent.Describes(row, server);
+        if (intent.AdoptFrom is not { } from || row.Status != CatalogTenantStatus.Provisioning)
+        {
+            return new TenantOwnership(row.Id, ClaimUnmarked: claim);
+        }
+
+        CatalogTenant? previous;
+        try
+        {
+            previous = await lifecycle.Catalog.GetByIdAsync(from, cancellationToken);
+        }
+        catch (TenantNotFoundException)
+        {
+            previous = null;
+        }
+
+        // One message for every refusal, so a Tenant author learns nothing about tenants of other namespaces.
+        if (previous is null
+            || previous.Status != CatalogTenantStatus.Deleted
+            || previous.Owner?.Namespace != tenant.Metadata.NamespaceProperty
+            || previous.DbName != intent.Database
+            || !string.Equals(previous.DbHost, server.Host, StringComparison.OrdinalIgnoreCase)
+            || previous.DbPort != server.Port)
+        {
+            throw new TenantDatabaseConflictException(TenantConditions.Reasons.DatabaseConflict,
+                $"spec.database.adoptFrom {from} names no deleted tenant of this namespace that retained database {intent.Database} on this server; nothing was changed.");
+        }
+
+        return new TenantOwnership(row.Id, AdoptFrom: from);
+    }
+
+    /// <summary>Refuses, before any side effect, a tenant whose names are held by objects it cannot prove its own.</summary>
+    private static async Task ProveAsync(TenantDatabaseServer server, DatabaseSpec spec, CancellationToken cancellationToken)
+    {
+        TenantOwnershipProof? proof = null;
+        await OnServerAsync(server, async () => proof = await server.Administrator.ProveAsync(spec, cancellationToken));
+        if (proof!.Problem is { } problem)
+        {
+            throw problem;
+        }
     }
 
     /// <summary>The password the role must have: generated once at the reference unless the spec names an existing secret.</summary>
@@ -121,9 +225,9 @@ public sealed partial class TenantReconciler
         return ScramVerifier.Compute(password.Reveal());
     }
 
-    private async Task ConvergeDatabaseAsync(TenantDatabaseServer server, TenantIntent intent, ScramVerifier? password, CancellationToken cancellationToken)
+    private async Task ConvergeDatabaseAsync(
+        TenantDatabaseServer server, TenantIntent intent, DatabaseSpec spec, ScramVerifier? password, CancellationToken cancellationToken)
     {
-        var spec = intent.DatabaseSpec;
         await OnServerAsync(server, async () =>
         {
             // Past provisioning, the secret is read only if the role must be re-created (dropped by hand).

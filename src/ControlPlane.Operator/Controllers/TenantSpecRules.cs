@@ -54,8 +54,17 @@ public static partial class TenantSpecRules
             problems.Add($"spec.credentials.secretRef: {error}");
         }
 
+        // Same pattern as the CRD: a lower-case catalog id, or the request is not understood (never silently ignored).
+        if (tenant.Spec.Database?.AdoptFrom is { } adoptFrom && !AdoptFrom().IsMatch(adoptFrom))
+        {
+            problems.Add("spec.database.adoptFrom must be the catalog id (a lower-case UUID) of the deleted tenant whose retained data is adopted.");
+        }
+
         return problems;
     }
+
+    [GeneratedRegex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", RegexOptions.CultureInvariant)]
+    private static partial Regex AdoptFrom();
 
     [GeneratedRegex("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex Slug();

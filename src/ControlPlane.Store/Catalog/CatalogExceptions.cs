@@ -20,6 +20,13 @@ public sealed class DatabaseNameTakenException(string dbName, Exception? inner =
     public string DbName { get; } = dbName;
 }
 
+/// <summary>The Kubernetes object already owns another live tenant row; it cannot register a second one.</summary>
+public sealed class OwnerTakenException(TenantOwner owner, Exception? inner = null)
+    : CatalogException($"Tenant {owner.Namespace}/{owner.Name} already owns a live tenant row.", inner)
+{
+    public TenantOwner Owner { get; } = owner;
+}
+
 /// <summary>No tenant has this id (soft-deleted tenants are still found by id).</summary>
 public sealed class TenantNotFoundException(Guid id, Exception? inner = null)
     : CatalogException($"No tenant has id {id}.", inner)
@@ -52,4 +59,11 @@ public sealed class SchemaVersionMismatchException(string slug, string? expected
     public string? Expected { get; } = expected;
 
     public string? Actual { get; } = actual;
+}
+
+/// <summary>The tenant row is owned by another Kubernetes object than the one asking.</summary>
+public sealed class OwnerMismatchException(string slug, TenantOwner recorded, TenantOwner asking)
+    : CatalogException($"Tenant '{slug}' is owned by {recorded.Namespace}/{recorded.Name}, not by {asking.Namespace}/{asking.Name}.")
+{
+    public TenantOwner Recorded { get; } = recorded;
 }

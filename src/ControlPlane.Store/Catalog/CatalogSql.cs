@@ -9,13 +9,28 @@ internal static class CatalogSql
 {
     public const string TenantColumns = """
         id, slug, display_name, db_name, db_host, db_port, db_user, db_secret_ref, schema_version, app_version,
-        status, created_at, updated_at, deleted_at, billing_plan, contact_email, suspended_reason, maintenance_flag
+        status, created_at, updated_at, deleted_at, billing_plan, contact_email, suspended_reason, maintenance_flag,
+        owner_namespace, owner_name, owner_uid
         """;
 
     public const string FindBySlug =
         $"SELECT {TenantColumns} FROM control_plane.tenants WHERE lower(slug) = lower($1) AND deleted_at IS NULL";
 
     public const string GetById = $"SELECT {TenantColumns} FROM control_plane.tenants WHERE id = $1";
+
+    /// <summary>The live row owned by a Kubernetes object (matches the partial unique index tenants_owner_live_key).</summary>
+    public const string FindLiveByOwner = $"""
+        SELECT {TenantColumns} FROM control_plane.tenants
+         WHERE owner_namespace = $1 AND owner_name = $2 AND deleted_at IS NULL AND owner_name IS NOT NULL
+        """;
+
+    public const string UpdateOwner = $"""
+        UPDATE control_plane.tenants SET owner_namespace = $2, owner_name = $3, owner_uid = $4 WHERE id = $1
+        RETURNING {TenantColumns}
+        """;
+
+    public const string CountEventsOfType =
+        "SELECT count(*) FROM control_plane.tenant_events WHERE tenant_id = $1 AND event_type = $2";
 
     /// <summary>Row lock for a write: no-key so concurrent event inserts (FK key-share locks) are not blocked.</summary>
     public const string LockById = $"SELECT {TenantColumns} FROM control_plane.tenants WHERE id = $1 FOR NO KEY UPDATE";
@@ -29,8 +44,9 @@ internal static class CatalogSql
 
     public const string Insert = $"""
         INSERT INTO control_plane.tenants
-            (slug, display_name, db_name, db_host, db_port, db_user, db_secret_ref, app_version, billing_plan, contact_email)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            (slug, display_name, db_name, db_host, db_port, db_user, db_secret_ref, app_version, billing_plan, contact_email,
+             owner_namespace, owner_name, owner_uid)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
         RETURNING {TenantColumns}
         """;
 

@@ -14,6 +14,12 @@ public static class EventTypes
     public const string ProfileUpdated = "profile_updated";
     public const string LimitsUpdated = "limits_updated";
 
+    /// <summary>The Kubernetes object owning the tenant was recorded (upgrade) or re-created with a new uid (V7).</summary>
+    public const string OwnerRecorded = "owner_recorded";
+
+    /// <summary>A deleted tenant's retained database and role were explicitly adopted (V7).</summary>
+    public const string Adopted = "adopted";
+
     public static IReadOnlyList<string> All { get; } =
-        [Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated];
+        [Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted];
 }

@@ -21,7 +21,8 @@ public sealed record Tenant(
     string? BillingPlan,
     string? ContactEmail,
     string? SuspendedReason,
-    bool MaintenanceFlag)
+    bool MaintenanceFlag,
+    TenantOwner? Owner = null)
 {
     /// <summary>Keyset position of this row in <see cref="TenantCatalog.ListByStatusAsync"/>.</summary>
     public TenantCursor Cursor => new(UpdatedAt, Id);

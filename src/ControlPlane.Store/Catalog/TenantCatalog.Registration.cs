@@ -7,6 +7,7 @@ public sealed partial class TenantCatalog
 {
     private const string SlugIndex = "tenants_slug_live_key";
     private const string DbNameIndex = "tenants_db_name_live_key";
+    private const string OwnerIndex = "tenants_owner_live_key";
 
     /// <summary>
     /// Registers a tenant in <c>provisioning</c> and writes <c>status_changed {"from": null, "to": "provisioning"}</c>.
@@ -38,6 +39,10 @@ public sealed partial class TenantCatalog
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is SlugIndex or DbNameIndex)
             {
                 lost = e;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is OwnerIndex)
+            {
+                throw new OwnerTakenException(registration.Owner!, e);
             }
         }
 
@@ -76,7 +81,9 @@ public sealed partial class TenantCatalog
         var tenant = await CatalogCommands.TenantAsync(connection, transaction, CatalogSql.Insert, cancellationToken,
             registration.Slug, registration.DisplayName, registration.DbName, registration.DbHost, registration.DbPort,
             registration.DbUser, registration.DbSecretRef.ToString(), CatalogCommands.Text(registration.AppVersion),
-            CatalogCommands.Text(registration.BillingPlan), CatalogCommands.Text(registration.ContactEmail));
+            CatalogCommands.Text(registration.BillingPlan), CatalogCommands.Text(registration.ContactEmail),
+            CatalogCommands.Text(registration.Owner?.Namespace), CatalogCommands.Text(registration.Owner?.Name),
+            CatalogCommands.Text(registration.Owner?.Uid));
         await CatalogCommands.InsertEventAsync(connection, transaction, tenant!.Id, EventTypes.StatusChanged, actor,
             StatusChange(null, TenantStatus.Provisioning), cancellationToken);
         await transaction.CommitAsync(cancellationToken);

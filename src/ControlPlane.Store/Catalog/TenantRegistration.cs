@@ -19,7 +19,8 @@ public sealed partial record TenantRegistration(
     int DbPort = 5432,
     string? AppVersion = null,
     string? BillingPlan = null,
-    string? ContactEmail = null)
+    string? ContactEmail = null,
+    TenantOwner? Owner = null)
 {
     /// <summary>Same rule as the CHECK <c>tenants_slug_shape</c>: a DNS-label-like name, case kept, compared case-insensitively.</summary>
     public static bool IsValidSlug(string? slug) => slug is { Length: > 0 and <= 63 } && SlugPattern().IsMatch(slug);
@@ -64,7 +65,10 @@ public sealed partial record TenantRegistration(
         && string.Equals(tenant.DbHost, DbHost, StringComparison.OrdinalIgnoreCase)
         && tenant.DbPort == DbPort
         && tenant.DbUser == DbUser
-        && tenant.DbSecretRef == DbSecretRef;
+        && tenant.DbSecretRef == DbSecretRef
+
+        // A row registered for another Kubernetes object is never returned as this one's, however alike the rest.
+        && (tenant.Owner is null ? Owner is null : tenant.Owner.IsSameObject(Owner));
 
     [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex SlugPattern();

@@ -15,8 +15,14 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         await using var command = admin.CreateCommand(TenantDatabaseSql.Observe);
         command.Parameters.Add(new() { Value = spec.Role });
         command.Parameters.Add(new() { Value = spec.Database });
+        command.Parameters.Add(new() { Value = spec.OwnedRoles.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
+        var exists = reader.GetFieldValue<bool[]>(11);
+        var comments = reader.GetFieldValue<string?[]>(12);
+        var marks = new OwnershipMarks(
+            reader.IsDBNull(10) ? null : reader.GetString(10),
+            [.. spec.OwnedRoles.Select((role, i) => new ObservedRoleMark(role, exists[i], comments[i]))]);
         return new TenantDatabaseState(
             RoleExists: reader.GetBoolean(0),
             RoleCanLogin: reader.GetBoolean(1),
@@ -27,7 +33,16 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
             DatabaseOwner: reader.IsDBNull(6) ? null : reader.GetString(6),
             PublicCanConnect: reader.GetBoolean(7),
             RoleCanConnect: reader.GetBoolean(8),
-            AdminCanConnect: reader.GetBoolean(9));
+            AdminCanConnect: reader.GetBoolean(9),
+            Marks: marks);
+    }
+
+    /// <summary>What the marks on the server prove for this tenant; one query, no change.</summary>
+    public async Task<TenantOwnershipProof> ProveAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        return TenantOwnershipProof.Of(spec, await ObserveAsync(spec, cancellationToken));
     }
 
     /// <summary>
@@ -59,10 +74,20 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         return plan;
     }
 
-    /// <summary>Sets the role's password (provisioning and rotation only; a converged resync never calls this).</summary>
+    /// <summary>
+    /// Sets the role's password (provisioning and rotation only; a converged resync never calls this), once the role
+    /// is proven to carry the tenant's mark.
+    /// </summary>
+    /// <exception cref="TenantDatabaseConflictException">The role is not provably the tenant's.</exception>
     public async Task SetPasswordAsync(TenantDatabaseSpec spec, ScramVerifier password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        var proof = await ProveAsync(spec, cancellationToken);
+        if (!proof.Roles.Contains(spec.Role))
+        {
+            throw proof.Problem ?? new TenantDatabaseConflictException(TenantOwnershipProof.RoleNotOwned, $"Role {spec.Role} does not exist.");
+        }
+
         await ExecuteAsync(TenantDatabaseSql.SetPassword(spec.Role, password), cancellationToken);
     }
 
@@ -75,23 +100,40 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     }
 
     /// <summary>
-    /// <c>deletionPolicy: Delete</c>: ends sessions, drops the database, then the role. Succeeds when either is
-    /// already gone, so a tenant that never finished provisioning, or whose database was dropped by hand, is not stuck.
+    /// <c>deletionPolicy: Delete</c>: ends sessions, drops the database, then the roles, each only when it carries the
+    /// tenant's mark, whatever the catalog says. Succeeds when they are already gone, so a tenant that never finished
+    /// provisioning, or whose database was dropped by hand, is not stuck. Returns what exists under the tenant's names
+    /// but was left because it is not provably the tenant's (empty when nothing was left).
     /// </summary>
-    public async Task DropAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> DropAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         var state = await ObserveAsync(spec, cancellationToken);
-        if (state.DatabaseExists && string.Equals(state.DatabaseOwner, spec.Role, StringComparison.Ordinal))
+        var proof = TenantOwnershipProof.Of(spec, state);
+        var left = new List<string>();
+        if (proof.DatabaseProven)
         {
             await ExecuteAsync(TenantDatabaseSql.DropDatabase(spec.Database), cancellationToken);
         }
-
-        if (state.RoleExists && !state.RoleIsSuperuserOrPrivileged)
+        else if (state.DatabaseExists)
         {
-            await ExecuteAsync(TenantDatabaseSql.DropRole(spec.Role), cancellationToken);
+            left.Add($"database {spec.Database}");
         }
+
+        foreach (var role in state.ObservedMarks.Roles.Where(r => r.Exists))
+        {
+            if (proof.Roles.Contains(role.Role))
+            {
+                await ExecuteAsync(TenantDatabaseSql.DropRole(role.Role), cancellationToken);
+            }
+            else
+            {
+                left.Add($"role {role.Role}");
+            }
+        }
+
+        return left;
     }
 
     /// <summary><c>deletionPolicy: Retain</c>: the database and role stay, but nobody can log in or connect.</summary>
@@ -104,7 +146,9 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     private async Task<IReadOnlyList<TenantDatabaseStep>> RetainCoreAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
         var state = await ObserveAsync(spec, cancellationToken);
-        if (!state.RoleExists && !state.DatabaseExists)
+
+        // What is not provably the tenant's is not locked down either: it is left exactly as found.
+        if ((!state.RoleExists && !state.DatabaseExists) || TenantOwnershipProof.Of(spec, state).Problem is not null)
         {
             return [];
         }
@@ -132,12 +176,33 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
 
         try
         {
+            if (step is TenantDatabaseStep.CreateRole)
+            {
+                // One transaction: a role the operator created never exists without its mark.
+                await ExecuteInTransactionAsync(
+                    [TenantDatabaseSql.For(step, spec, password), TenantDatabaseSql.MarkRole(spec.Role, spec.Ownership.Tenant)], cancellationToken);
+                return;
+            }
+
             await ExecuteAsync(TenantDatabaseSql.For(step, spec, password), cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.DuplicateDatabase)
         {
             // Another attempt created it between our observation and this step: the goal is reached.
         }
+    }
+
+    private async Task ExecuteInTransactionAsync(IReadOnlyList<string> statements, CancellationToken cancellationToken)
+    {
+        await using var connection = await admin.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)

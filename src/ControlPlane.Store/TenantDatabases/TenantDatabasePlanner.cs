@@ -12,8 +12,15 @@ public static class TenantDatabasePlanner
         ArgumentNullException.ThrowIfNull(state);
         Guard(spec, state);
 
+        // Nothing is touched unless everything that exists under the tenant's names carries its mark.
+        var proof = TenantOwnershipProof.Of(spec, state);
+        if (proof.Problem is not null)
+        {
+            throw proof.Problem;
+        }
+
         var login = !spec.Suspended;
-        var steps = new List<TenantDatabaseStep>();
+        var steps = new List<TenantDatabaseStep>(proof.Remarks(spec, state));
         if (!state.RoleExists)
         {
             steps.Add(new TenantDatabaseStep.CreateRole(login, spec.ConnectionLimit));
@@ -43,6 +50,7 @@ public static class TenantDatabasePlanner
         if (!state.DatabaseExists)
         {
             steps.Add(new TenantDatabaseStep.CreateDatabase());
+            steps.Add(new TenantDatabaseStep.MarkDatabase());
         }
 
         if (publicCanConnect)

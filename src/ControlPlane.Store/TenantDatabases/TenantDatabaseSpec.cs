@@ -9,6 +9,15 @@ namespace ControlPlane.Store.TenantDatabases;
 /// <param name="Suspended">Suspended tenants keep their data but cannot log in or connect.</param>
 public sealed record TenantDatabaseSpec(string Database, string Role, int ConnectionLimit, bool Suspended)
 {
+    /// <summary>Whose objects these are: the operator touches them only when they carry this tenant's mark.</summary>
+    public required TenantOwnership Ownership { get; init; }
+
+    /// <summary>
+    /// Every role the operator creates for this tenant; each carries the ownership mark, and the database is owned by
+    /// one of them. A second role (an owner role separate from the login) is added to this list, not beside it.
+    /// </summary>
+    public IReadOnlyList<string> OwnedRoles => [Role];
+
     /// <summary>Names PostgreSQL reserves or that would shadow the server's own databases.</summary>
     public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(StringComparer.Ordinal)
     {

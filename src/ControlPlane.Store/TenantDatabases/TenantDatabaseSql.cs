@@ -25,7 +25,13 @@ public static class TenantDatabaseSql
                          WHERE a.privilege_type = 'CONNECT'), false),
                COALESCE((SELECT bool_or(a.grantee = (SELECT oid FROM pg_roles WHERE rolname = current_user))
                            FROM aclexplode(COALESCE(d.datacl, acldefault('d', d.datdba))) a
-                         WHERE a.privilege_type = 'CONNECT'), false)
+                         WHERE a.privilege_type = 'CONNECT'), false),
+               pg_catalog.shobj_description(d.oid, 'pg_database'),
+               (SELECT array_agg(o.oid IS NOT NULL ORDER BY n.ord) FROM unnest($3::text[]) WITH ORDINALITY AS n(name, ord)
+                  LEFT JOIN pg_catalog.pg_roles o ON o.rolname = n.name),
+               (SELECT array_agg(pg_catalog.shobj_description(o.oid, 'pg_authid') ORDER BY n.ord)
+                  FROM unnest($3::text[]) WITH ORDINALITY AS n(name, ord)
+                  LEFT JOIN pg_catalog.pg_roles o ON o.rolname = n.name)
         FROM (SELECT 1) AS one
         LEFT JOIN pg_roles r ON r.rolname = $1
         LEFT JOIN pg_database d ON d.datname = $2
@@ -53,6 +59,8 @@ public static class TenantDatabaseSql
             TenantDatabaseStep.GrantRoleToAdmin => $"GRANT {role} TO CURRENT_USER WITH INHERIT TRUE, SET TRUE",
             TenantDatabaseStep.SetLogin login => $"ALTER ROLE {role} {(login.Login ? "LOGIN" : "NOLOGIN")}",
             TenantDatabaseStep.SetConnectionLimit limit => $"ALTER ROLE {role} CONNECTION LIMIT {limit.ConnectionLimit}",
+            TenantDatabaseStep.MarkRole mark => MarkRole(mark.Role, spec.Ownership.Tenant),
+            TenantDatabaseStep.MarkDatabase => $"COMMENT ON DATABASE {database} IS {MarkLiteral(spec.Ownership.Tenant)}",
             TenantDatabaseStep.CreateDatabase => $"CREATE DATABASE {database} OWNER {role} TEMPLATE template0 ENCODING 'UTF8'",
             TenantDatabaseStep.RevokePublicConnect => $"REVOKE ALL ON DATABASE {database} FROM PUBLIC",
             TenantDatabaseStep.GrantConnect => $"GRANT CONNECT ON DATABASE {database} TO {role}",
@@ -62,6 +70,12 @@ public static class TenantDatabaseSql
             _ => throw new ArgumentOutOfRangeException(nameof(step), step, "Unknown step."),
         };
     }
+
+    /// <summary>The ownership mark on a role: needs CREATEROLE and ADMIN OPTION on it, which a tenant's login never has.</summary>
+    public static string MarkRole(string role, Guid tenant) => $"COMMENT ON ROLE {SqlIdentifier.Quote(role)} IS {MarkLiteral(tenant)}";
+
+    /// <summary>The mark as a literal: a fixed prefix and a formatted Guid, so there is nothing to escape.</summary>
+    private static string MarkLiteral(Guid tenant) => $"'{OwnershipMark.For(tenant)}'";
 
     public static string SetPassword(string role, ScramVerifier password)
     {

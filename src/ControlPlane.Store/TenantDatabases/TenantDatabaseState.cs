@@ -11,7 +11,11 @@ public sealed record TenantDatabaseState(
     string? DatabaseOwner,
     bool PublicCanConnect,
     bool RoleCanConnect,
-    bool AdminCanConnect = false)
+    bool AdminCanConnect = false,
+    OwnershipMarks? Marks = null)
 {
     public static readonly TenantDatabaseState Missing = new(false, false, -1, false, false, false, null, false, false);
+
+    /// <summary>The ownership marks observed (<see cref="OwnershipMarks.None"/> when nothing exists).</summary>
+    public OwnershipMarks ObservedMarks => Marks ?? OwnershipMarks.None;
 }

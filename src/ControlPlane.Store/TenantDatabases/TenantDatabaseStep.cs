@@ -7,7 +7,14 @@ public abstract record TenantDatabaseStep
     {
     }
 
+    /// <summary>Creates the login role and marks it for the tenant in the same transaction (no unmarked window).</summary>
     public sealed record CreateRole(bool Login, int ConnectionLimit) : TenantDatabaseStep;
+
+    /// <summary>Writes the tenant's ownership mark on one of its roles (a proven role adopted, claimed or re-marked).</summary>
+    public sealed record MarkRole(string Role) : TenantDatabaseStep;
+
+    /// <summary>Writes the tenant's ownership mark on its database (right after creating it, or when proven unmarked).</summary>
+    public sealed record MarkDatabase : TenantDatabaseStep;
 
     public sealed record GrantRoleToAdmin : TenantDatabaseStep;
 

@@ -121,6 +121,71 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
     }
 
     [Fact]
+    public async Task Provisioning_marks_the_database_and_the_role_with_the_tenant_id_in_the_shared_catalog()
+    {
+        var tenant = Guid.CreateVersion7();
+        var spec = Spec("marked", tenant);
+
+        await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
+
+        Assert.Equal(OwnershipMark.For(tenant), await ScalarAsync<string>($"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{spec.Database}'"));
+        Assert.Equal(OwnershipMark.For(tenant), await ScalarAsync<string>($"SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = '{spec.Role}'"));
+    }
+
+    [Fact]
+    public async Task A_tenant_login_cannot_forge_the_mark_of_its_role()
+    {
+        var spec = Spec("forger");
+        await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(
+            () => QueryAsTenantAsync(spec, $"COMMENT ON ROLE {spec.Role} IS '{OwnershipMark.For(Guid.CreateVersion7())}'; SELECT 1"));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+        Assert.Equal(OwnershipMark.For(spec.Ownership.Tenant), await ScalarAsync<string>($"SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = '{spec.Role}'"));
+    }
+
+    [Fact]
+    public async Task A_stranger_role_and_its_database_of_the_same_name_are_never_converged_re_passworded_or_dropped()
+    {
+        var spec = Spec("stranger");
+        await ExecuteAsAdminAsync($"CREATE ROLE {spec.Role} LOGIN PASSWORD '{Password}'");
+        await ExecuteAsAdminAsync($"GRANT {spec.Role} TO CURRENT_USER WITH INHERIT TRUE, SET TRUE");
+        await ExecuteAsAdminAsync($"CREATE DATABASE {spec.Database} OWNER {spec.Role}");
+
+        var error = await Assert.ThrowsAsync<TenantDatabaseConflictException>(
+            () => _administrator.ConvergeAsync(spec, ScramVerifier.Compute("Other" + Password), Token));
+        await Assert.ThrowsAsync<TenantDatabaseConflictException>(
+            () => _administrator.SetPasswordAsync(spec, ScramVerifier.Compute("Other" + Password), Token));
+        var left = await _administrator.DropAsync(spec, Token);
+
+        Assert.Equal(TenantOwnershipProof.RoleNotOwned, error.Reason);
+        Assert.Equal([$"database {spec.Database}", $"role {spec.Role}"], left);
+        Assert.Equal(1, await QueryAsTenantAsync(spec, "SELECT 1"));
+    }
+
+    [Fact]
+    public async Task Another_tenant_naming_a_retained_database_is_refused_and_its_deletion_leaves_everything()
+    {
+        var retained = Spec("retained");
+        await _administrator.ConvergeAsync(retained, ScramVerifier.Compute(Password), Token);
+        await _administrator.RetainAsync(retained, Token);
+        var intruder = retained with { Ownership = new(Guid.CreateVersion7()) };
+
+        await Assert.ThrowsAsync<TenantDatabaseConflictException>(() => _administrator.ConvergeAsync(intruder, ScramVerifier.Compute(Password), Token));
+        Assert.Empty(await _administrator.RetainAsync(intruder, Token));
+        Assert.Equal([$"database {retained.Database}", $"role {retained.Role}"], await _administrator.DropAsync(intruder, Token));
+
+        var state = await _administrator.ObserveAsync(retained, Token);
+        Assert.True(state.DatabaseExists && state.RoleExists && !state.RoleCanLogin);
+        var adopted = retained with { Ownership = new(Guid.CreateVersion7(), AdoptFrom: retained.Ownership.Tenant) };
+        await _administrator.ConvergeAsync(adopted, (ScramVerifier?)null, Token);
+        await _administrator.SetPasswordAsync(adopted, ScramVerifier.Compute(Password), Token);
+        Assert.Equal(1, await QueryAsTenantAsync(adopted, "SELECT 1"));
+        Assert.Equal(adopted.Ownership.Tenant, (await _administrator.ProveAsync(adopted with { Ownership = new(adopted.Ownership.Tenant) }, Token)) is { Problem: null, DatabaseProven: true } ? adopted.Ownership.Tenant : Guid.Empty);
+    }
+
+    [Fact]
     public async Task Delete_drops_database_and_role_and_is_idempotent()
     {
         var spec = Spec("gone");
@@ -130,7 +195,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         await _administrator.DropAsync(spec, Token);
         await _administrator.DropAsync(spec, Token);
 
-        Assert.Equal(TenantDatabaseState.Missing, await _administrator.ObserveAsync(spec, Token));
+        Assert.Equal(TenantDatabaseState.Missing, (await _administrator.ObserveAsync(spec, Token)) with { Marks = null });
     }
 
     [Fact]
@@ -153,7 +218,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         var spec = Spec("never");
 
         Assert.Empty(await _administrator.RetainAsync(spec, Token));
-        Assert.Equal(TenantDatabaseState.Missing, await _administrator.ObserveAsync(spec, Token));
+        Assert.Equal(TenantDatabaseState.Missing, (await _administrator.ObserveAsync(spec, Token)) with { Marks = null });
     }
 
     [Fact]
@@ -207,7 +272,8 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         Assert.Contains("available: 1, 2", error.Message, StringComparison.Ordinal);
     }
 
-    private TenantDatabaseSpec Spec(string name) => new(_server.Prefix + name, _server.Prefix + name, 7, Suspended: false);
+    private TenantDatabaseSpec Spec(string name, Guid? tenant = null) =>
+        new(_server.Prefix + name, _server.Prefix + name, 7, Suspended: false) { Ownership = new(tenant ?? Guid.CreateVersion7()) };
 
     private async Task<(bool Login, bool Super, bool CreateDb, bool CreateRole, int Limit)> ReadRoleAsync(string role)
     {

@@ -5,16 +5,20 @@ namespace ControlPlane.Store.Tests.TenantDatabases;
 
 public sealed class TenantDatabasePlannerTests
 {
-    private static readonly TenantDatabaseSpec Active = new("tenant_acme", "tenant_acme", 20, Suspended: false);
+    private static readonly Guid Acme = Guid.Parse("0194c1c6-7b1e-7000-8000-00000000a0c0");
+    private static readonly Guid Other = Guid.Parse("0194c1c6-7b1e-7000-8000-000000000b0b");
+    private static readonly Guid Previous = Guid.Parse("0194c1c6-7b1e-7000-8000-000000000999");
+
+    private static readonly TenantDatabaseSpec Active = new("tenant_acme", "tenant_acme", 20, Suspended: false) { Ownership = new(Acme) };
 
     private static readonly TenantDatabaseState Converged = new(
         RoleExists: true, RoleCanLogin: true, RoleConnectionLimit: 20, RoleIsSuperuserOrPrivileged: false, AdminCanUseRole: true,
-        DatabaseExists: true, DatabaseOwner: "tenant_acme", PublicCanConnect: false, RoleCanConnect: true);
+        DatabaseExists: true, DatabaseOwner: "tenant_acme", PublicCanConnect: false, RoleCanConnect: true, Marks: MarkedFor(Acme));
 
     [Fact]
     public void A_new_tenant_gets_role_membership_database_and_lockdown_in_that_order() =>
         Assert.Equal(
-            [new Step.CreateRole(true, 20), new Step.GrantRoleToAdmin(), new Step.CreateDatabase(), new Step.RevokePublicConnect()],
+            [new Step.CreateRole(true, 20), new Step.GrantRoleToAdmin(), new Step.CreateDatabase(), new Step.MarkDatabase(), new Step.RevokePublicConnect()],
             TenantDatabasePlanner.Plan(Active, TenantDatabaseState.Missing));
 
     [Fact]
@@ -41,14 +45,17 @@ public sealed class TenantDatabasePlannerTests
     [Fact]
     public void A_tenant_provisioned_while_suspended_is_created_locked() =>
         Assert.Equal(
-            [new Step.CreateRole(false, 20), new Step.GrantRoleToAdmin(), new Step.CreateDatabase(), new Step.RevokePublicConnect(), new Step.RevokeConnect(), new Step.GrantConnectToAdmin()],
+            [new Step.CreateRole(false, 20), new Step.GrantRoleToAdmin(), new Step.CreateDatabase(), new Step.MarkDatabase(), new Step.RevokePublicConnect(), new Step.RevokeConnect(), new Step.GrantConnectToAdmin()],
             TenantDatabasePlanner.Plan(Active with { Suspended = true }, TenantDatabaseState.Missing));
 
     [Fact]
     public void A_database_dropped_by_hand_is_recreated_without_touching_the_role() =>
         Assert.Equal(
-            [new Step.CreateDatabase(), new Step.RevokePublicConnect()],
-            TenantDatabasePlanner.Plan(Active, Converged with { DatabaseExists = false, DatabaseOwner = null, RoleCanConnect = false }));
+            [new Step.CreateDatabase(), new Step.MarkDatabase(), new Step.RevokePublicConnect()],
+            TenantDatabasePlanner.Plan(Active, Converged with
+            {
+                DatabaseExists = false, DatabaseOwner = null, RoleCanConnect = false, Marks = MarkedFor(Acme) with { Database = null },
+            }));
 
     [Fact]
     public void Drift_in_limits_and_public_access_is_corrected() =>
@@ -73,4 +80,72 @@ public sealed class TenantDatabasePlannerTests
 
         Assert.Equal("RoleConflict", error.Reason);
     }
+
+    [Theory]
+    [InlineData("another tenant's mark on the role", "other", "acme")]
+    [InlineData("a retained tenant's mark, not adopted", "previous", "previous")]
+    [InlineData("an unmarked role of the previous release, unclaimed", null, null)]
+    [InlineData("a stranger's comment on the role", "stranger", null)]
+    [InlineData("another tenant's mark on the database", "acme", "other")]
+    public void Objects_without_this_tenants_mark_are_refused_and_nothing_is_planned(string why, string? roleMark, string? databaseMark)
+    {
+        var state = Converged with { Marks = new OwnershipMarks(Comment(databaseMark), [new("tenant_acme", true, Comment(roleMark))]) };
+
+        var error = Assert.Throws<TenantDatabaseConflictException>(() => TenantDatabasePlanner.Plan(Active with { Suspended = true }, state));
+
+        Assert.True(error.Reason is TenantOwnershipProof.RoleNotOwned or TenantOwnershipProof.DatabaseNotOwned, why);
+        var proof = TenantOwnershipProof.Of(Active, state);
+        Assert.False(proof.DatabaseProven, why);
+    }
+
+    [Fact]
+    public void An_explicit_adoption_re_marks_the_retained_objects_before_anything_else()
+    {
+        var state = Converged with { RoleCanLogin = false, RoleCanConnect = false, Marks = MarkedFor(Previous) };
+
+        Assert.Equal(
+            [new Step.MarkRole("tenant_acme"), new Step.MarkDatabase(), new Step.SetLogin(true), new Step.GrantConnect()],
+            TenantDatabasePlanner.Plan(Active with { Ownership = new(Acme, AdoptFrom: Previous) }, state));
+    }
+
+    [Fact]
+    public void Unmarked_objects_of_the_previous_release_are_marked_only_when_the_row_proves_them_this_tenants()
+    {
+        var legacy = Converged with { Marks = new OwnershipMarks(null, [new("tenant_acme", true, null)]) };
+
+        Assert.Equal(
+            [new Step.MarkRole("tenant_acme"), new Step.MarkDatabase()],
+            TenantDatabasePlanner.Plan(Active with { Ownership = new(Acme, ClaimUnmarked: true) }, legacy));
+        Assert.Throws<TenantDatabaseConflictException>(() => TenantDatabasePlanner.Plan(Active, legacy));
+    }
+
+    [Fact]
+    public void An_unmarked_database_owned_by_the_tenants_marked_role_is_the_crash_window_after_create_database_and_is_marked()
+    {
+        var state = Converged with { Marks = MarkedFor(Acme) with { Database = null } };
+
+        Assert.Equal([new Step.MarkDatabase()], TenantDatabasePlanner.Plan(Active, state));
+    }
+
+    [Fact]
+    public void The_mark_is_exact_a_look_alike_comment_is_no_mark()
+    {
+        Assert.Equal(Acme, OwnershipMark.Parse(OwnershipMark.For(Acme)));
+        Assert.Null(OwnershipMark.Parse(OwnershipMark.For(Acme) + " "));
+        Assert.Null(OwnershipMark.Parse(OwnershipMark.For(Acme).ToUpperInvariant()));
+        Assert.Null(OwnershipMark.Parse("tenant " + Acme));
+        Assert.Null(OwnershipMark.Parse(null));
+    }
+
+    private static OwnershipMarks MarkedFor(Guid tenant) =>
+        new(OwnershipMark.For(tenant), [new ObservedRoleMark("tenant_acme", true, OwnershipMark.For(tenant))]);
+
+    private static string? Comment(string? who) => who switch
+    {
+        "acme" => OwnershipMark.For(Acme),
+        "other" => OwnershipMark.For(Other),
+        "previous" => OwnershipMark.For(Previous),
+        "stranger" => "Created by the DBA for the reporting team.",
+        _ => null,
+    };
 }

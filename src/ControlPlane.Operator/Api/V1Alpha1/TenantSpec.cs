@@ -58,6 +58,13 @@ public sealed class TenantDatabaseSpec
     /// <summary>PostgreSQL database name; null means derived from the slug.</summary>
     [JsonPropertyName("name")]
     public string? Name { get; set; }
+
+    /// <summary>
+    /// The catalog id of a deleted tenant whose retained database and role this Tenant explicitly adopts; allowed only
+    /// from the namespace that owned it, for the same database and server (ADR-CP-007).
+    /// </summary>
+    [JsonPropertyName("adoptFrom")]
+    public string? AdoptFrom { get; set; }
 }
 
 /// <summary>Soft limits mirrored into <c>control_plane.tenant_limits</c>.</summary>
