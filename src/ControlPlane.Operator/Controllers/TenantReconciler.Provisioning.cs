@@ -169,8 +169,8 @@ public sealed partial class TenantReconciler
         SchemaMigrationOutcome? outcome = null;
         await OnServerAsync(server, async () =>
         {
-            var connection = await server.ConnectionToAsync(intent.Database, cancellationToken);
-            outcome = await lifecycle.Migrator.MigrateAsync(connection, intent.Role, target, cancellationToken);
+            // In the tenant owner's own session, never the admin's: tenant code can fire during a migration (ADR-CP-008).
+            outcome = await server.Administrator.MigrateAsync(intent.DatabaseSpec, lifecycle.Migrator, target, cancellationToken);
         });
 
         // Recorded from the catalog's version, not the database's: after a crash between migrating and recording,

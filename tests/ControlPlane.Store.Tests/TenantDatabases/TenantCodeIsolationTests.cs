@@ -45,6 +45,7 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
         await RaiseSchemaAsync(spec);
 
         await AssertNoTraceOfAdminAuthorityAsync(spec);
+        Assert.Equal([spec.OwnerRole], await FiredAsync(spec));
     }
 
     [Fact]
@@ -65,6 +66,7 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
         await RaiseSchemaAsync(spec);
 
         await AssertNoTraceOfAdminAuthorityAsync(spec);
+        Assert.Equal([spec.OwnerRole], await FiredAsync(spec));
     }
 
     [Fact]
@@ -85,7 +87,9 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
 
         await RaiseSchemaAsync(spec);
 
+        // search_path is pinned in the startup packet, so the planted views are not even reached; were they, they would run as the owner.
         await AssertNoTraceOfAdminAuthorityAsync(spec);
+        Assert.All(await FiredAsync(spec), who => Assert.Equal(spec.OwnerRole, who));
     }
 
     private TenantDatabaseSpec Spec(string name) => new(_server.Prefix + name, _server.Prefix + name, 7, Suspended: false);
@@ -94,7 +98,7 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     {
         var spec = Spec(name);
         await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
-        await _migrator.MigrateAsync(_server.AdminConnection(spec.Database), spec.Role, SchemaVersion.Parse("1"), Token);
+        await _administrator.MigrateAsync(spec, _migrator, SchemaVersion.Parse("1"), Token);
 
         // The admin's own object the payload will try to change: a database it created for itself.
         await ExecuteAsAdminAsync($"CREATE DATABASE {AdminDatabase(spec)}");
@@ -102,7 +106,7 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     }
 
     private Task RaiseSchemaAsync(TenantDatabaseSpec spec) =>
-        _migrator.MigrateAsync(_server.AdminConnection(spec.Database), spec.Role, _migrator.LatestVersion, Token);
+        _administrator.MigrateAsync(spec, _migrator, _migrator.LatestVersion, Token);
 
     private string Stolen(TenantDatabaseSpec spec) => spec.Role + "_stolen";
 
@@ -110,8 +114,10 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
 
     /// <summary><c>public.payload()</c>: everything the admin could do and a tenant cannot, each attempt on its own.</summary>
     private string Payload(TenantDatabaseSpec spec) => $$"""
+        CREATE TABLE public.fired (who text);
         CREATE FUNCTION public.payload() RETURNS void LANGUAGE plpgsql AS $payload$
         BEGIN
+            INSERT INTO public.fired VALUES (session_user);
             RESET ROLE;
             BEGIN EXECUTE 'CREATE ROLE {{Stolen(spec)}} LOGIN PASSWORD ''stolen'''; EXCEPTION WHEN OTHERS THEN NULL; END;
             BEGIN EXECUTE 'ALTER ROLE {{spec.Role}} CREATEDB'; EXCEPTION WHEN OTHERS THEN NULL; END;
@@ -126,9 +132,29 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
         Assert.False(await AsSuperuserAsync<bool>("postgres", $"SELECT rolcreatedb FROM pg_roles WHERE rolname = '{spec.Role}'"), "the tenant got CREATEDB");
         Assert.Null(await AsSuperuserAsync<string?>("postgres",
             $"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{AdminDatabase(spec)}'"));
-        Assert.False(await AsSuperuserAsync<bool>("postgres", $"SELECT has_database_privilege('{spec.Role}', '{AdminDatabase(spec)}', 'CONNECT')"),
+        Assert.False(await AsSuperuserAsync<bool>("postgres",
+            $"SELECT EXISTS (SELECT 1 FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = '{AdminDatabase(spec)}' AND a.grantee = '{spec.Role}'::regrole)"),
             "a grant on the admin's database was made");
         Assert.Equal(_migrator.LatestVersion, await CurrentVersionAsync(spec));
+    }
+
+    /// <summary>The distinct session users the payload ran under: proof that it ran, and with whose login.</summary>
+    private async Task<List<string>> FiredAsync(TenantDatabaseSpec spec)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
+        {
+            Database = spec.Database, Pooling = false,
+        }.ConnectionString);
+        await connection.OpenAsync(Token);
+        await using var command = new NpgsqlCommand("SELECT DISTINCT who FROM public.fired ORDER BY 1", connection);
+        await using var reader = await command.ExecuteReaderAsync(Token);
+        var who = new List<string>();
+        while (await reader.ReadAsync(Token))
+        {
+            who.Add(reader.GetString(0));
+        }
+
+        return who;
     }
 
     private async Task<SchemaVersion?> CurrentVersionAsync(TenantDatabaseSpec spec)

@@ -33,7 +33,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         Assert.Equal(1, await QueryAsTenantAsync(spec, "SELECT 1"));
         var role = await ReadRoleAsync(spec.Role);
         Assert.Equal((true, false, false, false, 7), role);
-        Assert.Equal(spec.Role, await ScalarAsync<string>($"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{spec.Database}'"));
+        Assert.Equal(spec.OwnerRole, await ScalarAsync<string>($"SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = '{spec.Database}'"));
     }
 
     [Fact]
@@ -157,24 +157,24 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
     }
 
     [Fact]
-    public async Task Tenant_migrations_go_forward_as_the_tenant_role_and_never_back()
+    public async Task Tenant_migrations_go_forward_as_the_owner_role_and_never_back()
     {
         var spec = Spec("ledger");
         await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
         var migrator = new TenantSchemaMigrator(Repository.Path("sql", "tenant"));
-        var tenantDatabase = _server.AdminConnection(spec.Database);
 
-        var first = await migrator.MigrateAsync(tenantDatabase, spec.Role, SchemaVersion.Parse("1"), Token);
-        var second = await migrator.MigrateAsync(tenantDatabase, spec.Role, migrator.LatestVersion, Token);
-        var again = await migrator.MigrateAsync(tenantDatabase, spec.Role, migrator.LatestVersion, Token);
+        var first = await _administrator.MigrateAsync(spec, migrator, SchemaVersion.Parse("1"), Token);
+        var second = await _administrator.MigrateAsync(spec, migrator, migrator.LatestVersion, Token);
+        var again = await _administrator.MigrateAsync(spec, migrator, migrator.LatestVersion, Token);
         var back = await Assert.ThrowsAsync<SchemaMigrationException>(
-            () => migrator.MigrateAsync(tenantDatabase, spec.Role, SchemaVersion.Parse("1"), Token));
+            () => _administrator.MigrateAsync(spec, migrator, SchemaVersion.Parse("1"), Token));
 
         Assert.Equal((null, "1"), (first.From?.ToString(), first.To.ToString()));
         Assert.Equal(("1", "2"), (second.From?.ToString(), second.To.ToString()));
         Assert.False(again.Changed);
         Assert.Equal("SchemaDowngradeRefused", back.Reason);
-        Assert.Equal(spec.Role, await QueryAsTenantAsync<string>(spec, "SELECT tableowner FROM pg_tables WHERE tablename = 'journal_lines'"));
+        Assert.Equal(spec.OwnerRole, await QueryAsTenantAsync<string>(spec, "SELECT tableowner::text FROM pg_tables WHERE tablename = 'journal_lines'"));
+        Assert.False((await ReadRoleAsync(spec.OwnerRole)).Login, "the owner is sealed again after each migration");
         Assert.Equal(1, await QueryAsTenantAsync(spec, "SELECT count(*)::int FROM pg_extension WHERE extname = 'pgcrypto'"));
     }
 
@@ -184,7 +184,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         var spec = Spec("books");
         await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
         var migrator = new TenantSchemaMigrator(Repository.Path("sql", "tenant"));
-        await migrator.MigrateAsync(_server.AdminConnection(spec.Database), spec.Role, migrator.LatestVersion, Token);
+        await _administrator.MigrateAsync(spec, migrator, migrator.LatestVersion, Token);
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => QueryAsTenantAsync(spec, """
             WITH p AS (INSERT INTO fiscal_periods (name, starts_on, ends_on) VALUES ('2026', '2026-01-01', '2026-12-31') RETURNING id),

@@ -9,12 +9,23 @@ public sealed class TenantDatabasePlannerTests
 
     private static readonly TenantDatabaseState Converged = new(
         RoleExists: true, RoleCanLogin: true, RoleConnectionLimit: 20, RoleIsSuperuserOrPrivileged: false, AdminCanUseRole: true,
-        DatabaseExists: true, DatabaseOwner: "tenant_acme", PublicCanConnect: false, RoleCanConnect: true);
+        DatabaseExists: true, DatabaseOwner: "tenant_acme_owner", PublicCanConnect: false, RoleCanConnect: true,
+        OwnerExists: true, OwnerCanLogin: false, OwnerIsSuperuserOrPrivileged: false, AdminCanUseOwner: true,
+        AppOwnsObjects: false, AppHasDefaultPrivileges: true);
+
+    /// <summary>A tenant provisioned before ADR-CP-008: the application role owns the database and everything in it.</summary>
+    private static readonly TenantDatabaseState Legacy = Converged with
+    {
+        DatabaseOwner = "tenant_acme", OwnerExists = false, AdminCanUseOwner = false, AppOwnsObjects = true, AppHasDefaultPrivileges = false,
+    };
 
     [Fact]
-    public void A_new_tenant_gets_role_membership_database_and_lockdown_in_that_order() =>
+    public void A_new_tenant_gets_both_roles_the_database_lockdown_and_the_application_grants_in_that_order() =>
         Assert.Equal(
-            [new Step.CreateRole(true, 20), new Step.GrantRoleToAdmin(), new Step.CreateDatabase(), new Step.RevokePublicConnect()],
+            [
+                new Step.CreateRole(true, 20), new Step.GrantRoleToAdmin(), new Step.CreateOwnerRole(), new Step.GrantOwnerToAdmin(),
+                new Step.CreateDatabase(), new Step.RevokePublicConnect(), new Step.GrantConnect(), new Step.HandOverToOwner(Reassign: false),
+            ],
             TenantDatabasePlanner.Plan(Active, TenantDatabaseState.Missing));
 
     [Fact]
@@ -22,15 +33,50 @@ public sealed class TenantDatabasePlannerTests
         Assert.Empty(TenantDatabasePlanner.Plan(Active, Converged));
 
     [Fact]
-    public void Suspending_blocks_logins_revokes_connect_keeps_the_admin_able_to_migrate_and_ends_sessions() =>
+    public void Suspending_blocks_logins_revokes_connect_and_ends_the_sessions_it_sees() =>
         Assert.Equal(
-            [new Step.SetLogin(false), new Step.RevokeConnect(), new Step.GrantConnectToAdmin(), new Step.TerminateSessions()],
-            TenantDatabasePlanner.Plan(Active with { Suspended = true }, Converged));
+            [new Step.SetLogin(false), new Step.RevokeConnect(), new Step.TerminateSessions()],
+            TenantDatabasePlanner.Plan(Active with { Suspended = true }, Converged with { RolesHaveSessions = true }));
+
+    [Fact]
+    public void A_suspended_tenant_whose_sessions_survived_a_crash_has_them_ended_on_the_next_pass() =>
+        Assert.Equal(
+            [new Step.TerminateSessions()],
+            TenantDatabasePlanner.Plan(
+                Active with { Suspended = true }, Converged with { RoleCanLogin = false, RoleCanConnect = false, RolesHaveSessions = true }));
+
+    [Fact]
+    public void An_owner_left_able_to_log_in_by_an_interrupted_migration_is_sealed() =>
+        Assert.Equal([new Step.SealOwner()], TenantDatabasePlanner.Plan(Active, Converged with { OwnerCanLogin = true }));
+
+    [Fact]
+    public void A_tenant_provisioned_before_the_split_gets_an_owner_that_takes_over_database_and_objects() =>
+        Assert.Equal(
+            [new Step.CreateOwnerRole(), new Step.GrantOwnerToAdmin(), new Step.TransferDatabase(), new Step.HandOverToOwner(Reassign: true)],
+            TenantDatabasePlanner.Plan(Active, Legacy));
+
+    [Fact]
+    public void A_suspended_tenant_provisioned_before_the_split_is_converged_and_stays_locked() =>
+        Assert.Equal(
+            [new Step.CreateOwnerRole(), new Step.GrantOwnerToAdmin(), new Step.TransferDatabase(), new Step.RevokeConnect(), new Step.HandOverToOwner(Reassign: true)],
+            TenantDatabasePlanner.Plan(Active with { Suspended = true }, Legacy with { RoleCanLogin = false }));
+
+    [Fact]
+    public void A_hand_over_interrupted_after_the_transfer_is_finished_in_the_owner_session() =>
+        Assert.Equal(
+            [new Step.HandOverToOwner(Reassign: true)],
+            TenantDatabasePlanner.Plan(Active, Converged with { AppOwnsObjects = true, AppHasDefaultPrivileges = false }));
+
+    [Fact]
+    public void Retaining_only_locks_down_it_never_creates_or_hands_over() =>
+        Assert.Equal(
+            [new Step.SetLogin(false), new Step.RevokeConnect(), new Step.TerminateSessions()],
+            TenantDatabasePlanner.LockDown(Active, Legacy with { RolesHaveSessions = true }));
 
     [Fact]
     public void A_suspended_tenant_that_is_already_locked_needs_nothing() =>
         Assert.Empty(TenantDatabasePlanner.Plan(
-            Active with { Suspended = true }, Converged with { RoleCanLogin = false, RoleCanConnect = false, AdminCanConnect = true }));
+            Active with { Suspended = true }, Converged with { RoleCanLogin = false, RoleCanConnect = false }));
 
     [Fact]
     public void Resuming_reverses_the_suspension_exactly() =>
@@ -41,13 +87,16 @@ public sealed class TenantDatabasePlannerTests
     [Fact]
     public void A_tenant_provisioned_while_suspended_is_created_locked() =>
         Assert.Equal(
-            [new Step.CreateRole(false, 20), new Step.GrantRoleToAdmin(), new Step.CreateDatabase(), new Step.RevokePublicConnect(), new Step.RevokeConnect(), new Step.GrantConnectToAdmin()],
+            [
+                new Step.CreateRole(false, 20), new Step.GrantRoleToAdmin(), new Step.CreateOwnerRole(), new Step.GrantOwnerToAdmin(),
+                new Step.CreateDatabase(), new Step.RevokePublicConnect(), new Step.HandOverToOwner(Reassign: false),
+            ],
             TenantDatabasePlanner.Plan(Active with { Suspended = true }, TenantDatabaseState.Missing));
 
     [Fact]
     public void A_database_dropped_by_hand_is_recreated_without_touching_the_role() =>
         Assert.Equal(
-            [new Step.CreateDatabase(), new Step.RevokePublicConnect()],
+            [new Step.CreateDatabase(), new Step.RevokePublicConnect(), new Step.GrantConnect(), new Step.HandOverToOwner(Reassign: false)],
             TenantDatabasePlanner.Plan(Active, Converged with { DatabaseExists = false, DatabaseOwner = null, RoleCanConnect = false }));
 
     [Fact]
@@ -72,5 +121,15 @@ public sealed class TenantDatabasePlannerTests
             () => TenantDatabasePlanner.Plan(Active, Converged with { RoleIsSuperuserOrPrivileged = true }));
 
         Assert.Equal("RoleConflict", error.Reason);
+    }
+
+    [Fact]
+    public void A_privileged_role_with_the_owner_name_is_never_adopted()
+    {
+        var error = Assert.Throws<TenantDatabaseConflictException>(
+            () => TenantDatabasePlanner.Plan(Active, Converged with { OwnerIsSuperuserOrPrivileged = true }));
+
+        Assert.Equal("RoleConflict", error.Reason);
+        Assert.Contains("tenant_acme_owner", error.Message, StringComparison.Ordinal);
     }
 }
