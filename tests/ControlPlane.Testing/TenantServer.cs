@@ -36,9 +36,12 @@ public sealed class TenantServer
         return new TenantServer(postgres, role, password);
     }
 
-    /// <summary>Connection settings for the admin role (pooled; the maintenance database unless told otherwise).</summary>
+    /// <summary>
+    /// Connection settings for the admin role (pooled; the maintenance database unless told otherwise), with search_path
+    /// pinned as the operator pins it.
+    /// </summary>
     public NpgsqlConnectionStringBuilder AdminConnection(string database = "postgres") =>
-        new(_postgres.AdminConnectionString) { Username = AdminRole, Password = AdminPassword, Database = database };
+        new(_postgres.AdminConnectionString) { Username = AdminRole, Password = AdminPassword, Database = database, SearchPath = "pg_catalog, pg_temp" };
 
     /// <summary>Connection settings for any role with a password, unpooled so each open is a real login.</summary>
     public NpgsqlConnectionStringBuilder LoginAs(string role, string password, string database) =>

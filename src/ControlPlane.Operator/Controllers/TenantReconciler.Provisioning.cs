@@ -49,7 +49,7 @@ public sealed partial class TenantReconciler
             }
 
             var from = row.SchemaVersion;
-            row = await MigrateAsync(server, row, intent, target, actor, cancellationToken);
+            row = await MigrateAsync(server, row, intent, spec, target, actor, cancellationToken);
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.Migrated, cancellationToken);
 
             var before = row.Status;
@@ -250,7 +250,7 @@ public sealed partial class TenantReconciler
 
     /// <summary>Brings the schema to the target when the catalog says it is elsewhere; a converged tenant costs no connection.</summary>
     private async Task<CatalogTenant> MigrateAsync(
-        TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, SchemaVersion target, string actor, CancellationToken cancellationToken)
+        TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, DatabaseSpec spec, SchemaVersion target, string actor, CancellationToken cancellationToken)
     {
         if (row.SchemaVersion is not null && SchemaVersion.TryParse(row.SchemaVersion, out var recorded) && recorded == target)
         {
@@ -273,8 +273,8 @@ public sealed partial class TenantReconciler
         SchemaMigrationOutcome? outcome = null;
         await OnServerAsync(server, async () =>
         {
-            var connection = await server.ConnectionToAsync(intent.Database, cancellationToken);
-            outcome = await lifecycle.Migrator.MigrateAsync(connection, intent.Role, target, cancellationToken);
+            // In the tenant owner's own session, never the admin's: tenant code can fire during a migration (ADR-CP-008).
+            outcome = await server.Administrator.MigrateAsync(spec, lifecycle.Migrator, target, cancellationToken);
         });
 
         // Recorded from the catalog's version, not the database's: after a crash between migrating and recording,

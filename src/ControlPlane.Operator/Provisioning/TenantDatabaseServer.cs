@@ -28,7 +28,7 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
 
         // Empty only for the embedded dev server, whose loopback superuser is trusted (see RunCommand).
         _adminSecret = string.IsNullOrEmpty(options.AdminSecretRef) ? null : SecretReference.Parse(options.AdminSecretRef);
-        var builder = new NpgsqlDataSourceBuilder(Settings("postgres").ConnectionString);
+        var builder = new NpgsqlDataSourceBuilder(AdminSettings().ConnectionString);
         if (_adminSecret is not null)
         {
             builder.UsePasswordProvider(
@@ -50,29 +50,21 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
 
     public TenantDatabaseAdministrator Administrator { get; }
 
-    /// <summary>An unpooled admin connection to one tenant database, for its schema migrations.</summary>
-    public async Task<NpgsqlConnectionStringBuilder> ConnectionToAsync(string database, CancellationToken cancellationToken)
-    {
-        var settings = Settings(database);
-        settings.Pooling = false;
-        if (_adminSecret is not null)
-        {
-            settings.Password = (await _secrets.ReadAsync(_adminSecret, cancellationToken)).Reveal();
-        }
-
-        return settings;
-    }
-
     public ValueTask DisposeAsync() => _admin.DisposeAsync();
 
-    private NpgsqlConnectionStringBuilder Settings(string database) => new()
+    /// <summary>The admin only ever connects to the maintenance database; tenant databases are entered as their owner role.</summary>
+    private NpgsqlConnectionStringBuilder AdminSettings() => new()
     {
         Host = Host,
         Port = Port,
         Username = AdminUser,
-        Database = database,
+        Database = "postgres",
         ApplicationName = "controlplane-operator",
         Timeout = 10,
+
+        // Pinned in the startup packet, which outranks any ALTER DATABASE/ROLE … SET: in the admin's sessions every
+        // unqualified name resolves in pg_catalog first and nowhere a tenant can write (ADR-CP-008).
+        SearchPath = "pg_catalog, pg_temp",
 
         // Admin work is short statements from at most MaxConcurrentReconciles workers; a small pool leaves the
         // tenant server's connection slots to the tenants.

@@ -1,27 +1,34 @@
+using System.Security.Cryptography;
 using Npgsql;
 
 namespace ControlPlane.Store.TenantDatabases;
 
 /// <summary>
-/// Converges tenant roles and databases on one server, connected as that server's admin role
-/// (CREATEDB and CREATEROLE, not superuser). Every operation observes first and is safe to repeat
-/// after a crash at any point.
+/// Converges tenant roles and databases on one server, connected as that server's admin role (CREATEDB and
+/// CREATEROLE, not superuser) to the maintenance database only. Whatever has to happen inside a tenant database, where
+/// the tenant's triggers, functions and database settings can run code, happens in a session logged in as the tenant's
+/// owner role, which holds no authority of the admin's (ADR-CP-008). Every operation observes first and is safe to
+/// repeat after a crash at any point.
 /// </summary>
 public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
 {
+    /// <summary>Letters and digits: a one-time owner password needs no quoting anywhere.</summary>
+    private const string PasswordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
     public async Task<TenantDatabaseState> ObserveAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         await using var command = admin.CreateCommand(TenantDatabaseSql.Observe);
         command.Parameters.Add(new() { Value = spec.Role });
         command.Parameters.Add(new() { Value = spec.Database });
+        command.Parameters.Add(new() { Value = spec.OwnerRole });
         command.Parameters.Add(new() { Value = spec.OwnedRoles.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var exists = reader.GetFieldValue<bool[]>(11);
-        var comments = reader.GetFieldValue<string?[]>(12);
+        var exists = reader.GetFieldValue<bool[]>(17);
+        var comments = reader.GetFieldValue<string?[]>(18);
         var marks = new OwnershipMarks(
-            reader.IsDBNull(10) ? null : reader.GetString(10),
+            reader.IsDBNull(16) ? null : reader.GetString(16),
             [.. spec.OwnedRoles.Select((role, i) => new ObservedRoleMark(role, exists[i], comments[i]))]);
         return new TenantDatabaseState(
             RoleExists: reader.GetBoolean(0),
@@ -33,7 +40,13 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
             DatabaseOwner: reader.IsDBNull(6) ? null : reader.GetString(6),
             PublicCanConnect: reader.GetBoolean(7),
             RoleCanConnect: reader.GetBoolean(8),
-            AdminCanConnect: reader.GetBoolean(9),
+            OwnerExists: reader.GetBoolean(9),
+            OwnerCanLogin: reader.GetBoolean(10),
+            OwnerIsSuperuserOrPrivileged: reader.GetBoolean(11),
+            AdminCanUseOwner: reader.GetBoolean(12),
+            AppOwnsObjects: reader.GetBoolean(13),
+            AppHasDefaultPrivileges: reader.GetBoolean(14),
+            RolesHaveSessions: reader.GetBoolean(15),
             Marks: marks);
     }
 
@@ -75,8 +88,8 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     }
 
     /// <summary>
-    /// Sets the role's password (provisioning and rotation only; a converged resync never calls this), once the role
-    /// is proven to carry the tenant's mark.
+    /// Sets the application role's password (provisioning and rotation only; a converged resync never calls this), once
+    /// the role is proven to carry the tenant's mark.
     /// </summary>
     /// <exception cref="TenantDatabaseConflictException">The role is not provably the tenant's.</exception>
     public async Task SetPasswordAsync(TenantDatabaseSpec spec, ScramVerifier password, CancellationToken cancellationToken)
@@ -91,19 +104,44 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         await ExecuteAsync(TenantDatabaseSql.SetPassword(spec.Role, password), cancellationToken);
     }
 
-    /// <summary>Ends every session on the tenant's database; returns how many were ended.</summary>
-    public async Task<int> TerminateSessionsAsync(string database, CancellationToken cancellationToken)
+    /// <summary>Ends every session of the tenant's two roles in every database of the server; returns how many were ended.</summary>
+    public Task<int> TerminateSessionsAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
-        await using var command = admin.CreateCommand(TenantDatabaseSql.TerminateSessions);
-        command.Parameters.Add(new() { Value = database });
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        ArgumentNullException.ThrowIfNull(spec);
+        return TerminateSessionsAsync([spec.Role, spec.OwnerRole], cancellationToken);
     }
 
     /// <summary>
-    /// <c>deletionPolicy: Delete</c>: ends sessions, drops the database, then the roles, each only when it carries the
-    /// tenant's mark, whatever the catalog says. Succeeds when they are already gone, so a tenant that never finished
-    /// provisioning, or whose database was dropped by hand, is not stuck. Returns what exists under the tenant's names
-    /// but was left because it is not provably the tenant's (empty when nothing was left).
+    /// Brings the tenant database to <paramref name="target"/> in a session logged in as the owner role, then grants the
+    /// application role its data privileges on what the migration created. Call after <see cref="ConvergeAsync(TenantDatabaseSpec, ScramVerifier?, CancellationToken)"/>.
+    /// </summary>
+    public async Task<SchemaMigrationOutcome> MigrateAsync(
+        TenantDatabaseSpec spec, TenantSchemaMigrator migrator, SchemaVersion target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(migrator);
+
+        // The owner gets a one-time password below: a password change, so the owner and the database must be proven first.
+        var proof = await ProveAsync(spec, cancellationToken);
+        if (!proof.Roles.Contains(spec.OwnerRole) || !proof.DatabaseProven)
+        {
+            throw proof.Problem ?? new TenantDatabaseConflictException(TenantOwnershipProof.DatabaseNotOwned,
+                $"Database {spec.Database} or its owner role {spec.OwnerRole} does not exist or is not provably this tenant's; converge first.");
+        }
+
+        return await AsOwnerAsync(spec, async connection =>
+        {
+            var outcome = await migrator.MigrateAsync(connection, target, cancellationToken);
+            await InTransactionAsync(connection, TenantDatabaseSql.HandOverToOwner(spec, reassign: false, TenantSchemaMigrator.MetadataTable), cancellationToken);
+            return outcome;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>deletionPolicy: Delete</c>: ends the roles' sessions, drops the database, then the roles, each only when it
+    /// carries the tenant's mark, whatever the catalog says. Succeeds when they are already gone, so a tenant that never
+    /// finished provisioning, or whose database was dropped by hand, is not stuck. Returns what exists under the tenant's
+    /// names but was left because it is not provably the tenant's (empty when nothing was left).
     /// </summary>
     public async Task<IReadOnlyList<string>> DropAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
@@ -111,6 +149,9 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         spec.Validate();
         var state = await ObserveAsync(spec, cancellationToken);
         var proof = TenantOwnershipProof.Of(spec, state);
+
+        // Before the drop: a session in another database (the maintenance one) would outlive the role.
+        await TerminateSessionsAsync(proof.Roles, cancellationToken);
         var left = new List<string>();
         if (proof.DatabaseProven)
         {
@@ -136,31 +177,23 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         return left;
     }
 
-    /// <summary><c>deletionPolicy: Retain</c>: the database and role stay, but nobody can log in or connect.</summary>
-    public Task<IReadOnlyList<TenantDatabaseStep>> RetainAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    /// <summary><c>deletionPolicy: Retain</c>: the database and roles stay, but nobody can log in or connect.</summary>
+    public async Task<IReadOnlyList<TenantDatabaseStep>> RetainAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return RetainCoreAsync(spec with { Suspended = true }, cancellationToken);
-    }
-
-    private async Task<IReadOnlyList<TenantDatabaseStep>> RetainCoreAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
-    {
-        var state = await ObserveAsync(spec, cancellationToken);
+        var locked = spec with { Suspended = true };
+        var state = await ObserveAsync(locked, cancellationToken);
 
         // What is not provably the tenant's is not locked down either: it is left exactly as found.
-        if ((!state.RoleExists && !state.DatabaseExists) || TenantOwnershipProof.Of(spec, state).Problem is not null)
+        if (TenantOwnershipProof.Of(locked, state).Problem is not null)
         {
             return [];
         }
 
-        // Retaining never creates what is missing: only lock down what is there.
-        var plan = TenantDatabasePlanner.Plan(spec, state)
-            .Where(step => step is not (TenantDatabaseStep.CreateRole or TenantDatabaseStep.CreateDatabase or TenantDatabaseStep.GrantRoleToAdmin))
-            .Where(step => state.DatabaseExists || step is TenantDatabaseStep.SetLogin or TenantDatabaseStep.SetConnectionLimit)
-            .ToList();
+        var plan = TenantDatabasePlanner.LockDown(locked, state);
         foreach (var step in plan)
         {
-            await ApplyAsync(step, spec, password: null, cancellationToken);
+            await ApplyAsync(step, locked, password: null, cancellationToken);
         }
 
         return plan;
@@ -168,19 +201,44 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
 
     private async Task ApplyAsync(TenantDatabaseStep step, TenantDatabaseSpec spec, ScramVerifier? password, CancellationToken cancellationToken)
     {
-        if (step is TenantDatabaseStep.TerminateSessions)
+        switch (step)
         {
-            await TerminateSessionsAsync(spec.Database, cancellationToken);
-            return;
+            case TenantDatabaseStep.TerminateSessions:
+                await TerminateSessionsAsync(spec, cancellationToken);
+                return;
+            case TenantDatabaseStep.SealOwner:
+                await SealAsync(spec, cancellationToken);
+                return;
+            case TenantDatabaseStep.TransferDatabase:
+                await ExecuteInTransactionAsync(TenantDatabaseSql.TransferDatabase(spec), cancellationToken);
+                return;
+            case TenantDatabaseStep.HandOverToOwner handOver:
+                if (handOver.Reassign)
+                {
+                    await ExecuteAsync(TenantDatabaseSql.GrantApplicationToOwner(spec), cancellationToken);
+                }
+
+                await AsOwnerAsync(spec, async connection =>
+                {
+                    await InTransactionAsync(connection, TenantDatabaseSql.HandOverToOwner(spec, handOver.Reassign, TenantSchemaMigrator.MetadataTable), cancellationToken);
+                    return true;
+                }, cancellationToken);
+                return;
         }
 
         try
         {
-            if (step is TenantDatabaseStep.CreateRole)
+            // One transaction: a role the operator created never exists without its mark.
+            var created = step switch
             {
-                // One transaction: a role the operator created never exists without its mark.
+                TenantDatabaseStep.CreateRole => spec.Role,
+                TenantDatabaseStep.CreateOwnerRole => spec.OwnerRole,
+                _ => null,
+            };
+            if (created is not null)
+            {
                 await ExecuteInTransactionAsync(
-                    [TenantDatabaseSql.For(step, spec, password), TenantDatabaseSql.MarkRole(spec.Role, spec.Ownership.Tenant)], cancellationToken);
+                    [TenantDatabaseSql.For(step, spec, password), TenantDatabaseSql.MarkRole(created, spec.Ownership.Tenant)], cancellationToken);
                 return;
             }
 
@@ -192,9 +250,68 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> in a session logged in as the owner role, which is given LOGIN and a one-time password
+    /// held only here for as long as the session lasts, then sealed again (NOLOGIN, no password) and any other session of
+    /// it ended, whatever happened. A crash before the seal leaves LOGIN, which the next converge seals
+    /// (<see cref="TenantDatabaseStep.SealOwner"/>); the password died with the process.
+    /// </summary>
+    private async Task<T> AsOwnerAsync<T>(TenantDatabaseSpec spec, Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var password = RandomNumberGenerator.GetString(PasswordAlphabet, 40);
+        await ExecuteAsync(TenantDatabaseSql.UnsealOwner(spec, ScramVerifier.Compute(password)), cancellationToken);
+        try
+        {
+            // Unpooled: a pooled session would outlive the seal and block DROP DATABASE. search_path is pinned in the
+            // startup packet, which outranks ALTER DATABASE/ROLE … SET, so the tenant's settings cannot redirect names.
+            var settings = new NpgsqlConnectionStringBuilder(admin.ConnectionString)
+            {
+                Username = spec.OwnerRole,
+                Password = password,
+                Database = spec.Database,
+                Pooling = false,
+                SearchPath = "public",
+                ApplicationName = "controlplane-operator-owner",
+            };
+            await using var connection = new NpgsqlConnection(settings.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            return await work(connection);
+        }
+        finally
+        {
+            // Not cancellable: a cancelled reconcile must not leave the owner able to log in.
+            await SealAsync(spec, CancellationToken.None);
+        }
+    }
+
+    private async Task SealAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(TenantDatabaseSql.SealOwner(spec), cancellationToken);
+
+        // Code of the tenant's that ran in the owner's session could have set a password of its own and logged in.
+        await TerminateSessionsAsync([spec.OwnerRole], cancellationToken);
+    }
+
+    private async Task<int> TerminateSessionsAsync(IReadOnlyList<string> roles, CancellationToken cancellationToken)
+    {
+        if (roles.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = admin.CreateCommand(TenantDatabaseSql.TerminateSessions);
+        command.Parameters.Add(new() { Value = roles.ToArray() });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     private async Task ExecuteInTransactionAsync(IReadOnlyList<string> statements, CancellationToken cancellationToken)
     {
         await using var connection = await admin.OpenConnectionAsync(cancellationToken);
+        await InTransactionAsync(connection, statements, cancellationToken);
+    }
+
+    private static async Task InTransactionAsync(NpgsqlConnection connection, IEnumerable<string> statements, CancellationToken cancellationToken)
+    {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var sql in statements)
         {

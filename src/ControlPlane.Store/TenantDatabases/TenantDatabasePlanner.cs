@@ -4,6 +4,11 @@ namespace ControlPlane.Store.TenantDatabases;
 /// Compares what should exist with what does and returns the steps that converge them, in order.
 /// Pure: the same inputs give the same plan, and a converged tenant gives an empty plan (no DDL on resync).
 /// </summary>
+/// <remarks>
+/// Two roles per tenant (ADR-CP-008): the owner role owns the database and its objects and is NOLOGIN; the application
+/// role logs in with data privileges only. A tenant whose application role still owns the database (provisioned before
+/// the split) is converged in place: owner created, database transferred, objects handed over in the owner's session.
+/// </remarks>
 public static class TenantDatabasePlanner
 {
     public static IReadOnlyList<TenantDatabaseStep> Plan(TenantDatabaseSpec spec, TenantDatabaseState state)
@@ -44,13 +49,37 @@ public static class TenantDatabasePlanner
             }
         }
 
-        // A new database grants CONNECT to PUBLIC and to its owner by default.
+        if (!state.OwnerExists)
+        {
+            steps.Add(new TenantDatabaseStep.CreateOwnerRole());
+            steps.Add(new TenantDatabaseStep.GrantOwnerToAdmin());
+        }
+        else
+        {
+            if (!state.AdminCanUseOwner)
+            {
+                steps.Add(new TenantDatabaseStep.GrantOwnerToAdmin());
+            }
+
+            if (state.OwnerCanLogin)
+            {
+                steps.Add(new TenantDatabaseStep.SealOwner());
+            }
+        }
+
+        // A new database grants CONNECT to PUBLIC and to its owner by default; a transferred one keeps the
+        // application role's CONNECT (granted in the transfer's own transaction).
+        var legacy = state.DatabaseExists && string.Equals(state.DatabaseOwner, spec.Role, StringComparison.Ordinal);
         var publicCanConnect = !state.DatabaseExists || state.PublicCanConnect;
-        var roleCanConnect = !state.DatabaseExists || state.RoleCanConnect;
+        var roleCanConnect = legacy || (state.DatabaseExists && state.RoleCanConnect);
         if (!state.DatabaseExists)
         {
             steps.Add(new TenantDatabaseStep.CreateDatabase());
             steps.Add(new TenantDatabaseStep.MarkDatabase());
+        }
+        else if (legacy)
+        {
+            steps.Add(new TenantDatabaseStep.TransferDatabase());
         }
 
         if (publicCanConnect)
@@ -67,14 +96,16 @@ public static class TenantDatabasePlanner
             steps.Add(new TenantDatabaseStep.GrantConnect());
         }
 
-        // While suspended the admin reaches the database only by a grant of its own: migrations keep the data current.
-        if (spec.Suspended && !state.AdminCanConnect)
+        // The application role's data privileges are granted by the owner, in the owner's session; a database that has
+        // them by default and whose application role owns nothing needs no session at all.
+        if (!state.DatabaseExists || state.AppOwnsObjects || !state.AppHasDefaultPrivileges)
         {
-            steps.Add(new TenantDatabaseStep.GrantConnectToAdmin());
+            steps.Add(new TenantDatabaseStep.HandOverToOwner(Reassign: state.DatabaseExists && state.AppOwnsObjects));
         }
 
-        // Sessions opened before the suspension survive NOLOGIN and REVOKE; end them in the same pass.
-        if (spec.Suspended && state.DatabaseExists && (state.RoleCanLogin || state.RoleCanConnect))
+        // Sessions opened before the suspension survive NOLOGIN and REVOKE; end them in the same pass, wherever they are
+        // (observed, not inferred, so a crash between locking and ending them is finished by the next pass).
+        if (spec.Suspended && state.RolesHaveSessions)
         {
             steps.Add(new TenantDatabaseStep.TerminateSessions());
         }
@@ -82,20 +113,40 @@ public static class TenantDatabasePlanner
         return steps;
     }
 
-    private static void Guard(TenantDatabaseSpec spec, TenantDatabaseState state)
+    /// <summary>The subset of a plan that only locks down what exists (deletion with <c>Retain</c>): nothing is created or handed over.</summary>
+    public static IReadOnlyList<TenantDatabaseStep> LockDown(TenantDatabaseSpec spec, TenantDatabaseState state)
     {
-        if (state.RoleIsSuperuserOrPrivileged)
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(state);
+        if (!state.RoleExists && !state.DatabaseExists && !state.OwnerExists)
         {
-            throw new TenantDatabaseConflictException(
-                "RoleConflict",
-                $"Role {spec.Role} already exists with privileges a tenant role never has (superuser, createdb, createrole, replication or bypassrls); it belongs to something else.");
+            return [];
         }
 
-        if (state.DatabaseExists && !string.Equals(state.DatabaseOwner, spec.Role, StringComparison.Ordinal))
+        var locked = spec with { Suspended = true };
+        return Plan(locked, state)
+            .Where(step => step is TenantDatabaseStep.SetLogin or TenantDatabaseStep.SetConnectionLimit or TenantDatabaseStep.SealOwner
+                || (state.DatabaseExists && step is TenantDatabaseStep.RevokePublicConnect or TenantDatabaseStep.RevokeConnect or TenantDatabaseStep.TerminateSessions))
+            .ToList();
+    }
+
+    private static void Guard(TenantDatabaseSpec spec, TenantDatabaseState state)
+    {
+        if (state.RoleIsSuperuserOrPrivileged || state.OwnerIsSuperuserOrPrivileged)
+        {
+            var role = state.RoleIsSuperuserOrPrivileged ? spec.Role : spec.OwnerRole;
+            throw new TenantDatabaseConflictException(
+                "RoleConflict",
+                $"Role {role} already exists with privileges a tenant role never has (superuser, createdb, createrole, replication or bypassrls); it belongs to something else.");
+        }
+
+        if (state.DatabaseExists
+            && !string.Equals(state.DatabaseOwner, spec.OwnerRole, StringComparison.Ordinal)
+            && !string.Equals(state.DatabaseOwner, spec.Role, StringComparison.Ordinal))
         {
             throw new TenantDatabaseConflictException(
                 "DatabaseOwnedByAnotherRole",
-                $"Database {spec.Database} already exists and is owned by {state.DatabaseOwner}, not by the tenant role {spec.Role}; it belongs to something else.");
+                $"Database {spec.Database} already exists and is owned by {state.DatabaseOwner}, not by the tenant's owner role {spec.OwnerRole}; it belongs to something else.");
         }
     }
 }

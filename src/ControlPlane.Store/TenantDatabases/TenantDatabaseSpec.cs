@@ -4,19 +4,28 @@ namespace ControlPlane.Store.TenantDatabases;
 
 /// <summary>What a tenant's database should look like on its server.</summary>
 /// <param name="Database">Database name (a validated PostgreSQL identifier).</param>
-/// <param name="Role">The tenant's login role, owner of the database.</param>
+/// <param name="Role">
+/// The application role: the login the resolver hands out (named like the database, password from the tenant's secret),
+/// with data privileges only. It owns nothing.
+/// </param>
 /// <param name="ConnectionLimit">Role connection limit; -1 for none.</param>
 /// <param name="Suspended">Suspended tenants keep their data but cannot log in or connect.</param>
 public sealed record TenantDatabaseSpec(string Database, string Role, int ConnectionLimit, bool Suspended)
 {
+    /// <summary>Suffix of <see cref="OwnerRole"/>; database names leave room for it within 63 characters.</summary>
+    public const string OwnerSuffix = "_owner";
+
+    /// <summary>
+    /// The owner role (<c>&lt;database&gt;_owner</c>): owns the database and every object in it and runs the migrations.
+    /// NOLOGIN without a password except while the operator migrates through it (ADR-CP-008); granted to the admin only.
+    /// </summary>
+    public string OwnerRole => Database + OwnerSuffix;
+
     /// <summary>Whose objects these are: the operator touches them only when they carry this tenant's mark.</summary>
     public required TenantOwnership Ownership { get; init; }
 
-    /// <summary>
-    /// Every role the operator creates for this tenant; each carries the ownership mark, and the database is owned by
-    /// one of them. A second role (an owner role separate from the login) is added to this list, not beside it.
-    /// </summary>
-    public IReadOnlyList<string> OwnedRoles => [Role];
+    /// <summary>Every role the operator creates for this tenant; each carries the ownership mark (ADR-CP-007).</summary>
+    public IReadOnlyList<string> OwnedRoles => [Role, OwnerRole];
 
     /// <summary>Names PostgreSQL reserves or that would shadow the server's own databases.</summary>
     public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(StringComparer.Ordinal)
@@ -27,7 +36,7 @@ public sealed record TenantDatabaseSpec(string Database, string Role, int Connec
     /// <summary>Refuses names that are not plain identifiers or that are reserved; the message says which rule failed.</summary>
     public void Validate()
     {
-        foreach (var (what, name) in (ReadOnlySpan<(string, string)>)[("database name", Database), ("role name", Role)])
+        foreach (var (what, name) in (ReadOnlySpan<(string, string)>)[("database name", Database), ("role name", Role), ("owner role name", OwnerRole)])
         {
             if (!SqlIdentifier.IsValid(name))
             {
@@ -38,6 +47,11 @@ public sealed record TenantDatabaseSpec(string Database, string Role, int Connec
             {
                 throw new ArgumentException($"The {what} '{name}' is reserved by PostgreSQL.");
             }
+        }
+
+        if (string.Equals(Role, OwnerRole, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The application role and the owner role must differ.");
         }
 
         if (ConnectionLimit < -1)

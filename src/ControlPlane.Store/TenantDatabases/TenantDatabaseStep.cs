@@ -1,13 +1,16 @@
 namespace ControlPlane.Store.TenantDatabases;
 
-/// <summary>One converging change to a tenant's role or database, in the order it must run.</summary>
+/// <summary>One converging change to a tenant's roles or database, in the order it must run.</summary>
 public abstract record TenantDatabaseStep
 {
     private TenantDatabaseStep()
     {
     }
 
-    /// <summary>Creates the login role and marks it for the tenant in the same transaction (no unmarked window).</summary>
+    /// <summary>
+    /// The application role (LOGIN unless suspended, the tenant secret's password), marked for the tenant in the same
+    /// transaction (no unmarked window).
+    /// </summary>
     public sealed record CreateRole(bool Login, int ConnectionLimit) : TenantDatabaseStep;
 
     /// <summary>Writes the tenant's ownership mark on one of its roles (a proven role adopted, claimed or re-marked).</summary>
@@ -22,7 +25,21 @@ public abstract record TenantDatabaseStep
 
     public sealed record SetConnectionLimit(int ConnectionLimit) : TenantDatabaseStep;
 
+    /// <summary>The owner role, NOLOGIN and without a password, marked for the tenant in the same transaction.</summary>
+    public sealed record CreateOwnerRole : TenantDatabaseStep;
+
+    public sealed record GrantOwnerToAdmin : TenantDatabaseStep;
+
+    /// <summary>Takes back a LOGIN the owner kept because a migration was interrupted, and ends its sessions.</summary>
+    public sealed record SealOwner : TenantDatabaseStep;
+
     public sealed record CreateDatabase : TenantDatabaseStep;
+
+    /// <summary>
+    /// A tenant provisioned before ADR-CP-008 (its application role owns the database): the owner role takes the database
+    /// and the application role keeps CONNECT, in one transaction, so no login is refused in between.
+    /// </summary>
+    public sealed record TransferDatabase : TenantDatabaseStep;
 
     public sealed record RevokePublicConnect : TenantDatabaseStep;
 
@@ -30,8 +47,12 @@ public abstract record TenantDatabaseStep
 
     public sealed record RevokeConnect : TenantDatabaseStep;
 
-    /// <summary>The admin's own CONNECT, so a suspended tenant (its role's CONNECT revoked) can still be migrated.</summary>
-    public sealed record GrantConnectToAdmin : TenantDatabaseStep;
+    /// <summary>
+    /// Runs in a session logged in as the owner role (never the admin's): takes over what the application role owns when
+    /// <paramref name="Reassign"/>, then grants it data privileges on what exists and by default on what will.
+    /// </summary>
+    public sealed record HandOverToOwner(bool Reassign) : TenantDatabaseStep;
 
+    /// <summary>Ends the sessions of both tenant roles in every database of the server.</summary>
     public sealed record TerminateSessions : TenantDatabaseStep;
 }

@@ -22,7 +22,9 @@ public sealed record TenantOwnershipProof(IReadOnlyList<string> Roles, bool Data
         TenantDatabaseConflictException? problem = null;
         foreach (var role in marks.Roles.Where(r => r.Exists))
         {
-            if (ownership.Accepts(role.Mark) && !(role.Role == spec.Role && state.RoleIsSuperuserOrPrivileged))
+            if (ownership.Accepts(role.Mark)
+                && !(role.Role == spec.Role && state.RoleIsSuperuserOrPrivileged)
+                && !(role.Role == spec.OwnerRole && state.OwnerIsSuperuserOrPrivileged))
             {
                 proven.Add(role.Role);
             }

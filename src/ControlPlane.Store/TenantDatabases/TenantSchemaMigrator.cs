@@ -6,8 +6,8 @@ using Npgsql;
 namespace ControlPlane.Store.TenantDatabases;
 
 /// <summary>
-/// Brings one tenant database to a schema version with Evolve, running as the tenant's role (SET ROLE) so every
-/// object belongs to the tenant. Only forward: asking for an older version than applied is refused.
+/// Brings one tenant database to a schema version with Evolve, in a session of the tenant's owner role so every
+/// object belongs to it (ADR-CP-008). Only forward: asking for an older version than applied is refused.
 /// </summary>
 public sealed partial class TenantSchemaMigrator
 {
@@ -66,7 +66,7 @@ public sealed partial class TenantSchemaMigrator
     {
         ArgumentNullException.ThrowIfNull(connection);
         await using var command = new NpgsqlCommand(
-            $"SELECT to_regclass('public.{MetadataTable}') IS NOT NULL", connection);
+            $"SELECT pg_catalog.to_regclass('public.{MetadataTable}') IS NOT NULL", connection);
         if (!(bool)(await command.ExecuteScalarAsync(cancellationToken))!)
         {
             return null;
@@ -87,25 +87,14 @@ public sealed partial class TenantSchemaMigrator
     }
 
     /// <summary>
-    /// Migrates the tenant database reached by <paramref name="tenantDatabase"/> (an admin connection whose admin can
-    /// SET ROLE to <paramref name="role"/>) to <paramref name="target"/>.
+    /// Migrates the tenant database of <paramref name="connection"/> to <paramref name="target"/>. The connection must be a
+    /// session logged in as the tenant's owner role (see <see cref="TenantDatabaseAdministrator.MigrateAsync"/>), never
+    /// the admin's: tenant-owned triggers and functions can fire here, and they must find nothing but the tenant's rights.
     /// </summary>
-    public async Task<SchemaMigrationOutcome> MigrateAsync(
-        NpgsqlConnectionStringBuilder tenantDatabase, string role, SchemaVersion target, CancellationToken cancellationToken)
+    public async Task<SchemaMigrationOutcome> MigrateAsync(NpgsqlConnection connection, SchemaVersion target, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(tenantDatabase);
+        ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(target);
-        var quotedRole = Sql.SqlIdentifier.Quote(role);
-
-        // Unpooled: a pooled connection left open in a tenant database would block DROP DATABASE and templates.
-        var settings = new NpgsqlConnectionStringBuilder(tenantDatabase.ConnectionString) { Pooling = false };
-        await using var connection = new NpgsqlConnection(settings.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using (var setRole = new NpgsqlCommand($"SET ROLE {quotedRole}", connection))
-        {
-            await setRole.ExecuteNonQueryAsync(cancellationToken);
-        }
-
         await EnsureExtensionsAsync(connection, cancellationToken);
         var current = await CurrentVersionAsync(connection, cancellationToken);
         if (current is not null && current > target)
@@ -147,7 +136,7 @@ public sealed partial class TenantSchemaMigrator
         foreach (var extension in RequiredExtensions)
         {
             // Checked first so a converged tenant runs no DDL; pgcrypto is a trusted extension, so the owner may create it.
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_extension WHERE extname = $1", connection)
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = $1", connection)
             {
                 Parameters = { new() { Value = extension } },
             };

@@ -57,7 +57,7 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
         await cluster.CreateTenantAsync("pause", cancellationToken: _ct);
         await world.WaitForAsync("pause", OperatorTestCluster.IsConverged, "Active");
         var password = (await world.GeneratedPasswordAsync("pause"))!;
-        await world.QueryAsTenantAsync<int>(database, password, "CREATE TABLE keep (v int); INSERT INTO keep VALUES (42); SELECT 1");
+        await world.QueryAsTenantAsync<int>(database, password, "INSERT INTO accounts (code, name, kind) VALUES ('42', 'Keep', 'asset'); SELECT 1");
         await using var session = new NpgsqlConnection(cluster.TenantServer.LoginAs(database, password, database).ConnectionString);
         await session.OpenAsync(_ct);
 
@@ -74,7 +74,7 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
         await cluster.UpdateSpecAsync("pause", s => (s.Suspended, s.SuspendedReason) = (false, null), _ct);
         await world.WaitForAsync("pause", OperatorTestCluster.IsConverged, "Active again");
 
-        Assert.Equal(42, await world.QueryAsTenantAsync<int>(database, password, "SELECT v FROM keep"));
+        Assert.Equal(42, await world.QueryAsTenantAsync<int>(database, password, "SELECT code::int FROM accounts WHERE name = 'Keep'"));
         row = Assert.Single(await world.CatalogRowsAsync("pause"));
         Assert.Equal(("active", null), (row.Status, row.Reason));
         var types = (await world.EventsAsync(row.Id)).Select(e => e.Type).ToList();

@@ -270,7 +270,7 @@ internal sealed class RolloutFleet : IAsyncDisposable
         return names;
     }
 
-    /// <summary>The tenant database as its own role (the admin may SET ROLE to it, as migrations do).</summary>
+    /// <summary>The tenant database with its owner role's rights (the admin may SET ROLE to it; the test plays the tenant's owner).</summary>
     private async Task<NpgsqlConnection> OpenTenantDatabaseAsync(string name, CancellationToken cancellationToken)
     {
         var database = Cluster.DatabaseNameFor(name);
@@ -278,7 +278,7 @@ internal sealed class RolloutFleet : IAsyncDisposable
         settings.Pooling = false;
         var connection = new NpgsqlConnection(settings.ConnectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var setRole = new NpgsqlCommand($"SET ROLE \"{database}\"", connection);
+        await using var setRole = new NpgsqlCommand($"SET ROLE \"{database}_owner\"", connection);
         await setRole.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }

@@ -33,7 +33,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         Assert.Equal(1, await QueryAsTenantAsync(spec, "SELECT 1"));
         var role = await ReadRoleAsync(spec.Role);
         Assert.Equal((true, false, false, false, 7), role);
-        Assert.Equal(spec.Role, await ScalarAsync<string>($"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{spec.Database}'"));
+        Assert.Equal(spec.OwnerRole, await ScalarAsync<string>($"SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = '{spec.Database}'"));
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
 
         await Assert.ThrowsAsync<TenantDatabaseConflictException>(() => _administrator.ConvergeAsync(intruder, ScramVerifier.Compute(Password), Token));
         Assert.Empty(await _administrator.RetainAsync(intruder, Token));
-        Assert.Equal([$"database {retained.Database}", $"role {retained.Role}"], await _administrator.DropAsync(intruder, Token));
+        Assert.Equal([$"database {retained.Database}", $"role {retained.Role}", $"role {retained.OwnerRole}"], await _administrator.DropAsync(intruder, Token));
 
         var state = await _administrator.ObserveAsync(retained, Token);
         Assert.True(state.DatabaseExists && state.RoleExists && !state.RoleCanLogin);
@@ -222,24 +222,24 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
     }
 
     [Fact]
-    public async Task Tenant_migrations_go_forward_as_the_tenant_role_and_never_back()
+    public async Task Tenant_migrations_go_forward_as_the_owner_role_and_never_back()
     {
         var spec = Spec("ledger");
         await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
         var migrator = new TenantSchemaMigrator(Repository.Path("sql", "tenant"));
-        var tenantDatabase = _server.AdminConnection(spec.Database);
 
-        var first = await migrator.MigrateAsync(tenantDatabase, spec.Role, SchemaVersion.Parse("1"), Token);
-        var second = await migrator.MigrateAsync(tenantDatabase, spec.Role, migrator.LatestVersion, Token);
-        var again = await migrator.MigrateAsync(tenantDatabase, spec.Role, migrator.LatestVersion, Token);
+        var first = await _administrator.MigrateAsync(spec, migrator, SchemaVersion.Parse("1"), Token);
+        var second = await _administrator.MigrateAsync(spec, migrator, migrator.LatestVersion, Token);
+        var again = await _administrator.MigrateAsync(spec, migrator, migrator.LatestVersion, Token);
         var back = await Assert.ThrowsAsync<SchemaMigrationException>(
-            () => migrator.MigrateAsync(tenantDatabase, spec.Role, SchemaVersion.Parse("1"), Token));
+            () => _administrator.MigrateAsync(spec, migrator, SchemaVersion.Parse("1"), Token));
 
         Assert.Equal((null, "1"), (first.From?.ToString(), first.To.ToString()));
         Assert.Equal(("1", "2"), (second.From?.ToString(), second.To.ToString()));
         Assert.False(again.Changed);
         Assert.Equal("SchemaDowngradeRefused", back.Reason);
-        Assert.Equal(spec.Role, await QueryAsTenantAsync<string>(spec, "SELECT tableowner FROM pg_tables WHERE tablename = 'journal_lines'"));
+        Assert.Equal(spec.OwnerRole, await QueryAsTenantAsync<string>(spec, "SELECT tableowner::text FROM pg_tables WHERE tablename = 'journal_lines'"));
+        Assert.False((await ReadRoleAsync(spec.OwnerRole)).Login, "the owner is sealed again after each migration");
         Assert.Equal(1, await QueryAsTenantAsync(spec, "SELECT count(*)::int FROM pg_extension WHERE extname = 'pgcrypto'"));
     }
 
@@ -249,7 +249,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         var spec = Spec("books");
         await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
         var migrator = new TenantSchemaMigrator(Repository.Path("sql", "tenant"));
-        await migrator.MigrateAsync(_server.AdminConnection(spec.Database), spec.Role, migrator.LatestVersion, Token);
+        await _administrator.MigrateAsync(spec, migrator, migrator.LatestVersion, Token);
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => QueryAsTenantAsync(spec, """
             WITH p AS (INSERT INTO fiscal_periods (name, starts_on, ends_on) VALUES ('2026', '2026-01-01', '2026-12-31') RETURNING id),

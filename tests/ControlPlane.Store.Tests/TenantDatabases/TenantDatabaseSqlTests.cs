@@ -5,20 +5,22 @@ namespace ControlPlane.Store.Tests.TenantDatabases;
 
 public sealed class TenantDatabaseSqlTests
 {
-    private static readonly TenantDatabaseSpec Spec = new("tenant_acme", "tenant_acme_owner", 15, Suspended: false) { Ownership = new(Guid.Empty) };
+    private static readonly TenantDatabaseSpec Spec = new("tenant_acme", "tenant_acme", 15, Suspended: false) { Ownership = new(Guid.Empty) };
 
     public static TheoryData<Step, string> Statements => new()
     {
-        { new Step.CreateRole(true, 15), "CREATE ROLE \"tenant_acme_owner\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 15" },
-        { new Step.CreateRole(false, -1), "CREATE ROLE \"tenant_acme_owner\" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT -1" },
-        { new Step.GrantRoleToAdmin(), "GRANT \"tenant_acme_owner\" TO CURRENT_USER WITH INHERIT TRUE, SET TRUE" },
-        { new Step.SetLogin(false), "ALTER ROLE \"tenant_acme_owner\" NOLOGIN" },
-        { new Step.SetConnectionLimit(3), "ALTER ROLE \"tenant_acme_owner\" CONNECTION LIMIT 3" },
+        { new Step.CreateRole(true, 15), "CREATE ROLE \"tenant_acme\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 15" },
+        { new Step.CreateRole(false, -1), "CREATE ROLE \"tenant_acme\" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT -1" },
+        { new Step.GrantRoleToAdmin(), "GRANT \"tenant_acme\" TO CURRENT_USER WITH INHERIT TRUE, SET TRUE" },
+        { new Step.SetLogin(false), "ALTER ROLE \"tenant_acme\" NOLOGIN" },
+        { new Step.SetConnectionLimit(3), "ALTER ROLE \"tenant_acme\" CONNECTION LIMIT 3" },
+        { new Step.CreateOwnerRole(), "CREATE ROLE \"tenant_acme_owner\" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT" },
+        { new Step.GrantOwnerToAdmin(), "GRANT \"tenant_acme_owner\" TO CURRENT_USER WITH INHERIT TRUE, SET TRUE" },
+        { new Step.SealOwner(), "ALTER ROLE \"tenant_acme_owner\" NOLOGIN PASSWORD NULL" },
         { new Step.CreateDatabase(), "CREATE DATABASE \"tenant_acme\" OWNER \"tenant_acme_owner\" TEMPLATE template0 ENCODING 'UTF8'" },
         { new Step.RevokePublicConnect(), "REVOKE ALL ON DATABASE \"tenant_acme\" FROM PUBLIC" },
-        { new Step.GrantConnect(), "GRANT CONNECT ON DATABASE \"tenant_acme\" TO \"tenant_acme_owner\"" },
-        { new Step.RevokeConnect(), "REVOKE CONNECT ON DATABASE \"tenant_acme\" FROM \"tenant_acme_owner\"" },
-        { new Step.GrantConnectToAdmin(), "GRANT CONNECT ON DATABASE \"tenant_acme\" TO CURRENT_USER" },
+        { new Step.GrantConnect(), "GRANT CONNECT ON DATABASE \"tenant_acme\" TO \"tenant_acme\"" },
+        { new Step.RevokeConnect(), "REVOKE CONNECT ON DATABASE \"tenant_acme\" FROM \"tenant_acme\"" },
     };
 
     [Theory]
@@ -34,6 +36,18 @@ public sealed class TenantDatabaseSqlTests
 
         Assert.DoesNotContain(password, sql, StringComparison.Ordinal);
         Assert.Matches(@" PASSWORD 'SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+'$", sql);
+    }
+
+    [Fact]
+    public void The_application_role_is_granted_data_privileges_only_and_never_the_changelog()
+    {
+        var sql = string.Join("\n", TenantDatabaseSql.HandOverToOwner(Spec, reassign: true, "econt_schema_changelog"));
+
+        Assert.StartsWith("REASSIGN OWNED BY \"tenant_acme\" TO \"tenant_acme_owner\"", sql, StringComparison.Ordinal);
+        Assert.Contains("ALTER DEFAULT PRIVILEGES FOR ROLE \"tenant_acme_owner\" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO \"tenant_acme\"", sql, StringComparison.Ordinal);
+        Assert.Contains("REVOKE ALL ON TABLE public.\"econt_schema_changelog\" FROM \"tenant_acme\"", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("TRUNCATE", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("ALL PRIVILEGES", sql, StringComparison.Ordinal);
     }
 
     [Fact]
