@@ -31,7 +31,7 @@ internal static class DirectProvisioner
         await server.Administrator.ConvergeAsync(intent.DatabaseSpec(new Store.TenantDatabases.TenantOwnership(row.Id)), ScramVerifier.Compute(password.Reveal()), cancellationToken);
         steps.Mark(ProvisioningSteps.DatabaseConverged);
         var target = lifecycle.Migrator.LatestVersion;
-        var outcome = await lifecycle.Migrator.MigrateAsync(await server.ConnectionToAsync(intent.Database, cancellationToken), intent.Role, target, cancellationToken);
+        var outcome = await server.Administrator.MigrateAsync(intent.DatabaseSpec, lifecycle.Migrator, target, cancellationToken);
         steps.Mark(ProvisioningSteps.Migrated);
         row = await lifecycle.Catalog.RecordMigrationAsync(row.Id, null, outcome.To.ToString(), actor, cancellationToken);
         await lifecycle.Catalog.MarkActiveAsync(row.Id, actor, cancellationToken);

@@ -113,8 +113,8 @@ internal sealed class RolloutBenchmark(int count) : IBenchmark
         foreach (var tenant in tenants)
         {
             var db = tenant.Status.Database!.Name!;
-            var connection = await server.ConnectionToAsync(db, cancellationToken);
-            await bench.Lifecycle.Migrator.MigrateAsync(connection, db, target, cancellationToken);
+            var spec = new ControlPlane.Store.TenantDatabases.TenantDatabaseSpec(db, db, -1, Suspended: false);
+            await server.Administrator.MigrateAsync(spec, bench.Lifecycle.Migrator, target, cancellationToken);
             await bench.Lifecycle.Catalog.RecordMigrationAsync(Guid.Parse(tenant.Status.TenantId!), "2", "3", "bench", cancellationToken);
         }
 

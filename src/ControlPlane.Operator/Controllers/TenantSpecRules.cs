@@ -41,6 +41,12 @@ public static partial class TenantSpecRules
             problems.Add($"database name '{database}' is not allowed (PostgreSQL identifier, not postgres/template0/template1); set spec.database.name.");
         }
 
+        // Its application role would carry the name of another tenant's owner role (ADR-CP-008).
+        if (database.EndsWith(Store.TenantDatabases.TenantDatabaseSpec.OwnerSuffix, StringComparison.Ordinal))
+        {
+            problems.Add($"database name '{database}' is not allowed: names ending in '{Store.TenantDatabases.TenantDatabaseSpec.OwnerSuffix}' are reserved for owner roles; set spec.database.name.");
+        }
+
         var server = EffectiveServer(tenant);
         if (!configuredServers.Contains(server))
         {

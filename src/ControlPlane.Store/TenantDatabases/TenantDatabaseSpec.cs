@@ -49,9 +49,10 @@ public sealed record TenantDatabaseSpec(string Database, string Role, int Connec
             }
         }
 
-        if (string.Equals(Role, OwnerRole, StringComparison.Ordinal))
+        // A database (hence application role) named like another tenant's owner role would be handed that role.
+        if (Database.EndsWith(OwnerSuffix, StringComparison.Ordinal) || Role.EndsWith(OwnerSuffix, StringComparison.Ordinal))
         {
-            throw new ArgumentException("The application role and the owner role must differ.");
+            throw new ArgumentException($"Database and role names ending in '{OwnerSuffix}' are reserved for owner roles.");
         }
 
         if (ConnectionLimit < -1)

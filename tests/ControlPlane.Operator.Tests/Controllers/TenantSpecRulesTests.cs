@@ -43,6 +43,7 @@ public sealed class TenantSpecRulesTests
     [Theory]
     [InlineData("acme.example", null, null, "cannot serve as the slug")]
     [InlineData("postgres", null, null, "database name 'postgres' is not allowed")]
+    [InlineData("acme-owner", null, null, "names ending in '_owner' are reserved for owner roles")]
     [InlineData("acme", "us-1", null, "spec.database.server 'us-1' is unknown; configured servers: default, eu-2.")]
     [InlineData("acme", null, "k8s:Bad/secret#key", "spec.credentials.secretRef: Not a valid secret reference")]
     public void Rules_the_schema_cannot_express_are_reported_with_what_to_fix(string name, string? server, string? secretRef, string expected)

@@ -43,7 +43,7 @@ public sealed class TenantRolesTests(PostgresFixture postgres)
         }
 
         Assert.Equal(database + "_owner", await ScalarAsync<string>(app, "SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = current_database()"));
-        Assert.Equal((true, false, 0), await world.RoleAsync(database + "_owner"));
+        Assert.Equal((true, false, -1), await world.RoleAsync(database + "_owner"));
     }
 
     [Fact]

@@ -63,6 +63,7 @@ public sealed class TenantDatabaseSqlTests
     [InlineData("postgres")]
     [InlineData("template1")]
     [InlineData("pg_tenant")]
+    [InlineData("acme_owner")]
     [InlineData("a123456789012345678901234567890123456789012345678901234567890123")]
     public void Hostile_or_reserved_names_are_refused_before_any_sql_is_built(string name)
     {
