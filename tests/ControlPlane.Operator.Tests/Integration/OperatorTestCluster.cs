@@ -89,6 +89,7 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         WatchTimeout = TimeSpan.FromSeconds(5),
         RetryInitialDelay = TimeSpan.FromMilliseconds(100),
         RetryMaxDelay = TimeSpan.FromSeconds(2),
+        OperatorNamespace = OperatorNamespace,
         LeaderElection = new LeaderElectionOptions { Enabled = false, LeaseNamespace = OperatorNamespace, Identity = "test" },
         TenantMigrationsPath = Repository.Path("sql", "tenant"),
         TenantDatabaseServers =
@@ -144,6 +145,8 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
             "controlplane-operator/test")
         {
             Faults = faults ?? IProvisioningFaults.None,
+            Confinement = TenantBoundaries.Confinement(services, options),
+            Namespaces = TenantBoundaries.Namespaces(options),
         };
     }
 
