@@ -31,7 +31,7 @@ public sealed class SecretRefImmutabilityTests
         using var client = server.CreateClient();
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } }, cancellationToken: _ct);
         var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync<Tenant>(
-            Tenant("acme", before), Tenant.ApiGroup, Tenant.ApiVersionName, Namespace, Tenant.Plural, cancellationToken: _ct);
+            NewTenant("acme", before), Tenant.ApiGroup, Tenant.ApiVersionName, Namespace, Tenant.Plural, cancellationToken: _ct);
 
         created.Spec.Credentials = after is null ? null : new TenantCredentials { SecretRef = after };
         var refused = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.ReplaceNamespacedCustomObjectAsync<Tenant>(
@@ -50,7 +50,7 @@ public sealed class SecretRefImmutabilityTests
         using var client = server.CreateClient();
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } }, cancellationToken: _ct);
         var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync<Tenant>(
-            Tenant("acme", "k8s:tenants/acme-credentials#password"), Tenant.ApiGroup, Tenant.ApiVersionName, Namespace, Tenant.Plural, cancellationToken: _ct);
+            NewTenant("acme", "k8s:tenants/acme-credentials#password"), Tenant.ApiGroup, Tenant.ApiVersionName, Namespace, Tenant.Plural, cancellationToken: _ct);
 
         created.Spec.DisplayName = "Acme Ltd";
         var updated = await client.CustomObjects.ReplaceNamespacedCustomObjectAsync<Tenant>(
@@ -59,7 +59,7 @@ public sealed class SecretRefImmutabilityTests
         Assert.Equal(("Acme Ltd", "k8s:tenants/acme-credentials#password"), (updated.Spec.DisplayName, updated.Spec.Credentials?.SecretRef));
     }
 
-    private static Tenant Tenant(string name, string? secretRef)
+    private static Tenant NewTenant(string name, string? secretRef)
     {
         var tenant = new Tenant { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace } };
         tenant.Spec.Credentials = secretRef is null ? null : new TenantCredentials { SecretRef = secretRef };
