@@ -102,7 +102,6 @@ public sealed class SecretConfinementTests(PostgresFixture postgres)
                 return (tenants, $"k8s:{tenants}/plain-db#password", $"k8s:{tenants}/absent-db#password");
 
             case "another-tenants-generated-secret-even-if-annotated":
-            {
                 // The victim's generated Secret lives where the shipped manifests keep generated Secrets and Tenants alike.
                 await cluster.CreateTenantAsync("victim", cancellationToken: _ct);
                 await world.WaitForAsync("victim", OperatorTestCluster.IsConverged, "Active", 120);
@@ -112,7 +111,6 @@ public sealed class SecretConfinementTests(PostgresFixture postgres)
                 return (OperatorTestCluster.SecretNamespace,
                     $"k8s:{OperatorTestCluster.SecretNamespace}/tenant-victim-db#password",
                     $"k8s:{OperatorTestCluster.SecretNamespace}/tenant-nobody-db#password");
-            }
 
             case "a-granted-secret-in-another-namespace":
                 await CreateSecretAsync(cluster, OtherNamespace, "shared-db", StolenPassword, grantedTo: "mallory,mallet");
