@@ -30,7 +30,15 @@ public sealed partial class TenantReconciler
         try
         {
             var verdict = await lifecycle.Confinement.CheckAsync(intent.SecretRef, new SecretRequester(ns, tenant.Metadata.Name), cancellationToken);
-            return verdict.IsAllowed ? null : await RefuseAsync(tenant, [$"spec.credentials.secretRef: {verdict.Refusal}"], cancellationToken);
+            if (verdict.IsAllowed)
+            {
+                return null;
+            }
+
+            // InvalidSpec like any spec problem, but looked at again: a grant is made on the Secret, not in the Tenant's spec,
+            // so no Tenant event would tell the operator that it appeared.
+            await RefuseAsync(tenant, [$"spec.credentials.secretRef: {verdict.Refusal}"], cancellationToken);
+            return ReconcileResult.RequeueAfter(BlockedRecheck);
         }
         catch (SecretStoreException e)
         {
