@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace ControlPlane.Secrets;
 /// Chooses where the operator generates a tenant's database password, in the backend named by
 /// <c>SECRET_MANAGER_BACKEND</c>. The result is what provisioning stores in <c>tenants.db_secret_ref</c>.
 /// </summary>
-public sealed class SecretReferencePlanner(IOptions<SecretStoreOptions> options)
+public sealed partial class SecretReferencePlanner(IOptions<SecretStoreOptions> options)
 {
     /// <summary>Key under which the password is stored in Kubernetes and Vault secrets.</summary>
     public const string PasswordKey = "password";
@@ -34,4 +35,29 @@ public sealed class SecretReferencePlanner(IOptions<SecretStoreOptions> options)
         // The one parser decides: a slug that makes an invalid reference fails here, before anything is written.
         return SecretReference.Parse(text);
     }
+
+    /// <summary>
+    /// Whether <paramref name="reference"/> has the shape of a reference <see cref="ForTenantDatabase"/> gives some slug, in
+    /// any backend: the operator's generated passwords, which no Tenant may name as its own secret (issue 12). Decided on
+    /// the text, so it holds before the secret exists too.
+    /// </summary>
+    public bool IsGenerated(SecretReference reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var settings = options.Value;
+        return reference.Backend switch
+        {
+            SecretBackendKind.Kubernetes => reference.Container == settings.Kubernetes.Namespace && GeneratedName().IsMatch(reference.Name),
+            SecretBackendKind.Vault => reference.Location.StartsWith($"{settings.Vault.Mount}/{settings.Vault.PathPrefix}/", StringComparison.Ordinal),
+            SecretBackendKind.Env => GeneratedVariable().IsMatch(reference.Location),
+            SecretBackendKind.Mock => GeneratedName().IsMatch(reference.Location),
+            _ => false,
+        };
+    }
+
+    [GeneratedRegex("^tenant-.+-db$", RegexOptions.CultureInvariant)]
+    private static partial Regex GeneratedName();
+
+    [GeneratedRegex("^TENANT_.+_DB_PASSWORD$", RegexOptions.CultureInvariant)]
+    private static partial Regex GeneratedVariable();
 }

@@ -1,5 +1,6 @@
 using ControlPlane.Secrets.Caching;
 using ControlPlane.Secrets.Configuration;
+using ControlPlane.Secrets.Confinement;
 using ControlPlane.Secrets.Dev;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Secrets.Vault;
@@ -17,7 +18,8 @@ namespace ControlPlane.Secrets;
 public static class SecretStoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="ISecretStore"/>, <see cref="SecretReferencePlanner"/> and <see cref="PasswordGenerator"/>.
+    /// Adds <see cref="ISecretStore"/>, <see cref="SecretReferencePlanner"/>, <see cref="PasswordGenerator"/> and one
+    /// <see cref="ISecretReferencePolicy"/> per reference kind Tenants may use (k8s, vault).
     /// Settings come from flat keys (environment variables, see docs/secrets.md) and are validated at start-up
     /// (<c>ValidateOnStart</c>): env/mock outside dev or Vault without an endpoint stop the host with a clear message.
     /// An <see cref="IKubernetes"/> registered earlier is reused; otherwise one is built from the default configuration
@@ -48,6 +50,12 @@ public static class SecretStoreServiceCollectionExtensions
             provider.GetRequiredService<IOptions<SecretStoreOptions>>().Value.Vault));
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Env, (_, _) => new EnvSecretBackend());
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Mock, (_, _) => new MockSecretBackend());
+
+        // One confinement policy per reference kind a Tenant may use (docs/secrets.md); other kinds are refused to Tenants.
+        services.AddSingleton<ISecretReferencePolicy>(provider => new KubernetesSecretReferencePolicy(
+            provider.GetRequiredService<IKubernetes>(), provider.GetRequiredService<ILogger<KubernetesSecretReferencePolicy>>()));
+        services.AddSingleton<ISecretReferencePolicy>(provider => new VaultSecretReferencePolicy(
+            provider.GetRequiredService<IOptions<SecretStoreOptions>>().Value.Vault.TenantPrefix));
 
         services.TryAddSingleton<SecretStore>();
         services.TryAddSingleton(provider => new CachingSecretStore(

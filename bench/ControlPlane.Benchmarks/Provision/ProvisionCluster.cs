@@ -135,7 +135,11 @@ internal sealed class ProvisionCluster : IAsyncDisposable
             services.GetRequiredService<SecretReferencePlanner>().ForTenantDatabase,
             servers,
             new ControlPlane.Store.TenantDatabases.TenantSchemaMigrator(options.TenantMigrationsPath!),
-            "controlplane-operator/bench");
+            "controlplane-operator/bench")
+        {
+            Confinement = TenantBoundaries.Confinement(services, options),
+            Namespaces = TenantBoundaries.Namespaces(options),
+        };
         return new Lifecycle(lifecycle, services, servers, catalog);
     }
 

@@ -225,7 +225,13 @@ internal sealed class RolloutBenchmark(int count) : IBenchmark
             };
             var lifecycle = new TenantLifecycle(
                 new TenantCatalog(catalog), secrets, slug => SecretReference.Parse($"mock:tenant-{slug}"),
-                new TenantDatabaseServers(options.TenantDatabaseServers, secrets), new TenantSchemaMigrator(migrations), "controlplane-operator/bench");
+                new TenantDatabaseServers(options.TenantDatabaseServers, secrets), new TenantSchemaMigrator(migrations), "controlplane-operator/bench")
+            {
+                // Bench Tenants never name a secretRef: no reference kind is open to them.
+                Confinement = new ControlPlane.Secrets.Confinement.SecretReferenceConfinement(
+                    [], new ControlPlane.Secrets.SecretReferencePlanner(Microsoft.Extensions.Options.Options.Create(new ControlPlane.Secrets.Configuration.SecretStoreOptions())), options.AdminSecretReferences()),
+                Namespaces = TenantBoundaries.Namespaces(options),
+            };
             var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
             var tenantOperator = new TenantOperator(
                 KubernetesClientFactory.Create(api.ClientConfiguration()), options, TimeProvider.System,

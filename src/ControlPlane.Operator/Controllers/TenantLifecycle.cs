@@ -1,5 +1,6 @@
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Secrets;
+using ControlPlane.Secrets.Confinement;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
@@ -19,4 +20,10 @@ public sealed record TenantLifecycle(
     string OperatorIdentity)
 {
     public IProvisioningFaults Faults { get; init; } = IProvisioningFaults.None;
+
+    /// <summary>Which secret references a Tenant may have the operator read for it (issue 12); no default, so none is left open.</summary>
+    public required SecretReferenceConfinement Confinement { get; init; }
+
+    /// <summary>The namespaces whose Tenants are served.</summary>
+    public required TenantNamespaces Namespaces { get; init; }
 }

@@ -6,7 +6,8 @@ using ControlPlane.Store.TenantDatabases;
 namespace ControlPlane.Operator.Controllers;
 
 /// <summary>
-/// Reconciles one Tenant, level-based: fetch (done by the runtime) → deletion → validate → finalizer → provision
+/// Reconciles one Tenant, level-based: fetch (done by the runtime) → deletion → validate → confine (namespace and
+/// secretRef, the one step with I/O before any side effect) → finalizer → provision
 /// (catalog, secret, role and database, schema, catalog status) → status. Every step observes before it acts, so a
 /// crash at any point converges on the next pass; cleanup happens only behind the finalizer.
 /// </summary>
@@ -35,6 +36,11 @@ public sealed partial class TenantReconciler(
         if (intent is null || target is null)
         {
             return await RefuseAsync(tenant, problems, cancellationToken);
+        }
+
+        if (await ConfineAsync(tenant, intent, cancellationToken) is { } refused)
+        {
+            return refused;
         }
 
         // Before any external side effect, so a delete cannot skip cleanup.

@@ -42,7 +42,11 @@ internal static class OperatorHost
             sp.GetRequiredService<SecretReferencePlanner>().ForTenantDatabase,
             sp.GetRequiredService<TenantDatabaseServers>(),
             new TenantSchemaMigrator(CatalogScripts.TenantDirectory(options)),
-            $"controlplane-operator/{options.LeaderElection.Identity ?? Environment.MachineName}"));
+            $"controlplane-operator/{options.LeaderElection.Identity ?? Environment.MachineName}")
+        {
+            Confinement = TenantBoundaries.Confinement(sp, options),
+            Namespaces = TenantBoundaries.Namespaces(options),
+        });
         builder.Services.AddSingleton(sp => new TenantOperator(
             kubernetes, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILoggerFactory>(),
             lifecycle: sp.GetRequiredService<TenantLifecycle>()));

@@ -1,3 +1,5 @@
+using ControlPlane.Store.Secrets;
+
 namespace ControlPlane.Operator.Hosting;
 
 /// <summary>
@@ -17,6 +19,12 @@ public sealed class OperatorOptions
 
     /// <summary>Namespaces to watch; empty means all (needs the ClusterRole binding, which config/rbac gives).</summary>
     public List<string> Namespaces { get; set; } = [];
+
+    /// <summary>
+    /// The operator's own namespace (<c>POD_NAMESPACE</c>). With <see cref="Namespaces"/> empty it is the one namespace whose
+    /// Tenants are not served, and tenant database servers' admin secrets belong there (docs/secrets.md).
+    /// </summary>
+    public string? OperatorNamespace { get; set; }
 
     public int MaxConcurrentReconciles { get; set; } = 4;
 
@@ -41,6 +49,12 @@ public sealed class OperatorOptions
 
     /// <summary>Tenant database servers by name (a Tenant's <c>spec.database.server</c>).</summary>
     public Dictionary<string, TenantDatabaseServerOptions> TenantDatabaseServers { get; set; } = [];
+
+    /// <summary>The tenant database servers' admin secrets (the parsable ones): never a Tenant's secretRef, whatever grants them.</summary>
+    public IEnumerable<SecretReference> AdminSecretReferences() =>
+        TenantDatabaseServers.Values
+            .Select(s => SecretReference.TryParse(s.AdminSecretRef, out var reference, out _) ? reference : null)
+            .OfType<SecretReference>();
 }
 
 /// <summary>The Lease that elects the one replica that reconciles.</summary>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Secrets;
 
@@ -22,6 +23,7 @@ public static partial class OperatorOptionsLoader
             options.Namespaces = [.. watch.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
         }
 
+        options.OperatorNamespace ??= variable(PodNamespaceVariable);
         options.LeaderElection.LeaseNamespace ??= variable(PodNamespaceVariable);
         options.LeaderElection.Identity ??= variable(PodNameVariable) ?? Environment.MachineName;
 
@@ -39,7 +41,45 @@ public static partial class OperatorOptionsLoader
             throw new ConfigurationException("Invalid operator configuration:" + string.Concat(problems.Select(p => $"\n  - {p}")));
         }
 
+        if (ExposedAdminSecret(options, VaultTenantPrefix.Parse(configuration[SecretStoreConfiguration.VaultTenantPrefixVariable])) is { } exposed)
+        {
+            throw new ConfigurationException(exposed);
+        }
+
         return options;
+    }
+
+    /// <summary>
+    /// One line naming the first admin secret reference a Tenant author could be granted: a <c>k8s:</c> Secret in a
+    /// namespace whose Tenants the operator serves, or a <c>vault:</c> path below such a namespace's
+    /// <c>VAULT_TENANT_PREFIX</c>. Null when every admin secret is out of Tenants' reach (issue 12).
+    /// </summary>
+    public static string? ExposedAdminSecret(OperatorOptions options, VaultTenantPrefix? tenantVaultPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var served = new Controllers.TenantNamespaces(options.Namespaces, options.OperatorNamespace);
+        foreach (var (name, server) in options.TenantDatabaseServers.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            if (!SecretReference.TryParse(server.AdminSecretRef, out var reference, out _))
+            {
+                continue;
+            }
+
+            var setting = $"{OperatorOptions.SectionName}:TenantDatabaseServers:{name}:AdminSecretRef";
+            if (reference.Backend == SecretBackendKind.Kubernetes && served.Serves(reference.Container))
+            {
+                return $"{setting} points into namespace {reference.Container}, where the operator serves Tenants; " +
+                       $"keep admin secrets in the operator's own namespace ({options.OperatorNamespace ?? "set " + PodNamespaceVariable}) and out of {WatchNamespacesVariable}.";
+            }
+
+            if (tenantVaultPrefix?.NamespaceOf(reference) is { } ns && served.Serves(ns))
+            {
+                return $"{setting} lies below {SecretStoreConfiguration.VaultTenantPrefixVariable} of namespace {ns}, where the operator serves Tenants; " +
+                       "keep admin secrets outside every Tenant namespace's Vault prefix.";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Every problem with the options, in words an operator can act on; empty when valid.</summary>

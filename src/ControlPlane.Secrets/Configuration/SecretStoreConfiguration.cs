@@ -26,6 +26,7 @@ public static class SecretStoreConfiguration
     public const string VaultCaCertVariable = "VAULT_CACERT";
     public const string VaultMountVariable = "VAULT_KV_MOUNT";
     public const string VaultPathPrefixVariable = "VAULT_PATH_PREFIX";
+    public const string VaultTenantPrefixVariable = "VAULT_TENANT_PREFIX";
     public const string VaultTimeoutVariable = "VAULT_TIMEOUT_SECONDS";
     public const string VaultMaxAttemptsVariable = "VAULT_MAX_ATTEMPTS";
 
@@ -81,6 +82,7 @@ public static class SecretStoreConfiguration
         vault.CaCertificateFile = Value(configuration, VaultCaCertVariable);
         vault.Mount = Value(configuration, VaultMountVariable)?.Trim('/') ?? vault.Mount;
         vault.PathPrefix = Value(configuration, VaultPathPrefixVariable)?.Trim('/') ?? vault.PathPrefix;
+        vault.TenantPrefix = VaultTenantPrefix.Parse(Value(configuration, VaultTenantPrefixVariable));
         vault.RequestTimeout = Seconds(configuration, VaultTimeoutVariable) ?? vault.RequestTimeout;
         if (Value(configuration, VaultMaxAttemptsVariable) is { } attempts)
         {

@@ -53,6 +53,13 @@ public sealed partial class SecretStoreOptionsValidator : IValidateOptions<Secre
     private static IEnumerable<string> VaultFailures(SecretStoreOptions options, bool production, string stage)
     {
         var vault = options.Vault;
+        if (vault.TenantPrefix is { } tenantPrefix && tenantPrefix.Overlaps($"{vault.Mount}/{vault.PathPrefix}"))
+        {
+            yield return $"{SecretStoreConfiguration.VaultTenantPrefixVariable} ({tenantPrefix}) overlaps {SecretStoreConfiguration.VaultMountVariable}/" +
+                         $"{SecretStoreConfiguration.VaultPathPrefixVariable} ({vault.Mount}/{vault.PathPrefix}), where generated passwords live; " +
+                         "give Tenants' own secrets a separate path.";
+        }
+
         if (vault.Address is null)
         {
             if (options.DefaultBackend == SecretBackendKind.Vault)

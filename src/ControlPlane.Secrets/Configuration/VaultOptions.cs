@@ -27,6 +27,12 @@ public sealed class VaultOptions
     public string ServiceAccountTokenFile { get; set; } = DefaultServiceAccountTokenFile;
 
     /// <summary>PEM file of CA certificates trusted for Vault's TLS certificate (instead of the system store).</summary>
+    /// <summary>
+    /// Where Tenants may reference their own Vault secrets, per namespace (<c>VAULT_TENANT_PREFIX</c>); null: nowhere.
+    /// Never overlaps <see cref="Mount"/>/<see cref="PathPrefix"/>, where the operator generates passwords.
+    /// </summary>
+    public VaultTenantPrefix? TenantPrefix { get; set; }
+
     public string? CaCertificateFile { get; set; }
 
     /// <summary>KV v2 mount for generated secrets.</summary>

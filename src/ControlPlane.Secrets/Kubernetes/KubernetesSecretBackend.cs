@@ -21,10 +21,9 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
 
     public async Task<SecretValue> ReadAsync(SecretReference reference, CancellationToken cancellationToken)
     {
-        var secret = await GetAsync(reference, cancellationToken).ConfigureAwait(false)
-                     ?? throw new SecretNotFoundException($"Kubernetes Secret {reference.Container}/{reference.Name} does not exist (reference {reference}).", reference);
-        return ValueOf(secret, reference)
-               ?? throw new SecretNotFoundException($"Kubernetes Secret {reference.Container}/{reference.Name} has no key '{reference.Key}' (reference {reference}).", reference);
+        // One message for a missing Secret and a missing key: it reaches Tenant status, and must not map what exists.
+        var secret = await GetAsync(reference, cancellationToken).ConfigureAwait(false);
+        return (secret is null ? null : ValueOf(secret, reference)) ?? throw NothingAt(reference);
     }
 
     public Task WriteAsync(SecretReference reference, SecretValue value, SecretOwner owner, CancellationToken cancellationToken) =>
@@ -191,8 +190,7 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
         {
             HttpStatusCode.Forbidden => new SecretAccessDeniedException(
                 $"The operator's service account may not {verb} Secret {where}: grant '{verb}' on 'secrets' in namespace {reference.Container} (reference {reference}).", reference),
-            HttpStatusCode.NotFound => new SecretNotFoundException(
-                $"Kubernetes answered 404 to {verb} Secret {where}; does namespace {reference.Container} exist? (reference {reference})", reference),
+            HttpStatusCode.NotFound => NothingAt(reference),
             HttpStatusCode.Unauthorized => new SecretAccessDeniedException(
                 $"The Kubernetes API rejected the operator's credentials (401) on {verb} Secret {where} (reference {reference}).", reference),
             var status when (int)status >= 500 || status == HttpStatusCode.TooManyRequests => new SecretBackendUnavailableException(
@@ -201,6 +199,9 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
                 $"The Kubernetes API answered {(int)status} to {verb} Secret {where} (reference {reference}).", reference),
         };
     }
+
+    private static SecretNotFoundException NothingAt(SecretReference reference) =>
+        new($"No value at {reference}: the Secret, its key or its namespace is missing (or empty).", reference);
 
     private static SecretStoreException Contended(SecretReference reference) =>
         new($"Kubernetes Secret {reference.Container}/{reference.Name} kept changing under concurrent writers; try again (reference {reference}).", reference, isTransient: true);

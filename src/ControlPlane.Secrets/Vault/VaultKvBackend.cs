@@ -21,14 +21,10 @@ public sealed class VaultKvBackend(VaultClient vault, VaultOptions options) : IS
     {
         ArgumentNullException.ThrowIfNull(reference);
         var current = await ReadPathAsync(reference, cancellationToken).ConfigureAwait(false);
-        if (current.Data is null)
-        {
-            throw new SecretNotFoundException($"Vault has no secret at {reference.Container}/{reference.Name} (reference {reference}).", reference);
-        }
-
-        return current.Data.TryGetValue(reference.Key!, out var value)
+        // One message for a missing path and a missing key: it reaches Tenant status, and must not map what exists.
+        return current.Data is not null && current.Data.TryGetValue(reference.Key!, out var value)
             ? new SecretValue(value)
-            : throw new SecretNotFoundException($"The Vault secret {reference.Container}/{reference.Name} has no key '{reference.Key}' (reference {reference}).", reference);
+            : throw new SecretNotFoundException($"No value at {reference}: the Vault secret or its key is missing.", reference);
     }
 
     public Task WriteAsync(SecretReference reference, SecretValue value, SecretOwner owner, CancellationToken cancellationToken) =>

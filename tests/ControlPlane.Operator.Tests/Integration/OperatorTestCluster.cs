@@ -28,10 +28,11 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
     public const string TenantNamespace = "tenants";
     public const string OperatorNamespace = "econt-system";
 
-    /// <summary>Where generated tenant secrets and the database server's admin secret live.</summary>
+    /// <summary>Where generated tenant secrets live.</summary>
     public const string SecretNamespace = "econt-tenants";
 
-    private const string AdminSecretName = "tenant-server-admin";
+    /// <summary>The database server's admin secret, in the operator's own namespace as the shipped manifests keep it.</summary>
+    public const string AdminSecretName = "tenant-server-admin";
 
     private readonly List<RunningOperator> _operators = [];
     private readonly List<IAsyncDisposable> _owned = [];
@@ -75,10 +76,10 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
             await cluster.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: cancellationToken);
         }
 
-        // The admin password lives where production keeps it: a Secret the operator reads but did not create.
+        // The admin password lives where production keeps it: a Secret in the operator's namespace that it reads but did not create.
         await cluster.Client.CoreV1.CreateNamespacedSecretAsync(
             new V1Secret { Metadata = new V1ObjectMeta { Name = AdminSecretName }, StringData = new Dictionary<string, string> { ["password"] = tenantServer.AdminPassword } },
-            SecretNamespace, cancellationToken: cancellationToken);
+            OperatorNamespace, cancellationToken: cancellationToken);
         return cluster;
     }
 
@@ -88,6 +89,7 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         WatchTimeout = TimeSpan.FromSeconds(5),
         RetryInitialDelay = TimeSpan.FromMilliseconds(100),
         RetryMaxDelay = TimeSpan.FromSeconds(2),
+        OperatorNamespace = OperatorNamespace,
         LeaderElection = new LeaderElectionOptions { Enabled = false, LeaseNamespace = OperatorNamespace, Identity = "test" },
         TenantMigrationsPath = Repository.Path("sql", "tenant"),
         TenantDatabaseServers =
@@ -97,7 +99,7 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
                 Host = _serverHost,
                 Port = _serverPort,
                 AdminUser = TenantServer.AdminRole,
-                AdminSecretRef = $"k8s:{SecretNamespace}/{AdminSecretName}#password",
+                AdminSecretRef = $"k8s:{OperatorNamespace}/{AdminSecretName}#password",
             },
         },
     };
@@ -106,15 +108,22 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
     /// The tenant lifecycle as production assembles it: catalog, the real secret store (Kubernetes backend against
     /// this API server, generated secrets in <see cref="SecretNamespace"/>), the tenant database server, migrations.
     /// </summary>
-    public TenantLifecycle CreateLifecycle(OperatorOptions options, IProvisioningFaults? faults = null, ILoggerFactory? loggers = null)
+    public TenantLifecycle CreateLifecycle(
+        OperatorOptions options, IProvisioningFaults? faults = null, ILoggerFactory? loggers = null, IReadOnlyDictionary<string, string?>? secretSettings = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["ENVIRONMENT"] = "dev",
             ["SECRET_MANAGER_BACKEND"] = "k8s",
             ["SECRET_KUBERNETES_NAMESPACE"] = SecretNamespace,
-        }).Build();
+        };
+        foreach (var (key, value) in secretSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection()
             .AddSingleton(loggers ?? NullLoggerFactory.Instance)
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
@@ -136,6 +145,8 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
             "controlplane-operator/test")
         {
             Faults = faults ?? IProvisioningFaults.None,
+            Confinement = TenantBoundaries.Confinement(services, options),
+            Namespaces = TenantBoundaries.Namespaces(options),
         };
     }
 
@@ -146,7 +157,8 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         Action<OperatorOptions>? configure = null,
         Func<IReconciler<Tenant>>? reconciler = null,
         IProvisioningFaults? faults = null,
-        ILoggerFactory? loggers = null)
+        ILoggerFactory? loggers = null,
+        IReadOnlyDictionary<string, string?>? secretSettings = null)
     {
         loggers ??= NullLoggerFactory.Instance;
         var options = DefaultOptions();
@@ -156,29 +168,29 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         var metrics = new OperatorMetrics(services.GetRequiredService<IMeterFactory>());
         var tenantOperator = new TenantOperator(
             CreateOperatorClient(), options, TimeProvider.System, metrics, loggers, reconciler,
-            reconciler is null ? CreateLifecycle(options, faults, loggers) : null);
+            reconciler is null ? CreateLifecycle(options, faults, loggers, secretSettings) : null);
         var running = new RunningOperator(tenantOperator, services);
         _operators.Add(running);
         return running;
     }
 
-    public async Task<Tenant> CreateTenantAsync(string name, Action<TenantSpec>? spec = null, CancellationToken cancellationToken = default)
+    public async Task<Tenant> CreateTenantAsync(string name, Action<TenantSpec>? spec = null, CancellationToken cancellationToken = default, string @namespace = TenantNamespace)
     {
-        var tenant = new Tenant { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = TenantNamespace } };
+        var tenant = new Tenant { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = @namespace } };
         tenant.Spec.DisplayName = $"Tenant {name}";
 
         // Roles and databases are server-wide and tests share the server: each cluster names its own.
         tenant.Spec.Database = new TenantDatabaseSpec { Name = DatabaseNameFor(name) };
         spec?.Invoke(tenant.Spec);
         return await Client.CustomObjects.CreateNamespacedCustomObjectAsync<Tenant>(
-            tenant, Tenant.ApiGroup, Tenant.ApiVersionName, TenantNamespace, Tenant.Plural, cancellationToken: cancellationToken);
+            tenant, Tenant.ApiGroup, Tenant.ApiVersionName, @namespace, Tenant.Plural, cancellationToken: cancellationToken);
     }
 
     /// <summary>The database (and role) name this cluster gives a tenant unless the test sets one.</summary>
     public string DatabaseNameFor(string tenantName) => TenantServer.Prefix + tenantName.Replace('-', '_');
 
-    public async Task<Tenant?> GetTenantAsync(string name, CancellationToken cancellationToken = default) =>
-        await new KubernetesResourceClient<Tenant>(Client, TenantOperator.Resource).GetAsync(TenantNamespace, name, cancellationToken);
+    public async Task<Tenant?> GetTenantAsync(string name, CancellationToken cancellationToken = default, string @namespace = TenantNamespace) =>
+        await new KubernetesResourceClient<Tenant>(Client, TenantOperator.Resource).GetAsync(@namespace, name, cancellationToken);
 
     /// <summary>Changes the spec with a fresh read and retries on 409, as a user's kubectl edit would.</summary>
     public async Task<Tenant> UpdateSpecAsync(string name, Action<TenantSpec> change, CancellationToken cancellationToken = default)

@@ -99,6 +99,7 @@ public sealed partial class RbacTests(PostgresFixture postgres)
                      ("cluster_role.yaml", (string?)null),
                      ("leader_election_role.yaml", OperatorTestCluster.OperatorNamespace),
                      ("tenant_secrets_role.yaml", OperatorTestCluster.SecretNamespace),
+                     ("admin_secrets_role.yaml", OperatorTestCluster.OperatorNamespace),
                  })
         {
             var role = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(
