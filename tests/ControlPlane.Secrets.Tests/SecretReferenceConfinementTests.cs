@@ -1,5 +1,5 @@
 using System.Text;
-using ControlPlane.KubeApi;
+using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Confinement;
 using ControlPlane.Secrets.Kubernetes;

@@ -1,4 +1,4 @@
-using ControlPlane.KubeApi;
+using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
 using k8s;
 using k8s.Autorest;
