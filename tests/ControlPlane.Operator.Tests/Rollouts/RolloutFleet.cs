@@ -173,7 +173,7 @@ internal sealed class RolloutFleet : IAsyncDisposable
         {
             await using var connection = await OpenTenantDatabaseAsync(name, cancellationToken);
             await using var command = new NpgsqlCommand(
-                "SELECT started_at, finished_at FROM rollout_probe", connection);
+                "SELECT started_at, finished_at FROM public.rollout_probe", connection);
             try
             {
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
