@@ -99,7 +99,7 @@ public sealed class LeaderFailoverPropertyTests(PostgresFixture postgres)
         }
 
         Assert.All(counts.Values, n => Assert.True(n >= Failovers / faults.Length));
-        TestContext.Current.SendDiagnosticMessage(
+        TestContext.Current.TestOutputHelper?.WriteLine(
             $"{Failovers} failovers ({string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}"))}), {spans.Count} reconciles by {instances.Count} instances, 0 overlaps");
     }
 
