@@ -18,6 +18,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Watch of {Kind} in {Scope} failed; retrying in {Delay}")]
     public static partial void WatchFailed(ILogger logger, Exception? error, string kind, string scope, TimeSpan delay);
 
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Watches of {Kind} in {Scope} have failed for {Elapsed}; relisting")]
+    public static partial void WatchRelistAfterFailures(ILogger logger, string kind, string scope, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "Informer of {Kind} in {Scope} failed outside the watch; restarting it")]
+    public static partial void InformerFailed(ILogger logger, Exception error, string kind, string scope);
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Reconcile of {Key} failed ({Message}); failure {Failures}, retrying in {Delay}")]
     public static partial void ReconcileFailed(ILogger logger, Exception? error, string key, string message, int failures, TimeSpan delay);
 
@@ -26,6 +32,12 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Could not record event {Reason} on {Key}")]
     public static partial void EventNotRecorded(ILogger logger, Exception error, string reason, string key);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "Worker failed outside the reconcile of {Key}; the key is retried")]
+    public static partial void WorkerFailed(ILogger logger, Exception error, string key);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Critical, Message = "A {Kind} worker died; /healthz now fails")]
+    public static partial void WorkerDied(ILogger logger, Exception error, string kind);
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "{Identity} became leader (lease {LeaseNamespace}/{LeaseName}); reconciling")]
     public static partial void LeadershipAcquired(ILogger logger, string identity, string leaseNamespace, string leaseName);

@@ -16,7 +16,9 @@ public static class KubernetesClientFactory
         return Create(config);
     }
 
-    public static IKubernetes Create(KubernetesClientConfiguration config) => new Kubernetes(config, new UserAgentHandler());
+    /// <summary>A client for <paramref name="config"/>; <paramref name="handlers"/> (outermost first) sit between it and the network.</summary>
+    public static IKubernetes Create(KubernetesClientConfiguration config, params DelegatingHandler[] handlers) =>
+        new Kubernetes(config, [new UserAgentHandler(), .. handlers]);
 
     private sealed class UserAgentHandler : DelegatingHandler
     {

@@ -13,7 +13,7 @@ namespace ControlPlane.Operator.Hosting;
 
 /// <summary>
 /// Builds the operator's web host: the Tenant controller as a background service, and on every replica
-/// <c>/healthz</c> (process alive), <c>/readyz</c> (initial list synced and catalog reachable), <c>/metrics</c> and the
+/// <c>/healthz</c> (informers in contact with the API server, no dead worker), <c>/readyz</c> (initial list synced and catalog reachable), <c>/metrics</c> and the
 /// tenant connection resolver <c>/v1/tenants/{slug}/connection</c> (docs/resolver.md).
 /// </summary>
 internal static class OperatorHost
@@ -55,7 +55,9 @@ internal static class OperatorHost
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OperatorMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/healthz", (TenantOperator tenantOperator) => tenantOperator.Unhealthy(options.InformerStaleAfter) is { } problem
+            ? Results.Text(problem, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("ok"));
         app.MapGet("/readyz", async (TenantOperator tenantOperator, NpgsqlDataSource catalog, CancellationToken cancellationToken) =>
         {
             if (!tenantOperator.Informer.HasSynced)

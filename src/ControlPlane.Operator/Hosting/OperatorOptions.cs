@@ -33,6 +33,12 @@ public sealed class OperatorOptions
 
     public int ListPageSize { get; set; } = 500;
 
+    /// <summary>How long watches may keep failing (other than 410, which relists at once) before the informer relists.</summary>
+    public TimeSpan WatchFailureRelistAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>/healthz</c> fails when an informer has had no open watch and no successful list or watch for this long.</summary>
+    public TimeSpan InformerStaleAfter { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>First retry delay of a failing key (doubles per failure).</summary>
     public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
 

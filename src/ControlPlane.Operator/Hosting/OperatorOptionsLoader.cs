@@ -101,6 +101,12 @@ public static partial class OperatorOptionsLoader
             problems.Add($"{OperatorOptions.SectionName}:WatchTimeout must be between 1 second and 1 hour (got {options.WatchTimeout}).");
         }
 
+        if (options.WatchFailureRelistAfter <= TimeSpan.Zero || options.InformerStaleAfter <= options.WatchFailureRelistAfter)
+        {
+            problems.Add($"{OperatorOptions.SectionName}: timings must satisfy InformerStaleAfter > WatchFailureRelistAfter > 0 " +
+                         $"(got {options.InformerStaleAfter}, {options.WatchFailureRelistAfter}).");
+        }
+
         if (options.ListPageSize is < 1 or > 10_000)
         {
             problems.Add($"{OperatorOptions.SectionName}:ListPageSize must be between 1 and 10000 (got {options.ListPageSize}).");

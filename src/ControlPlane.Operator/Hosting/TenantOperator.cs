@@ -31,7 +31,7 @@ public sealed class TenantOperator
         Informer = new Informer<Tenant>(
             Tenants,
             options.Namespaces,
-            new InformerSettings(options.WatchTimeout, new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), options.ListPageSize),
+            new InformerSettings(options.WatchTimeout, new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), options.ListPageSize, options.WatchFailureRelistAfter),
             time,
             metrics,
             loggers.CreateLogger<Informer<Tenant>>());
@@ -49,6 +49,7 @@ public sealed class TenantOperator
         Leadership = new LeaderElection(
             kubernetes,
             new LeaderElectionSettings(lease.Enabled, lease.LeaseNamespace ?? "", lease.LeaseName, identity, lease.LeaseDuration, lease.RenewDeadline, lease.RetryPeriod),
+            time,
             metrics,
             loggers.CreateLogger<LeaderElection>());
         metrics.ObservePhases(() => PhaseCounts(Informer.Cache.Items));
@@ -80,8 +81,24 @@ public sealed class TenantOperator
             Informer.RunAsync(cancellationToken),
             Rollouts?.Informer.RunAsync(cancellationToken) ?? Task.CompletedTask,
             Leadership.RunAsync(
-                leading => Task.WhenAll(Controller.RunWorkersAsync(leading), Rollouts?.Controller.RunWorkersAsync(leading) ?? Task.CompletedTask),
+                leading => Task.WhenAll(
+                    Controller.RunWorkersAsync(leading, () => Leadership.IsLeader),
+                    Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask),
                 cancellationToken));
+
+    /// <summary>
+    /// Null while the runtime makes progress; else why it does not (for <c>/healthz</c>, so the kubelet restarts a
+    /// replica whose informers are frozen or whose workers died, instead of it staying green and doing nothing).
+    /// </summary>
+    public string? Unhealthy(TimeSpan staleAfter)
+    {
+        if (!Informer.IsHealthy(staleAfter) || Rollouts?.Informer.IsHealthy(staleAfter) == false)
+        {
+            return $"an informer has neither listed nor watched successfully for {staleAfter}";
+        }
+
+        return Controller.DeadWorkers + (Rollouts?.Controller.DeadWorkers ?? 0) > 0 ? "a reconcile worker died" : null;
+    }
 
     /// <summary>Tenants per phase, every phase present (0 when none) so dashboards see a stable series; "Unset" before the first status.</summary>
     public static IEnumerable<KeyValuePair<string, int>> PhaseCounts(IEnumerable<Tenant> tenants)

@@ -18,6 +18,8 @@ public sealed class Controller<T>
     private readonly TimeProvider _time;
     private readonly OperatorMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly Backoff _retryBackoff;
+    private int _deadWorkers;
 
     public Controller(
         Informer<T> informer,
@@ -34,6 +36,7 @@ public sealed class Controller<T>
         _time = time;
         _metrics = metrics;
         _logger = logger;
+        _retryBackoff = retryBackoff;
         Queue = new WorkQueue<ResourceKey>(time, retryBackoff);
         Queue.Retried += _ => metrics.Retried();
         metrics.ObserveQueueDepth(() => Queue.Depth);
@@ -42,23 +45,45 @@ public sealed class Controller<T>
 
     public WorkQueue<ResourceKey> Queue { get; }
 
+    /// <summary>How many workers ended by an exception the worker loop could not handle (health fails when above 0).</summary>
+    public int DeadWorkers => Volatile.Read(ref _deadWorkers);
+
     /// <summary>
     /// Reconciles until <paramref name="cancellationToken"/> fires (leadership lost or shutdown), with at most
     /// the configured number of reconciles in flight. Starts by queueing every cached key: a replica that just became
-    /// leader cannot know what the previous leader left unfinished.
+    /// leader cannot know what the previous leader left unfinished. <paramref name="stillLeading"/> is asked before
+    /// every reconcile: when it says no (the lease's renew deadline passed, even if the timer that cancels the token
+    /// has not run yet on a busy machine) the workers stop without starting it.
     /// </summary>
-    public async Task RunWorkersAsync(CancellationToken cancellationToken)
+    public async Task RunWorkersAsync(CancellationToken cancellationToken, Func<bool>? stillLeading = null)
     {
         foreach (var key in _informer.Cache.Keys)
         {
             Queue.Add(key);
         }
 
-        await Task.WhenAll(Enumerable.Range(0, _workers).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)));
+        using var workers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var leading = stillLeading ?? (() => true);
+        await Task.WhenAll(Enumerable.Range(0, _workers).Select(_ => Task.Run(() => SupervisedWorkAsync(workers, leading), CancellationToken.None)));
     }
 
-    private async Task WorkAsync(CancellationToken cancellationToken)
+    /// <summary>A worker that logs what escapes its loop, and counts itself dead instead of vanishing.</summary>
+    private async Task SupervisedWorkAsync(CancellationTokenSource workers, Func<bool> stillLeading)
     {
+        try
+        {
+            await WorkAsync(workers, stillLeading);
+        }
+        catch (Exception e)
+        {
+            Interlocked.Increment(ref _deadWorkers);
+            Log.WorkerDied(_logger, e, typeof(T).Name);
+        }
+    }
+
+    private async Task WorkAsync(CancellationTokenSource workers, Func<bool> stillLeading)
+    {
+        var cancellationToken = workers.Token;
         var reconciler = _reconciler();
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -74,7 +99,20 @@ public sealed class Controller<T>
 
             try
             {
+                if (!stillLeading())
+                {
+                    // The key stays cached; the next term queues every cached key again.
+                    await workers.CancelAsync();
+                    return;
+                }
+
                 await ProcessAsync(reconciler, key, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Outside the reconcile (cache, metrics, queue, logging): log it, retry the key later, keep the worker.
+                Log.WorkerFailed(_logger, e, key.ToString());
+                Queue.AddAfter(key, _retryBackoff.Initial);
             }
             finally
             {

@@ -12,7 +12,9 @@ namespace ControlPlane.Operator.Runtime;
 /// (server timeout, dropped connection): no event between two streams is lost.</item>
 /// <item>On 410 (history compacted) it relists: every listed object is reported (level-based resync) and every cached
 /// object missing from the list is removed and reported as deleted.</item>
-/// <item>Other errors back off exponentially with jitter, then re-watch (or relist if the list itself failed).</item>
+/// <item>Other errors back off exponentially with jitter, then re-watch (or relist if the list itself failed). The
+/// backoff resets as soon as a watch is established (not only when an event arrives, which may take minutes), and
+/// when failures have lasted <see cref="InformerSettings.RelistAfter"/> the informer relists instead of re-watching.</item>
 /// </list>
 /// </summary>
 public sealed class Informer<T>
@@ -25,6 +27,7 @@ public sealed class Informer<T>
     private readonly TimeProvider _time;
     private readonly OperatorMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly ScopeContact[] _contact;
     private int _unsyncedScopes;
 
     public Informer(
@@ -42,6 +45,7 @@ public sealed class Informer<T>
         _metrics = metrics;
         _logger = logger;
         _unsyncedScopes = _scopes.Count;
+        _contact = [.. _scopes.Select(_ => new ScopeContact(time.GetTimestamp()))];
     }
 
     public ResourceCache<T> Cache { get; } = new();
@@ -53,12 +57,20 @@ public sealed class Informer<T>
     public event Action<ResourceKey>? Changed;
 
     public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(_scopes.Select(scope => RunScopeAsync(scope, cancellationToken)));
+        Task.WhenAll(_scopes.Select((scope, i) => RunScopeAsync(scope, _contact[i], cancellationToken)));
 
-    private async Task RunScopeAsync(string? scope, CancellationToken cancellationToken)
+    /// <summary>
+    /// False when some scope has neither an open watch nor a successful list or watch within
+    /// <paramref name="staleAfter"/>: the cache may be frozen and nothing would say so.
+    /// </summary>
+    public bool IsHealthy(TimeSpan staleAfter) => _contact.All(c => c.IsFresh(_time, staleAfter));
+
+    private async Task RunScopeAsync(string? scope, ScopeContact contact, CancellationToken cancellationToken)
     {
         string? resourceVersion = null;
         var failures = 0;
+        var quietCloses = 0;
+        long? failingSince = null;
         var synced = false;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -67,7 +79,9 @@ public sealed class Informer<T>
                 if (resourceVersion is null)
                 {
                     resourceVersion = await RelistAsync(scope, cancellationToken);
+                    contact.Touch(_time);
                     failures = 0;
+                    failingSince = null;
                     if (!synced)
                     {
                         synced = true;
@@ -77,23 +91,40 @@ public sealed class Informer<T>
 
                 var opened = _time.GetTimestamp();
                 var delivered = false;
-                await foreach (var change in _client.WatchAsync(scope, resourceVersion, _settings.WatchTimeout, cancellationToken))
+                try
                 {
-                    Apply(change);
-                    if (change.ResourceVersion.Length > 0)
+                    await foreach (var change in _client.WatchAsync(scope, resourceVersion, _settings.WatchTimeout, cancellationToken))
                     {
-                        resourceVersion = change.ResourceVersion;
-                    }
+                        contact.Touch(_time);
+                        if (change.IsOpening)
+                        {
+                            // Established (HTTP 200): the server is answering again, so the next failure starts the backoff afresh.
+                            contact.WatchOpen = true;
+                            failures = 0;
+                            failingSince = null;
+                            continue;
+                        }
 
-                    delivered = true;
-                    failures = 0;
+                        Apply(change);
+                        if (change.ResourceVersion.Length > 0)
+                        {
+                            resourceVersion = change.ResourceVersion;
+                        }
+
+                        delivered = true;
+                        quietCloses = 0;
+                    }
+                }
+                finally
+                {
+                    contact.WatchOpen = false;
                 }
 
                 _metrics.WatchRestarted("closed");
                 Log.WatchClosed(_logger, typeof(T).Name, scope ?? "*", resourceVersion);
 
                 // A stream that ends at once with nothing in it is a server refusing quietly: back off, don't spin.
-                if (!delivered && _time.GetElapsedTime(opened) < QuickCloseThreshold && !await BackOffAsync(++failures, null, scope, cancellationToken))
+                if (!delivered && _time.GetElapsedTime(opened) < QuickCloseThreshold && !await BackOffAsync(++quietCloses, null, scope, null, cancellationToken))
                 {
                     return;
                 }
@@ -111,18 +142,40 @@ public sealed class Informer<T>
             catch (Exception e)
             {
                 _metrics.WatchRestarted("error");
-                if (!await BackOffAsync(++failures, e, scope, cancellationToken))
+                failingSince ??= _time.GetTimestamp();
+                var relistIn = _settings.RelistAfter - _time.GetElapsedTime(failingSince.Value);
+                if (resourceVersion is not null && relistIn <= TimeSpan.Zero)
+                {
+                    // Failures other than 410 for this long: whatever the server remembers, a fresh list is the way back.
+                    Log.WatchRelistAfterFailures(_logger, typeof(T).Name, scope ?? "*", _time.GetElapsedTime(failingSince.Value));
+                    resourceVersion = null;
+                    continue;
+                }
+
+                // The backoff never sleeps past the relist bound (a climbing backoff must not hide a frozen cache).
+                if (!await BackOffAsync(++failures, e, scope, resourceVersion is null ? null : relistIn, cancellationToken))
                 {
                     return;
+                }
+
+                if (resourceVersion is not null && _time.GetElapsedTime(failingSince.Value) >= _settings.RelistAfter)
+                {
+                    Log.WatchRelistAfterFailures(_logger, typeof(T).Name, scope ?? "*", _time.GetElapsedTime(failingSince.Value));
+                    resourceVersion = null;
                 }
             }
         }
     }
 
     /// <returns>False when cancelled while waiting.</returns>
-    private async Task<bool> BackOffAsync(int failures, Exception? error, string? scope, CancellationToken cancellationToken)
+    private async Task<bool> BackOffAsync(int failures, Exception? error, string? scope, TimeSpan? atMost, CancellationToken cancellationToken)
     {
         var delay = _settings.Backoff.Delay(failures);
+        if (atMost is { } cap && cap < delay)
+        {
+            delay = cap;
+        }
+
         Log.WatchFailed(_logger, error, typeof(T).Name, scope ?? "*", delay);
         try
         {
@@ -189,5 +242,25 @@ public sealed class Informer<T>
     }
 }
 
-/// <summary>Timings of an <see cref="Informer{T}"/>.</summary>
-public sealed record InformerSettings(TimeSpan WatchTimeout, Backoff Backoff, int ListPageSize);
+/// <summary>
+/// Timings of an <see cref="Informer{T}"/>. <paramref name="RelistAfter"/> bounds how long watches may keep failing
+/// (with anything but 410, which relists at once) before the informer gives up on its resourceVersion and relists.
+/// </summary>
+public sealed record InformerSettings(TimeSpan WatchTimeout, Backoff Backoff, int ListPageSize, TimeSpan RelistAfter);
+
+/// <summary>When one scope last heard from the server (a list, an established watch, an event) and whether a watch is open.</summary>
+internal sealed class ScopeContact(long start)
+{
+    private long _last = start;
+    private volatile bool _watchOpen;
+
+    public bool WatchOpen
+    {
+        get => _watchOpen;
+        set => _watchOpen = value;
+    }
+
+    public void Touch(TimeProvider time) => Interlocked.Exchange(ref _last, time.GetTimestamp());
+
+    public bool IsFresh(TimeProvider time, TimeSpan staleAfter) => _watchOpen || time.GetElapsedTime(Interlocked.Read(ref _last)) < staleAfter;
+}

@@ -34,13 +34,32 @@ public sealed class KubernetesResourceClient<T>(IKubernetes kubernetes, Resource
         void OnError(Exception e) => streamError ??= e as KubernetesException;
 
         var timeoutSeconds = (int)Math.Max(1, timeout.TotalSeconds);
-        var events = @namespace is null
-            ? _api.WatchListClusterCustomObjectAsync(
-                resource.Group, resource.Version, resource.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion,
-                timeoutSeconds: timeoutSeconds, onError: OnError, cancellationToken: cancellationToken)
-            : _api.WatchListNamespacedCustomObjectAsync(
-                resource.Group, resource.Version, @namespace, resource.Plural, allowWatchBookmarks: true,
-                resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, onError: OnError, cancellationToken: cancellationToken);
+        HttpOperationResponse<object> response;
+        try
+        {
+            // Await the response headers first: a 200 here means the watch is established, which the informer needs
+            // to know (it resets its backoff) even when no event follows for minutes.
+            response = @namespace is null
+                ? await _api.ListClusterCustomObjectWithHttpMessagesAsync<object>(
+                    resource.Group, resource.Version, resource.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion,
+                    timeoutSeconds: timeoutSeconds, watch: true, cancellationToken: cancellationToken)
+                : await _api.ListNamespacedCustomObjectWithHttpMessagesAsync<object>(
+                    resource.Group, resource.Version, @namespace, resource.Plural, allowWatchBookmarks: true,
+                    resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, watch: true, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsGone(e))
+        {
+            throw new ResourceExpiredException($"watch from resourceVersion {resourceVersion} expired (HTTP 410)", e);
+        }
+
+        using var established = response;
+        yield return WatchEvent<T>.Opened(resourceVersion);
+
+        // The non-obsolete WatchList* methods send the request themselves and hide the response, so they cannot tell
+        // "established" from "first event"; this overload reads a response we already have.
+#pragma warning disable CS0618
+        var events = Task.FromResult(response).WatchAsync<object, object>(OnError, cancellationToken);
+#pragma warning restore CS0618
 
         await using var enumerator = events.GetAsyncEnumerator(cancellationToken);
         while (true)

@@ -1,84 +1,150 @@
 using k8s;
-using k8s.LeaderElection;
-using k8s.LeaderElection.ResourceLock;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace ControlPlane.Operator.Runtime;
 
 /// <summary>
-/// Runs leader-only work under a <c>coordination.k8s.io</c> Lease. The work gets a token that is cancelled the
-/// moment leadership is lost (renewal failed) or the process stops; when leadership is gained again the work starts
-/// afresh. With leader election disabled the work simply runs (single replica, dev).
+/// Runs leader-only work under a <c>coordination.k8s.io</c> Lease. The work gets a token that is cancelled the moment
+/// leadership ends (deadline passed without renewal, lease taken, or shutdown); when leadership is gained again the
+/// work starts afresh. With leader election disabled the work simply runs (single replica, dev).
+/// <para>
+/// Safety is measured by the lease, not by how quickly this process gets scheduled. Every acquisition and renewal
+/// writes <c>renewTime</c> = the moment just before the request is sent; another replica may take the lease only
+/// <see cref="LeaderElectionSettings.LeaseDuration"/> after it <em>observed</em> that write, which is later. This
+/// replica's leadership ends <see cref="LeaderElectionSettings.RenewDeadline"/> (strictly less) after that same
+/// moment: <see cref="IsLeader"/> checks the deadline on every call, and a timer cancels the work at it. A process
+/// that was paused past its deadline (GC, CPU throttling) therefore finds itself no longer leader when it resumes,
+/// before it can start another reconcile. (KubernetesClient's <c>LeaderElector</c>, used before, started its renew
+/// deadline at each renewal <em>attempt</em>, a retry period after the last success, so a loaded leader kept acting
+/// for up to RetryPeriod + RenewDeadline + scheduling delay past its last <c>renewTime</c>: past LeaseDuration.)
+/// </para>
 /// </summary>
 public sealed class LeaderElection(
-    IKubernetes kubernetes, LeaderElectionSettings settings, OperatorMetrics metrics, ILogger<LeaderElection> logger)
+    IKubernetes kubernetes, LeaderElectionSettings settings, TimeProvider time, OperatorMetrics metrics, ILogger<LeaderElection> logger)
 {
-    private volatile bool _isLeader;
+    private const long NotLeading = long.MinValue;
+    private long _deadline = NotLeading;
 
-    public bool IsLeader => _isLeader;
+    /// <summary>True while this replica holds a lease whose renew deadline has not passed (checked against the clock now).</summary>
+    public bool IsLeader => !settings.Enabled ? Volatile.Read(ref _deadline) != NotLeading : time.GetTimestamp() < Volatile.Read(ref _deadline);
 
     public async Task RunAsync(Func<CancellationToken, Task> leaderWork, CancellationToken cancellationToken)
     {
-        metrics.ObserveLeadership(() => _isLeader);
+        ArgumentNullException.ThrowIfNull(leaderWork);
+        metrics.ObserveLeadership(() => IsLeader);
         if (!settings.Enabled)
         {
-            _isLeader = true;
+            Volatile.Write(ref _deadline, long.MaxValue);
             await leaderWork(cancellationToken);
             return;
         }
 
         while (!cancellationToken.IsCancellationRequested)
         {
-            await RunOneTermAsync(leaderWork, cancellationToken);
+            try
+            {
+                var lease = await AcquireAsync(cancellationToken);
+                await LeadAsync(lease, leaderWork, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
         }
     }
 
-    private async Task RunOneTermAsync(Func<CancellationToken, Task> leaderWork, CancellationToken cancellationToken)
+    /// <summary>Polls the lease every retry period until this replica holds it.</summary>
+    private async Task<V1Lease> AcquireAsync(CancellationToken cancellationToken)
     {
-        var config = new LeaderElectionConfig(new LeaseLock(kubernetes, settings.LeaseNamespace, settings.LeaseName, settings.Identity))
+        // The last record seen and when it was first seen: the lease expires LeaseDuration after that, on our clock.
+        string? observedVersion = null;
+        var observedAt = time.GetTimestamp();
+        while (true)
         {
-            LeaseDuration = settings.LeaseDuration,
-            RenewDeadline = settings.RenewDeadline,
-            RetryPeriod = settings.RetryPeriod,
-        };
-        using var elector = new LeaderElector(config);
+            try
+            {
+                var current = await GetAsync(cancellationToken);
+                if (current is null)
+                {
+                    var stamp = time.GetTimestamp();
+                    if (await TryWriteAsync(null, stamp, acquire: true, cancellationToken) is { } created)
+                    {
+                        return Acquired(created, stamp);
+                    }
+                }
+                else
+                {
+                    if (current.Metadata.ResourceVersion != observedVersion)
+                    {
+                        observedVersion = current.Metadata.ResourceVersion;
+                        observedAt = time.GetTimestamp();
+                    }
+
+                    var holder = current.Spec?.HolderIdentity;
+                    var duration = current.Spec?.LeaseDurationSeconds is int seconds and > 0 ? TimeSpan.FromSeconds(seconds) : settings.LeaseDuration;
+                    var free = string.IsNullOrEmpty(holder) || holder == settings.Identity || time.GetElapsedTime(observedAt) > duration;
+                    var stamp = time.GetTimestamp();
+                    if (free && await TryWriteAsync(current, stamp, acquire: holder != settings.Identity, cancellationToken) is { } taken)
+                    {
+                        return Acquired(taken, stamp);
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.LeaderElectionError(logger, e);
+            }
+
+            await Task.Delay(settings.RetryPeriod, time, cancellationToken);
+        }
+    }
+
+    private V1Lease Acquired(V1Lease lease, long stamp)
+    {
+        Volatile.Write(ref _deadline, stamp + ToTimestamp(settings.RenewDeadline));
+        Log.LeadershipAcquired(logger, settings.Identity, settings.LeaseNamespace, settings.LeaseName);
+        return lease;
+    }
+
+    /// <summary>One term: the work runs while renewals keep the deadline ahead; it is cancelled and awaited when they stop.</summary>
+    private async Task LeadAsync(V1Lease lease, Func<CancellationToken, Task> leaderWork, CancellationToken cancellationToken)
+    {
         using var term = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task? work = null;
-
-        // OnStartedLeading is raised synchronously inside the elector's loop: hand the work to another task.
-        elector.OnStartedLeading += () =>
-        {
-            _isLeader = true;
-            Log.LeadershipAcquired(logger, settings.Identity, settings.LeaseNamespace, settings.LeaseName);
-            work = Task.Run(() => leaderWork(term.Token), CancellationToken.None);
-        };
-        elector.OnStoppedLeading += () =>
-        {
-            _isLeader = false;
-            term.Cancel();
-        };
-        elector.OnError += e => Log.LeaderElectionError(logger, e);
-
+        using var deadlineTimer = time.CreateTimer(_ => CancelIfPastDeadline(term), null, RemainingTerm(), Timeout.InfiniteTimeSpan);
+        var work = Task.Run(() => leaderWork(term.Token), CancellationToken.None);
         try
         {
-            await elector.RunUntilLeadershipLostAsync(cancellationToken);
+            while (!term.IsCancellationRequested)
+            {
+                await Task.Delay(settings.RetryPeriod, time, term.Token);
+                var stamp = time.GetTimestamp();
+                try
+                {
+                    if (await TryWriteAsync(lease, stamp, acquire: false, term.Token) is not { } renewed)
+                    {
+                        // Someone else wrote the lease: it is theirs now, or will be. Stop at once.
+                        break;
+                    }
+
+                    lease = renewed;
+                    Volatile.Write(ref _deadline, stamp + ToTimestamp(settings.RenewDeadline));
+                    deadlineTimer.Change(RemainingTerm(), Timeout.InfiniteTimeSpan);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Keep trying until the deadline; the timer ends the term if no renewal lands before it.
+                    Log.LeaderElectionError(logger, e);
+                }
+            }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (term.IsCancellationRequested)
         {
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The elector normally reports API errors through OnError; anything escaping ends this term, not the process.
-            Log.LeaderElectionError(logger, e);
         }
         finally
         {
-            _isLeader = false;
+            Volatile.Write(ref _deadline, NotLeading);
             await term.CancelAsync();
-        }
-
-        if (work is not null)
-        {
             Log.LeadershipLost(logger, settings.Identity);
             try
             {
@@ -88,16 +154,71 @@ public sealed class LeaderElection(
             {
             }
         }
+    }
 
-        if (!cancellationToken.IsCancellationRequested)
+    private void CancelIfPastDeadline(CancellationTokenSource term)
+    {
+        if (time.GetTimestamp() >= Volatile.Read(ref _deadline))
         {
-            try
+            Volatile.Write(ref _deadline, NotLeading);
+            term.Cancel();
+        }
+    }
+
+    private TimeSpan RemainingTerm()
+    {
+        var remaining = Volatile.Read(ref _deadline) - time.GetTimestamp();
+        return remaining <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)(remaining * (double)TimeSpan.TicksPerSecond / time.TimestampFrequency));
+    }
+
+    private long ToTimestamp(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
+
+    private async Task<V1Lease?> GetAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await kubernetes.CoordinationV1.ReadNamespacedLeaseAsync(settings.LeaseName, settings.LeaseNamespace, cancellationToken: cancellationToken);
+        }
+        catch (Exception e) when (ApiErrors.IsNotFound(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Creates (when <paramref name="current"/> is null) or replaces the lease with this replica as holder and
+    /// renewTime = <paramref name="stamp"/> on the wall clock. Optimistic concurrency on the resourceVersion makes the
+    /// write fail if anyone else wrote in between (409, also for a create that lost the race): that returns null.
+    /// </summary>
+    private async Task<V1Lease?> TryWriteAsync(V1Lease? current, long stamp, bool acquire, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime - time.GetElapsedTime(stamp);
+        var spec = new V1LeaseSpec
+        {
+            HolderIdentity = settings.Identity,
+            LeaseDurationSeconds = (int)Math.Ceiling(settings.LeaseDuration.TotalSeconds),
+            AcquireTime = acquire ? now : current?.Spec?.AcquireTime ?? now,
+            RenewTime = now,
+            LeaseTransitions = (current?.Spec?.LeaseTransitions ?? 0) + (acquire && current is not null ? 1 : 0),
+        };
+        try
+        {
+            if (current is null)
             {
-                await Task.Delay(settings.RetryPeriod, cancellationToken);
+                var lease = new V1Lease { Metadata = new V1ObjectMeta { Name = settings.LeaseName, NamespaceProperty = settings.LeaseNamespace }, Spec = spec };
+                return await kubernetes.CoordinationV1.CreateNamespacedLeaseAsync(lease, settings.LeaseNamespace, cancellationToken: cancellationToken);
             }
-            catch (OperationCanceledException)
+
+            var replacement = new V1Lease
             {
-            }
+                Metadata = new V1ObjectMeta { Name = settings.LeaseName, NamespaceProperty = settings.LeaseNamespace, ResourceVersion = current.Metadata.ResourceVersion },
+                Spec = spec,
+            };
+            return await kubernetes.CoordinationV1.ReplaceNamespacedLeaseAsync(replacement, settings.LeaseName, settings.LeaseNamespace, cancellationToken: cancellationToken);
+        }
+        catch (Exception e) when (ApiErrors.IsConflict(e))
+        {
+            return null;
         }
     }
 }

@@ -119,7 +119,10 @@ public sealed partial class TenantSchemaMigrator
         };
         try
         {
-            await Task.Run(evolve.Migrate, cancellationToken);
+            // Evolve is synchronous (blocking Npgsql I/O for the whole migration). On the thread pool, a few migrations
+            // in parallel hold every worker thread of a 2-core pod (the pool starts with one per core and adds more only
+            // slowly), starving lease renewals, watches and timers; a dedicated thread keeps the pool free.
+            await Task.Factory.StartNew(evolve.Migrate, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         catch (EvolveException e)
         {

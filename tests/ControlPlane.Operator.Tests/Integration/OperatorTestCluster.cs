@@ -150,15 +150,20 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         };
     }
 
-    /// <summary>An operator client as production builds it (same User-Agent), pointed at the test server.</summary>
-    public IKubernetes CreateOperatorClient() => KubernetesClientFactory.Create(Server.ClientConfiguration());
+    /// <summary>
+    /// An operator client as production builds it (same User-Agent), pointed at the test server, optionally through a
+    /// <paramref name="network"/> handler that injects faults on this client only (a partitioned or stalled replica).
+    /// </summary>
+    public IKubernetes CreateOperatorClient(DelegatingHandler? network = null) =>
+        network is null ? KubernetesClientFactory.Create(Server.ClientConfiguration()) : KubernetesClientFactory.Create(Server.ClientConfiguration(), network);
 
     public RunningOperator StartOperator(
         Action<OperatorOptions>? configure = null,
         Func<IReconciler<Tenant>>? reconciler = null,
         IProvisioningFaults? faults = null,
         ILoggerFactory? loggers = null,
-        IReadOnlyDictionary<string, string?>? secretSettings = null)
+        IReadOnlyDictionary<string, string?>? secretSettings = null,
+        DelegatingHandler? network = null)
     {
         loggers ??= NullLoggerFactory.Instance;
         var options = DefaultOptions();
@@ -167,7 +172,7 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new OperatorMetrics(services.GetRequiredService<IMeterFactory>());
         var tenantOperator = new TenantOperator(
-            CreateOperatorClient(), options, TimeProvider.System, metrics, loggers, reconciler,
+            CreateOperatorClient(network), options, TimeProvider.System, metrics, loggers, reconciler,
             reconciler is null ? CreateLifecycle(options, faults, loggers, secretSettings) : null);
         var running = new RunningOperator(tenantOperator, services);
         _operators.Add(running);
@@ -222,12 +227,22 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         && tenant.Status.Phase == TenantPhases.Active
         && Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready) is { Status: Conditions.True, Reason: TenantConditions.Reasons.Provisioned };
 
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds; <paramref name="timeout"/> is a generous bound for a loaded
+    /// machine, never a measurement (tests assert order and safety, not how fast).
+    /// </summary>
+    public static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken) =>
+        WaitUntilAsync(condition, timeout, () => what, cancellationToken);
+
+    /// <summary>As above; <paramref name="what"/> is evaluated at the timeout, so it can report the last state seen.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(condition);
+        ArgumentNullException.ThrowIfNull(what);
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {timeout} waiting until {what}");
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {timeout} waiting until {what()}");
             await Task.Delay(50, cancellationToken);
         }
     }

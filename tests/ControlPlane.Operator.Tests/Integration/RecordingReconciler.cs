@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Runtime;
 
@@ -20,6 +21,9 @@ internal sealed class RecordingReconciler(TimeSpan work) : IReconciler<Tenant>
 
     public Func<Tenant, ReconcileResult> Answer { get; set; } = _ => ReconcileResult.Success();
 
+    /// <summary>Every reconcile as a span: wall-clock start (to compare with a Lease's renewTime) and monotonic bounds.</summary>
+    public ConcurrentQueue<ReconcileSpan> Spans { get; } = new();
+
     public int Overlaps => Volatile.Read(ref _overlaps);
 
     public int Total => Volatile.Read(ref _total);
@@ -27,7 +31,9 @@ internal sealed class RecordingReconciler(TimeSpan work) : IReconciler<Tenant>
     public async Task<ReconcileResult> ReconcileAsync(Tenant resource, CancellationToken cancellationToken)
     {
         var key = resource.Metadata.Name;
-        Calls.GetOrAdd(key, _ => new()).Enqueue(DateTime.UtcNow);
+        var started = Stopwatch.GetTimestamp();
+        var wallStarted = DateTime.UtcNow;
+        Calls.GetOrAdd(key, _ => new()).Enqueue(wallStarted);
         if (_inFlight.AddOrUpdate(key, 1, (_, n) => n + 1) > 1)
         {
             Interlocked.Increment(ref _overlaps);
@@ -43,6 +49,13 @@ internal sealed class RecordingReconciler(TimeSpan work) : IReconciler<Tenant>
         finally
         {
             _inFlight.AddOrUpdate(key, 0, (_, n) => n - 1);
+            Spans.Enqueue(new ReconcileSpan(key, wallStarted, DateTime.UtcNow, started, Stopwatch.GetTimestamp()));
         }
     }
+}
+
+/// <summary>One reconcile: wall-clock start and end, and the same on the monotonic clock (Stopwatch timestamps).</summary>
+internal sealed record ReconcileSpan(string Name, DateTime WallStarted, DateTime WallEnded, long Started, long Ended)
+{
+    public bool Overlaps(ReconcileSpan other) => Started <= other.Ended && other.Started <= Ended;
 }

@@ -145,7 +145,10 @@ internal sealed class RolloutFleet : IAsyncDisposable
         SchemaRollout? rollout = null;
         await OperatorTestCluster.WaitUntilAsync(
             async () => (rollout = await GetRolloutAsync(name, cancellationToken))?.Status.Phase == phase,
-            TimeSpan.FromSeconds(seconds), $"rollout {name} is {phase} (last seen {rollout?.Status.Phase})", cancellationToken);
+            TimeSpan.FromSeconds(seconds),
+            () => $"rollout {name} is {phase} (last seen phase {rollout?.Status.Phase ?? "none"}, migrated {rollout?.Status.Migrated}, failed {rollout?.Status.Failed}, " +
+                  $"progressing: {Conditions.Find(rollout?.Status.Conditions, SchemaRolloutConditions.Progressing)?.Message})",
+            cancellationToken);
         return rollout!;
     }
 

@@ -14,14 +14,16 @@ public sealed class InformerTests : IDisposable
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
     private readonly FakeTimeProvider _time = new();
-    private readonly ScriptedTenantClient _api = new();
+    private readonly ScriptedTenantClient _api;
     private readonly ConcurrentQueue<ResourceKey> _changed = new();
 
-    private Informer<Tenant> NewInformer()
+    public InformerTests() => _api = new ScriptedTenantClient(_time);
+
+    private Informer<Tenant> NewInformer(TimeSpan? relistAfter = null)
     {
         var metrics = new OperatorMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         var informer = new Informer<Tenant>(
-            _api, [], new InformerSettings(TimeSpan.FromMinutes(5), new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)), 500),
+            _api, [], new InformerSettings(TimeSpan.FromMinutes(5), new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)), 500, relistAfter ?? TimeSpan.FromMinutes(10)),
             _time, metrics, NullLogger.Instance);
         informer.Changed += _changed.Enqueue;
         return informer;
@@ -95,7 +97,88 @@ public sealed class InformerTests : IDisposable
         await run;
     }
 
+    [Fact]
+    public async Task Watches_that_keep_failing_with_500_fall_back_to_a_relist_within_the_bound_on_the_fake_clock()
+    {
+        var bound = TimeSpan.FromSeconds(20);
+        _api.EveryWatchFails = ServerError();
+        var informer = NewInformer(relistAfter: bound);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        var run = informer.RunAsync(stop.Token);
+        await Until(() => _api.Watches == 1);
+        var firstFailure = _api.Calls.Single(c => c.Verb == "watch").At;
+
+        // Drive the fake clock in small steps until the informer relists (it would back off to 30 s and never relist
+        // before the fix). Each step waits briefly for the informer to act, so its timers are not outrun by much.
+        var step = TimeSpan.FromMilliseconds(100);
+        while (_api.Lists < 2 && _time.GetUtcNow() - firstFailure < TimeSpan.FromMinutes(2))
+        {
+            var calls = _api.Calls.Count;
+            _time.Advance(step);
+            for (var i = 0; i < 5 && _api.Calls.Count == calls; i++)
+            {
+                await Task.Delay(5, _ct);
+            }
+        }
+
+        await stop.CancelAsync();
+        await run;
+        var relist = _api.Calls.Where(c => c.Verb == "list").Skip(1).Select(c => c.At).FirstOrDefault();
+        Assert.True(relist != default, "the informer never relisted while every watch failed with 500");
+        Assert.InRange(relist - firstFailure, bound, bound + TimeSpan.FromSeconds(2));
+        Assert.True(_api.Watches >= 4, $"the informer should have retried the watch with backoff meanwhile ({_api.Watches} watches)");
+    }
+
+    [Fact]
+    public async Task An_established_watch_resets_the_backoff_even_when_no_event_arrives()
+    {
+        // Four watches refused (backoff 1, 2, 4, 8 s), then one that is established and then fails without an event.
+        for (var i = 0; i < 4; i++)
+        {
+            _api.Scripts.Enqueue(([], ServerError()));
+        }
+
+        _api.Scripts.Enqueue(([WatchEvent<Tenant>.Opened("1")], ServerError()));
+        _api.EveryWatchFails = ServerError();
+        var informer = NewInformer();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        var run = informer.RunAsync(stop.Token);
+        for (var watches = 1; watches <= 6; watches++)
+        {
+            await Until(() => _api.Watches == watches);
+            await Task.Delay(20, _ct);
+            _time.Advance(TimeSpan.FromSeconds(watches == 5 ? 1.2 : 17));
+        }
+
+        await stop.CancelAsync();
+        await run;
+
+        // The sixth watch came one initial backoff (1 s + jitter) after the fifth, not 16 s: the opening reset it.
+        var watchTimes = _api.Calls.Where(c => c.Verb == "watch").Select(c => c.At).ToList();
+        Assert.InRange(watchTimes[5] - watchTimes[4], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1.2));
+    }
+
+    [Fact]
+    public async Task The_informer_reports_itself_unhealthy_when_it_has_not_listed_or_watched_for_the_configured_period()
+    {
+        _api.EveryWatchFails = ServerError();
+        var informer = NewInformer(relistAfter: TimeSpan.FromMinutes(10));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        var run = informer.RunAsync(stop.Token);
+        await Until(() => informer.HasSynced && _api.Watches == 1);
+        Assert.True(informer.IsHealthy(TimeSpan.FromMinutes(1)));
+
+        _time.Advance(TimeSpan.FromSeconds(61));
+        Assert.False(informer.IsHealthy(TimeSpan.FromMinutes(1)));
+
+        await stop.CancelAsync();
+        await run;
+    }
+
     public void Dispose() => _services.Dispose();
+
+    private static k8s.Autorest.HttpOperationException ServerError() =>
+        new("Internal Server Error") { Response = new k8s.Autorest.HttpResponseMessageWrapper(new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError), "") };
 
     private async Task Until(Func<bool> condition)
     {

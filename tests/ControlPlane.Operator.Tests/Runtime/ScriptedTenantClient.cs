@@ -7,10 +7,13 @@ namespace ControlPlane.Operator.Tests.Runtime;
 
 /// <summary>
 /// An in-memory API for informer unit tests: LIST returns <see cref="World"/> at <see cref="ResourceVersion"/>;
-/// each WATCH call plays the next script (events, then an optional exception), or ends at once when scripts run out.
+/// each WATCH call plays the next script (events, then an optional exception), or, when scripts run out, throws
+/// <see cref="EveryWatchFails"/> if set, else ends at once. Every call is logged with the time on the given clock.
 /// </summary>
-internal sealed class ScriptedTenantClient : IResourceClient<Tenant>
+internal sealed class ScriptedTenantClient(TimeProvider? clock = null) : IResourceClient<Tenant>
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     private int _watches;
     private int _lists;
 
@@ -22,6 +25,12 @@ internal sealed class ScriptedTenantClient : IResourceClient<Tenant>
 
     public int Watches => Volatile.Read(ref _watches);
 
+    /// <summary>What a watch without a script throws (e.g. a 500 on every watch request); null ends it at once.</summary>
+    public Exception? EveryWatchFails { get; set; }
+
+    /// <summary>Each LIST and WATCH call with the clock's time, in call order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Verb, DateTimeOffset At)> Calls { get; } = new();
+
     public int Lists => Volatile.Read(ref _lists);
 
     public static Tenant Tenant(string name, string resourceVersion) =>
@@ -29,6 +38,7 @@ internal sealed class ScriptedTenantClient : IResourceClient<Tenant>
 
     public Task<ResourcePage<Tenant>> ListAsync(string? @namespace, string? continueToken, int limit, CancellationToken cancellationToken)
     {
+        Calls.Enqueue(("list", _clock.GetUtcNow()));
         Interlocked.Increment(ref _lists);
         return Task.FromResult(new ResourcePage<Tenant>([.. World], ResourceVersion, null));
     }
@@ -36,10 +46,16 @@ internal sealed class ScriptedTenantClient : IResourceClient<Tenant>
     public async IAsyncEnumerable<WatchEvent<Tenant>> WatchAsync(
         string? @namespace, string resourceVersion, TimeSpan timeout, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        Calls.Enqueue(("watch", _clock.GetUtcNow()));
         Interlocked.Increment(ref _watches);
         await Task.Yield();
         if (!Scripts.TryDequeue(out var script))
         {
+            if (EveryWatchFails is not null)
+            {
+                throw EveryWatchFails;
+            }
+
             yield break;
         }
 
