@@ -66,9 +66,10 @@ public sealed partial record TenantRegistration(
         && tenant.DbUser == DbUser
         && tenant.DbSecretRef == DbSecretRef;
 
-    [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
+    // \z, not $: .NET's $ also matches before a final newline.
+    [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex SlugPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9.:_-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9.:_-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex HostPattern();
 }
