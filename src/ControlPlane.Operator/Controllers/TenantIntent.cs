@@ -35,9 +35,10 @@ public sealed record TenantIntent(
 {
     public const string DefaultSuspendedReason = "Suspended through the Tenant resource.";
 
-    /// <param name="tenant">A Tenant that passed <see cref="TenantSpecRules.Validate"/>.</param>
+    /// <summary>Only <see cref="TenantValidation"/> calls this, once the spec passed every rule (limits fit int4).</summary>
+    /// <param name="tenant">A Tenant that passed the CRD's rules.</param>
     /// <param name="generatedSecretRef">Where a generated password goes for this slug (the secret store's planner).</param>
-    public static TenantIntent From(Tenant tenant, Func<string, SecretReference> generatedSecretRef)
+    internal static TenantIntent From(Tenant tenant, Func<string, SecretReference> generatedSecretRef)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(generatedSecretRef);
@@ -54,7 +55,7 @@ public sealed record TenantIntent(
 
             // One login role per tenant database, named like it (roles and databases are separate namespaces).
             Role: database,
-            ConnectionLimit: limits?.MaxConnections ?? -1,
+            ConnectionLimit: limits?.MaxConnections is { } connections ? checked((int)connections) : -1,
             Suspended: spec.Suspended == true,
             SuspendedReason: string.IsNullOrWhiteSpace(spec.SuspendedReason) ? DefaultSuspendedReason : spec.SuspendedReason,
             Maintenance: spec.Maintenance == true,
@@ -65,8 +66,8 @@ public sealed record TenantIntent(
             ContactEmail: spec.ContactEmail,
             Limits: new CatalogLimits(
                 MaxDbSizeMb: limits?.MaxDbSizeMb is { } size ? checked((int)size) : null,
-                MaxUsers: limits?.MaxUsers,
-                MaxAttachmentsGb: limits?.MaxAttachmentsGb),
+                MaxUsers: limits?.MaxUsers is { } users ? checked((int)users) : null,
+                MaxAttachmentsGb: limits?.MaxAttachmentsGb is { } attachments ? checked((int)attachments) : null),
             DeleteData: spec.DeletionPolicy == DeletionPolicies.Delete,
             AdoptFrom: Guid.TryParse(spec.Database?.AdoptFrom, out var previous) ? previous : null);
     }
@@ -79,6 +80,13 @@ public sealed record TenantIntent(
     {
         ArgumentNullException.ThrowIfNull(row);
         return new TenantProfile(DisplayName, BillingPlan, ContactEmail, Maintenance, row.AppVersion);
+    }
+
+    /// <summary>The Kubernetes object the catalog records as the tenant's owner (namespace and name; uid as a hint).</summary>
+    public static CatalogOwner OwnerOf(Tenant tenant)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        return new(tenant.Metadata.NamespaceProperty, tenant.Metadata.Name, tenant.Metadata.Uid);
     }
 
     public TenantRegistration Registration(TenantDatabaseServerAddress server, CatalogOwner owner) =>

@@ -33,14 +33,14 @@ public sealed partial class TenantReconciler
         var row = await OwnRowAsync(marked, cancellationToken);
         if (row is not null && row.Status != CatalogTenantStatus.Deleted)
         {
-            var problems = TenantSpecRules.Validate(marked, lifecycle.Servers.Names);
-            if (problems.Count > 0)
+            var validation = TenantValidation.Of(marked, _validation);
+            if (validation is TenantValidation.Invalid invalid)
             {
                 return await BlockAsync(marked, row, TenantConditions.Reasons.InvalidSpec,
-                    "Cannot clean up: " + string.Join(" ", problems), ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
+                    "Cannot clean up: " + string.Join(" ", invalid.Problems), ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
             }
 
-            var intent = TenantIntent.From(marked, lifecycle.GeneratedSecretRef);
+            var intent = ((TenantValidation.Valid)validation).Intent;
             var actor = Actor(marked);
             var server = lifecycle.Servers.Get(intent.Server);
 

@@ -162,8 +162,7 @@ public sealed partial class TenantReconciler
         }
     }
 
-    private static CatalogOwner OwnerOf(Tenant tenant) =>
-        new(tenant.Metadata.NamespaceProperty, tenant.Metadata.Name, tenant.Metadata.Uid);
+    private static CatalogOwner OwnerOf(Tenant tenant) => TenantIntent.OwnerOf(tenant);
 
     /// <summary>
     /// Whose objects this reconcile may touch: the row's own marks; those of a deleted tenant named by

@@ -23,6 +23,7 @@ public sealed partial class TenantReconciler(
 
     private readonly Finalizers<Tenant> _finalizers = new(tenants, Tenant.Finalizer);
     private readonly StatusWriter<Tenant, TenantStatus> _status = new(tenants);
+    private readonly TenantValidationContext _validation = TenantValidationContext.For(lifecycle);
 
     public async Task<ReconcileResult> ReconcileAsync(Tenant tenant, CancellationToken cancellationToken)
     {
@@ -31,13 +32,13 @@ public sealed partial class TenantReconciler(
             return await DeleteAsync(tenant, cancellationToken);
         }
 
-        var problems = TenantSpecRules.Validate(tenant, lifecycle.Servers.Names);
-        var (intent, target) = problems.Count == 0 ? ResolveIntent(tenant, problems) : (null, null);
-        if (intent is null || target is null)
+        var validation = TenantValidation.Of(tenant, _validation);
+        if (validation is TenantValidation.Invalid invalid)
         {
-            return await RefuseAsync(tenant, problems, cancellationToken);
+            return await RefuseAsync(tenant, invalid.Problems, cancellationToken);
         }
 
+        var (intent, target) = (TenantValidation.Valid)validation;
         if (await ConfineAsync(tenant, intent, cancellationToken) is { } refused)
         {
             return refused;
@@ -53,31 +54,7 @@ public sealed partial class TenantReconciler(
         return await ProvisionAsync(held, intent, target, cancellationToken);
     }
 
-    /// <summary>Applies the defaults; what the schema rules cannot see (a generated reference, a version) is a problem too.</summary>
-    private (TenantIntent? Intent, SchemaVersion? Target) ResolveIntent(Tenant tenant, List<string> problems)
-    {
-        try
-        {
-            var intent = TenantIntent.From(tenant, lifecycle.GeneratedSecretRef);
-            return (intent, lifecycle.Migrator.ResolveTarget(intent.SchemaVersion));
-        }
-        catch (SecretReferenceException e)
-        {
-            problems.Add($"No valid secret reference can be generated for this slug: {e.Message}");
-        }
-        catch (SchemaMigrationException e)
-        {
-            problems.Add($"spec.schemaVersion: {e.Message}");
-        }
-        catch (OverflowException)
-        {
-            problems.Add("spec.limits.maxDbSizeMb is too large.");
-        }
-
-        return (null, null);
-    }
-
-    private async Task<ReconcileResult> RefuseAsync(Tenant tenant, List<string> problems, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> RefuseAsync(Tenant tenant, IReadOnlyList<string> problems, CancellationToken cancellationToken)
     {
         var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Invalid(t, problems, time.GetUtcNow()), cancellationToken);
         var message = string.Join(" ", problems);

@@ -24,7 +24,8 @@ public sealed partial record TenantProfile(
 
     internal static void ValidateDisplayName(string displayName)
     {
-        if (string.IsNullOrWhiteSpace(displayName) || displayName.Length > 200)
+        // length() in the CHECK counts characters (code points), as kube-apiserver's maxLength does; not UTF-16 units.
+        if (string.IsNullOrWhiteSpace(displayName) || displayName.EnumerateRunes().Count() > 200)
         {
             throw new ArgumentException("The display name must be 1–200 characters and not blank.", nameof(displayName));
         }
@@ -50,7 +51,7 @@ public sealed partial record TenantProfile(
         return fields;
     }
 
-    // Same rule as the CHECK tenants_contact_email_shape.
-    [GeneratedRegex("^[^@\\s]+@[^@\\s]+$", RegexOptions.CultureInvariant)]
+    // Same rule as the CHECK tenants_contact_email_shape; \z because .NET's $ also matches before a final newline.
+    [GeneratedRegex("^[^@\\s]+@[^@\\s]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex EmailPattern();
 }

@@ -70,9 +70,10 @@ public sealed partial record TenantRegistration(
         // A row registered for another Kubernetes object is never returned as this one's, however alike the rest.
         && (tenant.Owner is null ? Owner is null : tenant.Owner.IsSameObject(Owner));
 
-    [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
+    // \z, not $: .NET's $ also matches before a final newline.
+    [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex SlugPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9.:_-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9.:_-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex HostPattern();
 }

@@ -29,6 +29,7 @@ public static partial class SqlIdentifier
 
     private static string Shorten(string? name) => name is null ? "(null)" : name.Length <= 70 ? name : name[..70] + "…";
 
-    [GeneratedRegex("^[a-z_][a-z0-9_]*$", RegexOptions.CultureInvariant)]
+    // \z, not $: .NET's $ also matches before a final newline, which would let "name\n" through.
+    [GeneratedRegex("^[a-z_][a-z0-9_]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -63,10 +63,18 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
     /// <summary>A migrated catalog database of this cluster's own.</summary>
     public string CatalogConnectionString { get; }
 
-    public static async Task<OperatorTestCluster> StartAsync(PostgresFixture postgres, CancellationToken cancellationToken)
+    // crdDirectory: serve the CRDs of this directory instead of config/crds (e.g. an older, looser Tenant CRD).
+    public static async Task<OperatorTestCluster> StartAsync(PostgresFixture postgres, CancellationToken cancellationToken, string? crdDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(postgres);
-        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(200) }, cancellationToken);
+        var server = await KubeApiServer.StartAsync(
+            new KubeApiServerOptions
+            {
+                BookmarkInterval = TimeSpan.FromMilliseconds(200),
+                LoadRepositoryCrds = crdDirectory is null,
+                CrdDirectories = crdDirectory is null ? [] : [crdDirectory],
+            },
+            cancellationToken);
         var tenantServer = await TenantServer.CreateAsync(postgres, cancellationToken);
         var catalog = await CatalogTemplate.CreateDatabaseAsync(postgres, cancellationToken);
         var address = new Npgsql.NpgsqlConnectionStringBuilder(postgres.AdminConnectionString);

@@ -67,20 +67,23 @@ public sealed class TenantDatabaseSpec
     public string? AdoptFrom { get; set; }
 }
 
-/// <summary>Soft limits mirrored into <c>control_plane.tenant_limits</c>.</summary>
+/// <summary>
+/// Soft limits mirrored into <c>control_plane.tenant_limits</c>. Read as int64 whatever the CRD's bounds, so an object
+/// stored before a bound was tightened is still read and refused by the validation rather than breaking the watch.
+/// </summary>
 public sealed class TenantLimits
 {
     [JsonPropertyName("maxDbSizeMb")]
     public long? MaxDbSizeMb { get; set; }
 
     [JsonPropertyName("maxUsers")]
-    public int? MaxUsers { get; set; }
+    public long? MaxUsers { get; set; }
 
     [JsonPropertyName("maxAttachmentsGb")]
-    public int? MaxAttachmentsGb { get; set; }
+    public long? MaxAttachmentsGb { get; set; }
 
     [JsonPropertyName("maxConnections")]
-    public int? MaxConnections { get; set; }
+    public long? MaxConnections { get; set; }
 }
 
 /// <summary>Credentials of the tenant's database: an existing secret reference, or none to have them generated.</summary>

@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using ControlPlane.Sandbox.KubeApi.Api;
 
 namespace ControlPlane.Sandbox.KubeApi.Schema;
@@ -15,8 +13,6 @@ namespace ControlPlane.Sandbox.KubeApi.Schema;
 /// </summary>
 internal static class SchemaValidator
 {
-    private static readonly ConcurrentDictionary<string, Regex> Patterns = new();
-
     public static List<FieldError> ValidateRoot(JsonObject obj, JsonObject schema)
     {
         var errors = new List<FieldError>();
@@ -194,8 +190,8 @@ internal static class SchemaValidator
             errors.Add(FieldError.Invalid(path, value, $"{path} in body should be at least {Format(minLength)} chars long"));
         }
 
-        if (SchemaKeywords.Text(schema, "pattern") is { } pattern
-            && !Patterns.GetOrAdd(pattern, p => new Regex(p, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1))).IsMatch(text))
+        // Go's regexp, as kube-apiserver: $ is the end of the text, \s and friends are ASCII, a character is a code point.
+        if (SchemaKeywords.Text(schema, "pattern") is { } pattern && !Re2Pattern.IsMatch(pattern, text))
         {
             errors.Add(FieldError.Invalid(path, value, $"{path} in body should match '{pattern}'"));
         }

@@ -1,19 +1,15 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace ControlPlane.Sandbox.KubeApi.Schema.Cel;
 
 /// <summary>
 /// Evaluates a parsed rule over JSON values. Values: null, bool, long, double, string, <see cref="List{T}"/> of values,
-/// and <see cref="JsonObject"/> for maps and objects. Functions: size, has, lowerAscii, upperAscii, matches (RE2 POSIX
-/// classes translated), startsWith, endsWith, contains, trim, int, string.
+/// and <see cref="JsonObject"/> for maps and objects. Functions: size, has, lowerAscii, upperAscii, matches (with
+/// Go RE2 semantics, see <see cref="Re2Pattern"/>), startsWith, endsWith, contains, trim, int, string.
 /// </summary>
 internal static class CelEvaluator
 {
-    private static readonly ConcurrentDictionary<string, Regex> Patterns = new();
-
     public static object? Evaluate(CelExpr expression, IReadOnlyDictionary<string, object?> variables) => expression switch
     {
         CelExpr.Literal literal => literal.Value,
@@ -154,7 +150,7 @@ internal static class CelEvaluator
                     span[i] = char.IsAsciiLetterLower(source[i]) ? char.ToUpperInvariant(source[i]) : source[i];
                 }
             }),
-            ("matches", string s, [string pattern]) => Patterns.GetOrAdd(pattern, p => new Regex(FromRe2(p), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1))).IsMatch(s),
+            ("matches", string s, [string pattern]) => Re2Pattern.IsMatch(pattern, s),
             ("startsWith", string s, [string prefix]) => s.StartsWith(prefix, StringComparison.Ordinal),
             ("endsWith", string s, [string suffix]) => s.EndsWith(suffix, StringComparison.Ordinal),
             ("contains", string s, [string part]) => s.Contains(part, StringComparison.Ordinal),
@@ -170,16 +166,6 @@ internal static class CelEvaluator
         JsonObject obj => obj.Count,
         _ => throw NoOverload("size"),
     };
-
-    /// <summary>RE2 POSIX classes inside brackets (<c>[[:space:]]</c>) have no .NET spelling; everything else used in rules matches.</summary>
-    private static string FromRe2(string pattern) => pattern
-        .Replace("[:space:]", @"\s", StringComparison.Ordinal)
-        .Replace("[:digit:]", "0-9", StringComparison.Ordinal)
-        .Replace("[:alpha:]", "a-zA-Z", StringComparison.Ordinal)
-        .Replace("[:alnum:]", "a-zA-Z0-9", StringComparison.Ordinal)
-        .Replace("[:upper:]", "A-Z", StringComparison.Ordinal)
-        .Replace("[:lower:]", "a-z", StringComparison.Ordinal)
-        .Replace("[:punct:]", @"!-/:-@\[-`{-~", StringComparison.Ordinal);
 
     private static bool ValueEquals(object? left, object? right) => (left, right) switch
     {
