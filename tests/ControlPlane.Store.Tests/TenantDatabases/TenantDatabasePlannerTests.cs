@@ -54,7 +54,10 @@ public sealed class TenantDatabasePlannerTests
             [new Step.CreateDatabase(), new Step.MarkDatabase(), new Step.RevokePublicConnect()],
             TenantDatabasePlanner.Plan(Active, Converged with
             {
-                DatabaseExists = false, DatabaseOwner = null, RoleCanConnect = false, Marks = MarkedFor(Acme) with { Database = null },
+                DatabaseExists = false,
+                DatabaseOwner = null,
+                RoleCanConnect = false,
+                Marks = MarkedFor(Acme) with { Database = null },
             }));
 
     [Fact]
