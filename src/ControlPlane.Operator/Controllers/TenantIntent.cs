@@ -4,8 +4,8 @@ using CatalogLimits = ControlPlane.Store.Catalog.TenantLimits;
 using CatalogOwner = ControlPlane.Store.Catalog.TenantOwner;
 using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
 using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
-using TenantProfile = ControlPlane.Store.Catalog.TenantProfile;
 using TenantOwnership = ControlPlane.Store.TenantDatabases.TenantOwnership;
+using TenantProfile = ControlPlane.Store.Catalog.TenantProfile;
 using TenantRegistration = ControlPlane.Store.Catalog.TenantRegistration;
 
 namespace ControlPlane.Operator.Controllers;

@@ -7,8 +7,8 @@ using ControlPlane.Store.TenantDatabases;
 using Npgsql;
 using CatalogOwner = ControlPlane.Store.Catalog.TenantOwner;
 using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
 using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
+using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
 using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Controllers;
