@@ -143,7 +143,8 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
         {
-            Database = spec.Database, Pooling = false,
+            Database = spec.Database,
+            Pooling = false,
         }.ConnectionString);
         await connection.OpenAsync(Token);
         await using var command = new NpgsqlCommand("SELECT DISTINCT who FROM public.fired ORDER BY 1", connection);
@@ -161,7 +162,9 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
         {
-            Database = spec.Database, Pooling = false, SearchPath = "pg_catalog",
+            Database = spec.Database,
+            Pooling = false,
+            SearchPath = "pg_catalog",
         }.ConnectionString);
         await connection.OpenAsync(Token);
         return await TenantSchemaMigrator.CurrentVersionAsync(connection, Token);
@@ -173,7 +176,8 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
         var owner = await AsSuperuserAsync<string>("postgres", $"SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = '{spec.Database}'");
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
         {
-            Database = spec.Database, Pooling = false,
+            Database = spec.Database,
+            Pooling = false,
         }.ConnectionString);
         await connection.OpenAsync(Token);
         await using var command = new NpgsqlCommand($"SET ROLE \"{owner}\"; {sql}", connection);
@@ -184,7 +188,9 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
         {
-            Database = database, Pooling = false, SearchPath = "pg_catalog",
+            Database = database,
+            Pooling = false,
+            SearchPath = "pg_catalog",
         }.ConnectionString);
         await connection.OpenAsync(Token);
         await using var command = new NpgsqlCommand(sql, connection);
