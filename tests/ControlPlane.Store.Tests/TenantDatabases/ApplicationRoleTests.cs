@@ -70,7 +70,7 @@ public sealed class ApplicationRoleTests(PostgresFixture postgres) : IAsyncLifet
     [Fact]
     public async Task The_owner_role_cannot_log_in_between_migrations_and_nobody_but_the_admin_holds_it()
     {
-        var spec = await ProvisionAsync("owner");
+        var spec = await ProvisionAsync("sealed");
 
         Assert.False(await AdminScalarAsync<bool>($"SELECT rolcanlogin FROM pg_roles WHERE rolname = '{spec.OwnerRole}'"));
         Assert.Equal(

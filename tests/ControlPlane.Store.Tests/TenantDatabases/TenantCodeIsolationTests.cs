@@ -148,7 +148,8 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
         {
-            Database = spec.Database, Pooling = false,
+            Database = spec.Database,
+            Pooling = false,
         }.ConnectionString);
         await connection.OpenAsync(Token);
         await using var command = new NpgsqlCommand("SELECT DISTINCT who FROM public.fired ORDER BY 1", connection);
@@ -166,7 +167,9 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
         {
-            Database = spec.Database, Pooling = false, SearchPath = "pg_catalog",
+            Database = spec.Database,
+            Pooling = false,
+            SearchPath = "pg_catalog",
         }.ConnectionString);
         await connection.OpenAsync(Token);
         return await TenantSchemaMigrator.CurrentVersionAsync(connection, Token);
@@ -178,7 +181,8 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
         var owner = await AsSuperuserAsync<string>("postgres", $"SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = '{spec.Database}'");
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
         {
-            Database = spec.Database, Pooling = false,
+            Database = spec.Database,
+            Pooling = false,
         }.ConnectionString);
         await connection.OpenAsync(Token);
         await using var command = new NpgsqlCommand($"SET ROLE \"{owner}\"; {sql}", connection);
@@ -189,7 +193,9 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
         {
-            Database = database, Pooling = false, SearchPath = "pg_catalog",
+            Database = database,
+            Pooling = false,
+            SearchPath = "pg_catalog",
         }.ConnectionString);
         await connection.OpenAsync(Token);
         await using var command = new NpgsqlCommand(sql, connection);

@@ -20,7 +20,11 @@ public sealed class TenantDatabasePlannerTests
     /// <summary>A tenant provisioned before ADR-CP-008: the application role owns the database and everything in it.</summary>
     private static readonly TenantDatabaseState Legacy = Converged with
     {
-        DatabaseOwner = "tenant_acme", OwnerExists = false, AdminCanUseOwner = false, AppOwnsObjects = true, AppHasDefaultPrivileges = false,
+        DatabaseOwner = "tenant_acme",
+        OwnerExists = false,
+        AdminCanUseOwner = false,
+        AppOwnsObjects = true,
+        AppHasDefaultPrivileges = false,
         Marks = new OwnershipMarks(OwnershipMark.For(Acme), [new("tenant_acme", true, OwnershipMark.For(Acme)), new("tenant_acme_owner", false, null)]),
     };
 
