@@ -72,7 +72,7 @@ internal static class OperatorHost
         builder.Services.AddHostedService<TenantOperatorService>();
         builder.Services.AddSingleton(new TokenReviewClient(tokenReviews));
         builder.Services.AddSingleton<ITenantDirectory>(sp => new InformerTenantDirectory(sp.GetRequiredService<TenantOperator>().Informer));
-        builder.Services.AddTenantConnectionResolver(builder.Configuration);
+        builder.Services.AddTenantConnectionResolver(builder.Configuration, TenantDatabaseServerTls.ByAddress(options.TenantDatabaseServers));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OperatorMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();

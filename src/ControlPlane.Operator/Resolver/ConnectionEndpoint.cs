@@ -87,7 +87,8 @@ internal static class ConnectionEndpoint
         {
             case ResolveResult.Resolved { Connection: var c }:
                 ConnectionProblems.NoStore(context);
-                return Results.Json(new ConnectionBody(c.Host, c.Port, c.Database, c.User, c.Password.Reveal(), c.RevealConnectionString()));
+                return Results.Json(new ConnectionBody(
+                    c.Host, c.Port, c.Database, c.User, c.Password.Reveal(), c.RevealConnectionString(), c.Tls?.ModeName, c.Tls?.RootCertificate));
             case ResolveResult.Suspended s:
                 return ConnectionProblems.Result(StatusCodes.Status423Locked, "tenant-suspended", "Tenant suspended",
                     $"Tenant '{s.Slug}' is suspended{(s.Reason is null ? "." : $": {s.Reason}")}", context,
@@ -116,5 +117,7 @@ internal static class ConnectionEndpoint
         [property: JsonPropertyName("database")] string Database,
         [property: JsonPropertyName("user")] string User,
         [property: JsonPropertyName("password")] string Password,
-        [property: JsonPropertyName("connectionString")] string ConnectionString);
+        [property: JsonPropertyName("connectionString")] string ConnectionString,
+        [property: JsonPropertyName("sslMode"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SslMode,
+        [property: JsonPropertyName("sslRootCert"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SslRootCert);
 }

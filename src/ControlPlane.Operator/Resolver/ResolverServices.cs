@@ -1,5 +1,6 @@
 using ControlPlane.Client;
 using ControlPlane.Secrets;
+using ControlPlane.Store.Connection;
 using k8s;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
@@ -19,7 +20,8 @@ namespace ControlPlane.Operator.Resolver;
 /// </summary>
 internal static class ResolverServices
 {
-    public static IServiceCollection AddTenantConnectionResolver(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddTenantConnectionResolver(
+        this IServiceCollection services, IConfiguration configuration, IReadOnlyDictionary<string, DatabaseTls>? serverTls = null)
     {
         var endpoint = ResolverConfiguration.ReadEndpoint(configuration);
         services.TryAddSingleton(TimeProvider.System);
@@ -30,7 +32,9 @@ internal static class ResolverServices
         }
 
         services.AddSingleton(endpoint);
-        services.AddSingleton(ResolverConfiguration.ReadResolver(configuration));
+        var resolver = ResolverConfiguration.ReadResolver(configuration);
+        resolver.ServerTls = serverTls ?? resolver.ServerTls;
+        services.AddSingleton(resolver);
         services.AddSingleton(provider => new TenantConnectionResolver(
             provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<ISecretStore>(),
             provider.GetRequiredService<TenantConnectionResolverOptions>(), provider.GetRequiredService<TimeProvider>(),

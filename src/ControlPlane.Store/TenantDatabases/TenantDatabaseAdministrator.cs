@@ -9,6 +9,12 @@ namespace ControlPlane.Store.TenantDatabases;
 /// </summary>
 public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
 {
+    /// <summary>Opens (and returns to the pool) one admin connection: login and TLS as configured, no statement.</summary>
+    public async Task CheckReachableAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await admin.OpenConnectionAsync(cancellationToken);
+    }
+
     public async Task<TenantDatabaseState> ObserveAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
