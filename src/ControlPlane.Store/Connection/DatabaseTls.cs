@@ -67,6 +67,25 @@ public sealed record DatabaseTls(SslMode Mode, string? RootCertificate)
         return new DatabaseTls(parsed, root);
     }
 
+    /// <summary>
+    /// The catalog's rules for <c>CONTROL_PLANE_DATABASE_URL</c> (its <c>sslmode</c> and <c>sslrootcert</c> query
+    /// parameters): outside dev an unset mode becomes verify-full, and a mode that allows plaintext is refused.
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder ApplyCatalogRules(NpgsqlConnectionStringBuilder builder, DeploymentEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (environment == DeploymentEnvironment.Dev)
+        {
+            return builder;
+        }
+
+        // Only keywords that were set appear in ConnectionString: this tells "unset" from an explicit prefer.
+        var explicitMode = builder.ConnectionString.Contains("SSL Mode", StringComparison.OrdinalIgnoreCase);
+        var problems = new List<string>();
+        Read(explicitMode ? Name(builder.SslMode) : null, builder.RootCertificate, environment, DatabaseUrl.VariableName, problems)?.ApplyTo(builder);
+        return problems.Count == 0 ? builder : throw new ConfigurationException(string.Join(" ", problems).Replace("SslMode", "sslmode", StringComparison.Ordinal));
+    }
+
     public static bool TryParse(string text, out SslMode mode)
     {
         ArgumentNullException.ThrowIfNull(text);
