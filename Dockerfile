@@ -2,6 +2,9 @@
 # Multi-stage build of the operator. The runtime image runs as a non-root user, holds no secrets,
 # and works with a read-only root filesystem (config/manager mounts an emptyDir at /tmp).
 
+# Base images should be pinned by digest (FROM image:tag@sha256:…). The digests could not be looked up from the
+# machine this was written on (no registry access); pin them with `docker buildx imagetools inspect <image>` before a
+# release. Until then the tags below float within .NET 10 patch releases.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
@@ -24,6 +27,7 @@ ENV ASPNETCORE_URLS= \
     ENVIRONMENT=prod
 # The base image's non-root user (uid 1654).
 USER $APP_UID
-EXPOSE 8080
+# 8080: /healthz, /readyz, /metrics (HTTP). 8443: the tenant connection resolver (HTTPS only outside dev).
+EXPOSE 8080 8443
 ENTRYPOINT ["dotnet", "controlplane.dll"]
 CMD ["run"]

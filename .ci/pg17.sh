@@ -31,9 +31,21 @@ case "${1:-}" in
     rm -rf "$instance"; mkdir -p "$instance/socket"
     [ "$(id -u)" = 0 ] && chown -R 65534:65534 "$instance"
     as_pg "$bin/initdb" -D "$instance/data" -U postgres --auth=trust -E UTF8 --no-locale --no-sync >/dev/null
+    # TLS as staging and prod have it: a throw-away CA and a server certificate for 127.0.0.1, so the migrate steps
+    # run with the default sslmode verify-full (the URL names the CA).
+    tls="$instance/tls"; mkdir -p "$tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=econt CI CA" \
+      -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=127.0.0.1" \
+      -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$tls/san.ext"
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 2 \
+      -extfile "$tls/san.ext" -out "$tls/server.crt" 2>/dev/null
+    chmod 600 "$tls/server.key"; chmod 644 "$tls/ca.crt"
+    [ "$(id -u)" = 0 ] && chown -R 65534:65534 "$tls"
     as_pg "$bin/pg_ctl" -D "$instance/data" -l "$instance/server.log" -w -t 60 \
-      -o "-p $port -k $instance/socket -c listen_addresses=127.0.0.1" start >/dev/null
-    echo "postgresql://postgres@127.0.0.1:$port/platform_admin"
+      -o "-p $port -k $instance/socket -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$tls/server.crt -c ssl_key_file=$tls/server.key" start >/dev/null
+    echo "postgresql://postgres@127.0.0.1:$port/platform_admin?sslmode=verify-full&sslrootcert=$tls/ca.crt"
     ;;
   stop)
     [ -f "$instance/data/postmaster.pid" ] && as_pg "$bin/pg_ctl" -D "$instance/data" -m fast -w stop >/dev/null

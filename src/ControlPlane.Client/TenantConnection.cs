@@ -1,4 +1,5 @@
 using ControlPlane.Secrets;
+using ControlPlane.Store.Connection;
 using Npgsql;
 
 namespace ControlPlane.Client;
@@ -8,7 +9,12 @@ namespace ControlPlane.Client;
 /// object never shows it; the only ways to the characters are <see cref="Password"/>.<see cref="SecretValue.Reveal"/>
 /// and <see cref="RevealConnectionString"/>, named so each place a credential leaves the process stands out in review.
 /// </summary>
-public sealed record TenantConnection(Guid TenantId, string Slug, string Host, int Port, string Database, string User, SecretValue Password)
+/// <para>
+/// <see cref="Tls"/> is the tenant database server's TLS setting (mode and CA bundle), so the application connects the
+/// way the operator does; null when the resolver knows none for that server (then Npgsql's default applies).
+/// </para>
+public sealed record TenantConnection(
+    Guid TenantId, string Slug, string Host, int Port, string Database, string User, SecretValue Password, DatabaseTls? Tls = null)
 {
     /// <summary>A ready Npgsql connection string, password included. Call only where it is handed to Npgsql or to the caller.</summary>
     public string RevealConnectionString() => ConnectionString(Password.Reveal());
@@ -19,12 +25,17 @@ public sealed record TenantConnection(Guid TenantId, string Slug, string Host, i
     /// <summary>The connection without its password, e.g. <c>app@db.internal:5432/tenant_acme</c>.</summary>
     public override string ToString() => $"{User}@{Host}:{Port}/{Database} (password {SecretValue.Redacted})";
 
-    private string ConnectionString(string password) => new NpgsqlConnectionStringBuilder
+    private string ConnectionString(string password)
     {
-        Host = Host,
-        Port = Port,
-        Database = Database,
-        Username = User,
-        Password = password,
-    }.ConnectionString;
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = Host,
+            Port = Port,
+            Database = Database,
+            Username = User,
+            Password = password,
+        };
+        Tls?.ApplyTo(builder);
+        return builder.ConnectionString;
+    }
 }

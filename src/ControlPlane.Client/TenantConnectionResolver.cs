@@ -214,7 +214,8 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
                 $"The database password of tenant '{tenant.Slug}' could not be read from {tenant.DbSecretRef}: {e.Message}", e.IsTransient, e);
         }
 
-        return new ResolveResult.Resolved(new TenantConnection(tenant.Id, tenant.Slug, tenant.DbHost, tenant.DbPort, tenant.DbName, tenant.DbUser, password));
+        return new ResolveResult.Resolved(new TenantConnection(tenant.Id, tenant.Slug, tenant.DbHost, tenant.DbPort, tenant.DbName, tenant.DbUser, password,
+            _options.TlsFor(tenant.DbHost, tenant.DbPort)));
     }
 
     private sealed class Entry(int epoch)

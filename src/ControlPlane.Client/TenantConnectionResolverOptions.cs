@@ -1,3 +1,5 @@
+using ControlPlane.Store.Connection;
+
 namespace ControlPlane.Client;
 
 /// <summary>Settings of <see cref="TenantConnectionResolver"/>; environment variables in docs/resolver.md.</summary>
@@ -19,6 +21,17 @@ public sealed class TenantConnectionResolverOptions
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// TLS settings of the tenant database servers by <c>host:port</c> (as the catalog records them): a resolved
+    /// connection to a server listed here carries its mode and CA bundle. The operator fills it from its configured
+    /// servers; an application using this library in-process sets the same values.
+    /// </summary>
+    public IReadOnlyDictionary<string, DatabaseTls> ServerTls { get; set; } = new Dictionary<string, DatabaseTls>();
+
+    /// <summary>The TLS settings for a server address, or null.</summary>
+    public DatabaseTls? TlsFor(string host, int port) =>
+        ServerTls.TryGetValue(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{host}:{port}"), out var tls) ? tls : null;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()

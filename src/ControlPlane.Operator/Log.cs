@@ -3,8 +3,8 @@ namespace ControlPlane.Operator;
 /// <summary>Every log message of the operator, source-generated, with stable event ids. Never pass a secret here.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Operator listening on port {Port}; catalog {Catalog}")]
-    public static partial void Starting(ILogger logger, int port, string catalog);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Operator listening on port {Port} (probes, metrics) and {ResolverPort} (resolver, {Scheme}); catalog {Catalog}")]
+    public static partial void Starting(ILogger logger, int port, int resolverPort, string scheme, string catalog);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Listed {Kind} in {Scope}: {Count} present, {Vanished} vanished; watching from {ResourceVersion}")]
     public static partial void Relisted(ILogger logger, string kind, string scope, int count, int vanished, string resourceVersion);
@@ -93,4 +93,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 805, Level = LogLevel.Error, Message = "TokenReview for a request to {Path} failed: {Reason}")]
     public static partial void TokenReviewFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 806, Level = LogLevel.Warning, Message = "Unauthenticated requests from {Remote} to {Path} rate-limited")]
+    public static partial void AddressRateLimited(ILogger logger, string remote, string path);
+
+    [LoggerMessage(EventId = 807, Level = LogLevel.Information, Message = "Tenant {Slug} is outside the grant of {Caller}; answered as unknown")]
+    public static partial void OutsideGrant(ILogger logger, string caller, string slug);
+
+    [LoggerMessage(EventId = 810, Level = LogLevel.Information, Message = "Resolver TLS certificate loaded: {Subject} ({Thumbprint}), valid until {NotAfter:O}")]
+    public static partial void ResolverCertificateLoaded(ILogger logger, string subject, string thumbprint, DateTime notAfter);
+
+    [LoggerMessage(EventId = 811, Level = LogLevel.Warning, Message = "Resolver TLS certificate not reloaded, still serving the previous one: {Reason}")]
+    public static partial void ResolverCertificateNotReloaded(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 812, Level = LogLevel.Warning, Message = "Resolver listening on port {Port} WITHOUT TLS (ENVIRONMENT=dev only)")]
+    public static partial void ResolverWithoutTls(ILogger logger, int port);
 }

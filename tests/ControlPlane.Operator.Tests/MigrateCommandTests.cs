@@ -10,7 +10,8 @@ public sealed class MigrateCommandTests(PostgresFixture postgres)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var database = await postgres.CreateDatabaseAsync(cancellationToken: cancellationToken);
-        var environment = new Dictionary<string, string?> { ["CONTROL_PLANE_DATABASE_URL"] = database, ["ENVIRONMENT"] = "staging" };
+        // dev: the test server has no TLS, which staging refuses (.ci/run migrates in staging against a TLS server).
+        var environment = new Dictionary<string, string?> { ["CONTROL_PLANE_DATABASE_URL"] = database, ["ENVIRONMENT"] = "dev" };
 
         var first = await OperatorProcess.RunAsync(["migrate"], environment, cancellationToken);
         var applied = await CountAppliedAsync(database, cancellationToken);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ControlPlane.Operator.Hosting;
+using ControlPlane.Operator.Resolver;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Migrations;
 using ControlPlane.Store.Preflight;
@@ -12,7 +13,7 @@ internal static class RunCommand
 {
     public static readonly Option<int> PortOption = new("--port")
     {
-        Description = "HTTP port for /healthz, /readyz and /metrics.",
+        Description = "HTTP port for /healthz, /readyz and /metrics (the resolver listens on RESOLVER_PORT, default 8443).",
         DefaultValueFactory = _ => 8080,
         Recursive = true,
     };
@@ -31,8 +32,10 @@ internal static class RunCommand
             var environment = DeploymentEnvironments.FromProcess();
 
             // Options first: a bad setting fails in milliseconds, before any database or API server is touched.
-            var options = OperatorOptionsLoader.Load(
-                new ConfigurationBuilder().AddEnvironmentVariables().Build(), environment, Environment.GetEnvironmentVariable);
+            var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+            var options = OperatorOptionsLoader.Load(configuration, environment, Environment.GetEnvironmentVariable);
+            var resolverListener = ResolverConfiguration.ReadListener(configuration, environment);
+            ResolverConfiguration.ReadEndpoint(configuration);
             await using var database = await CatalogDatabase.OpenAsync(environment, cancellationToken);
             if (environment == DeploymentEnvironment.Dev && database.IsEmbedded && options.TenantDatabaseServers.Count == 0)
             {
@@ -55,7 +58,8 @@ internal static class RunCommand
                 await CatalogMigrator.MigrateAsync(dataSource, CatalogScripts.Directory, _ => { }, cancellationToken);
             }
 
-            var app = OperatorHost.Build(port, database.Description, dataSource, KubernetesClientFactory.Create(options), options);
+            var app = OperatorHost.Build(port, database.Description, dataSource, KubernetesClientFactory.Create(options),
+                KubernetesClientFactory.Create(options), options, resolverListener: resolverListener);
             await app.RunAsync(cancellationToken);
             return ExitCodes.Ok;
         }

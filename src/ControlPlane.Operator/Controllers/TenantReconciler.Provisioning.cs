@@ -136,6 +136,10 @@ public sealed partial class TenantReconciler
             return await lifecycle.Catalog.RecordOwnerAsync(recorded.Id, owner, actor, cancellationToken);
         }
 
+        // Before the first write for a new tenant, prove the server can be reached the configured way (TLS included):
+        // a refused certificate then leaves no catalog row, no secret and no database behind.
+        var target = lifecycle.Servers.Get(server.Name);
+        await OnServerAsync(target, () => target.Administrator.CheckReachableAsync(cancellationToken));
         return await lifecycle.Catalog.RegisterAsync(intent.Registration(server, owner), actor, cancellationToken);
     }
 
@@ -372,6 +376,14 @@ public sealed partial class TenantReconciler
         {
             await work();
         }
+        catch (NpgsqlException e) when (TlsFailure(e) is { } tls)
+        {
+            throw new TenantServerException(
+                $"TLS to tenant database server '{server.Name}' ({server.Host}:{server.Port}, sslmode {server.Tls?.ModeName ?? "default"}" +
+                $"{(server.Tls?.RootCertificate is { } ca ? $", CA {ca}" : "")}) failed: {tls}",
+                e,
+                TenantConditions.Reasons.DatabaseServerTlsFailed);
+        }
         catch (NpgsqlException e) when (e is not PostgresException || IsServerSide((PostgresException)e))
         {
             var denied = e is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege };
@@ -382,6 +394,27 @@ public sealed partial class TenantReconciler
                 e,
                 denied ? TenantConditions.Reasons.DatabasePermissionDenied : TenantConditions.Reasons.DatabaseServerUnavailable);
         }
+    }
+
+    /// <summary>
+    /// Why TLS failed, in stable words (the chain, the name, or no TLS at all), or null for any other failure. The
+    /// certificate check's own message says which: "…because of errors in the certificate chain: UntrustedRoot" or
+    /// "…RemoteCertificateNameMismatch".
+    /// </summary>
+    private static string? TlsFailure(NpgsqlException e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException authentication)
+            {
+                return authentication.Message;
+            }
+        }
+
+        // Npgsql's words when the server answers the TLS request with "no": the mode demands TLS and the server has none.
+        return e is not PostgresException && e.Message.Contains("SSL", StringComparison.Ordinal) && e.Message.Contains("not", StringComparison.OrdinalIgnoreCase)
+            ? "the server does not offer TLS"
+            : null;
     }
 
     private static bool IsServerSide(PostgresException e) =>

@@ -32,7 +32,7 @@ internal sealed class CatalogDatabase : IAsyncDisposable
     {
         if (Environment.GetEnvironmentVariable(DatabaseUrl.VariableName) is { Length: > 0 } url)
         {
-            return new CatalogDatabase(DatabaseUrl.Parse(url), embedded: false, startedServer: null);
+            return new CatalogDatabase(DatabaseTls.ApplyCatalogRules(DatabaseUrl.Parse(url), environment), embedded: false, startedServer: null);
         }
 
         if (environment != DeploymentEnvironment.Dev)

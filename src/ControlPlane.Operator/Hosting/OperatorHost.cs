@@ -1,9 +1,11 @@
+using System.Net;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Resolver;
 using ControlPlane.Operator.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
+using ControlPlane.Store.Connection;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
 using Npgsql;
@@ -13,8 +15,9 @@ namespace ControlPlane.Operator.Hosting;
 
 /// <summary>
 /// Builds the operator's web host: the Tenant controller as a background service, and on every replica
-/// <c>/healthz</c> (informers in contact with the API server, no dead worker), <c>/readyz</c> (initial list synced and catalog reachable), <c>/metrics</c> and the
-/// tenant connection resolver <c>/v1/tenants/{slug}/connection</c> (docs/resolver.md).
+/// <c>/healthz</c> (informers in contact with the API server, no dead worker), <c>/readyz</c> (initial list synced and
+/// catalog reachable) and <c>/metrics</c> on <c>port</c>, and the tenant connection resolver
+/// <c>/v1/tenants/{slug}/connection</c> (docs/resolver.md) on its own TLS listener. Neither listener serves the other's paths.
 /// </summary>
 internal static class OperatorHost
 {
@@ -23,13 +26,33 @@ internal static class OperatorHost
         string catalogDescription,
         NpgsqlDataSource dataSource,
         IKubernetes kubernetes,
+        IKubernetes tokenReviews,
         OperatorOptions options,
-        string bindAddress = "0.0.0.0")
+        string bindAddress = "0.0.0.0",
+        ResolverListenerOptions? resolverListener = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://{bindAddress}:{port}");
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+        var environment = DeploymentEnvironments.Parse(builder.Configuration[DeploymentEnvironments.VariableName]);
+        var listener = resolverListener ?? ResolverConfiguration.ReadListener(builder.Configuration, environment);
+        if (listener.Port != 0 && listener.Port == port)
+        {
+            throw new ConfigurationException($"The resolver's port ({ResolverConfiguration.PortVariable}) must differ from the probe and metrics port {port}.");
+        }
+
+        var address = IPAddress.Parse(bindAddress);
+        if (listener.Tls)
+        {
+            builder.Services.AddSingleton(sp => new CertificateReloader(listener.CertificateFile!, listener.KeyFile!, listener.CertificateCheckInterval,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CertificateReloader>>()));
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(address, port);
+            ResolverListener.Listen(kestrel, address, listener, kestrel.ApplicationServices.GetService<CertificateReloader>());
+        });
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OperatorMetrics>();
@@ -51,10 +74,13 @@ internal static class OperatorHost
             kubernetes, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILoggerFactory>(),
             lifecycle: sp.GetRequiredService<TenantLifecycle>()));
         builder.Services.AddHostedService<TenantOperatorService>();
-        builder.Services.AddTenantConnectionResolver(builder.Configuration);
+        builder.Services.AddSingleton(new TokenReviewClient(tokenReviews));
+        builder.Services.AddSingleton<ITenantDirectory>(sp => new InformerTenantDirectory(sp.GetRequiredService<TenantOperator>().Informer));
+        builder.Services.AddTenantConnectionResolver(builder.Configuration, TenantDatabaseServerTls.ByAddress(options.TenantDatabaseServers));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OperatorMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
+        app.SeparateListeners();
         app.MapGet("/healthz", (TenantOperator tenantOperator) => tenantOperator.Unhealthy(options.InformerStaleAfter) is { } problem
             ? Results.Text(problem, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ok"));
@@ -77,10 +103,14 @@ internal static class OperatorHost
             }
         });
         app.MapPrometheusScrapingEndpoint();
-        app.UseRateLimiter();
         app.MapTenantConnections();
 
-        Log.Starting(app.Logger, port, catalogDescription);
+        Log.Starting(app.Logger, port, listener.Port, listener.Tls ? "https" : "http", catalogDescription);
+        if (!listener.Tls)
+        {
+            Log.ResolverWithoutTls(app.Logger, listener.Port);
+        }
+
         return app;
     }
 }

@@ -94,4 +94,14 @@ public sealed class TenantDatabaseServerOptions
 
     /// <summary>A secret reference (k8s:, vault:, env: or mock:) to the administrator's password.</summary>
     public string AdminSecretRef { get; set; } = "";
+
+    /// <summary>
+    /// TLS to this server, libpq's <c>sslmode</c>: <c>verify-full</c> when unset outside dev (filled in by
+    /// <see cref="OperatorOptionsLoader"/>); <c>disable</c>, <c>allow</c> and <c>prefer</c> are refused outside dev. The
+    /// resolver's DSN for this server's tenants carries the same mode.
+    /// </summary>
+    public string? SslMode { get; set; }
+
+    /// <summary>PEM CA bundle the server's certificate must chain to (<c>sslrootcert</c>); unset means the system trust store.</summary>
+    public string? RootCertificate { get; set; }
 }

@@ -189,6 +189,13 @@ public static partial class OperatorOptionsLoader
             problems.Add($"{section}:AdminSecretRef: {reference.Backend.ToString().ToLowerInvariant()}: references are for dev only; " +
                          "use k8s: or vault: in staging and prod.");
         }
+
+        // The default is written back, so every consumer (admin pool, migrations, the resolver's DSN) sees one mode.
+        if (DatabaseTls.Read(server.SslMode, server.RootCertificate, environment, section, problems) is { } tls && string.IsNullOrWhiteSpace(server.SslMode)
+            && environment != DeploymentEnvironment.Dev)
+        {
+            server.SslMode = tls.ModeName;
+        }
     }
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]

@@ -1,5 +1,6 @@
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Secrets;
+using ControlPlane.Store.Connection;
 using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using Npgsql;
@@ -24,6 +25,7 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
         Host = options.Host;
         Port = options.Port;
         AdminUser = options.AdminUser;
+        Tls = TenantDatabaseServerTls.From(options);
         _secrets = secrets;
 
         // Empty only for the embedded dev server, whose loopback superuser is trusted (see RunCommand).
@@ -48,12 +50,15 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
 
     public string AdminUser { get; }
 
+    /// <summary>The TLS settings of every connection to this server (null: Npgsql's default, dev only).</summary>
+    public DatabaseTls? Tls { get; }
+
     public TenantDatabaseAdministrator Administrator { get; }
 
     public ValueTask DisposeAsync() => _admin.DisposeAsync();
 
     /// <summary>The admin only ever connects to the maintenance database; tenant databases are entered as their owner role.</summary>
-    private NpgsqlConnectionStringBuilder AdminSettings() => new()
+    private NpgsqlConnectionStringBuilder AdminSettings() => TenantDatabaseServerTls.Apply(Tls, new NpgsqlConnectionStringBuilder
     {
         Host = Host,
         Port = Port,
@@ -69,5 +74,5 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
         // Admin work is short statements from at most MaxConcurrentReconciles workers; a small pool leaves the
         // tenant server's connection slots to the tenants.
         MaxPoolSize = 16,
-    };
+    });
 }

@@ -7,7 +7,8 @@ namespace ControlPlane.Operator.Resolver;
 /// <summary>
 /// <c>GET /v1/tenants/{slug}/connection</c> (specification §10): 200 with the connection, or a problem+json refusal
 /// (423 suspended, 409 provisioning/deleting, 404 unknown, 503 maintenance with Retry-After). Only authenticated,
-/// allow-listed service accounts get here (<see cref="ResolverServices"/>), each within its own rate limit.
+/// allow-listed service accounts get here (<see cref="ResolverGate"/>), each within its own rate limit, and only for
+/// the Tenants of their grant: any other tenant is answered exactly like an unknown slug.
 /// </summary>
 internal static class ConnectionEndpoint
 {
@@ -16,8 +17,8 @@ internal static class ConnectionEndpoint
     public static IEndpointRouteBuilder MapTenantConnections(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(Route, ResolveAsync)
-            .RequireAuthorization(ResolverServices.CallerPolicy)
-            .RequireRateLimiting(ResolverServices.RateLimitPolicy)
+            .AddEndpointFilter((invocation, next) => invocation.HttpContext.RequestServices.GetRequiredService<ResolverGate>().InvokeAsync(invocation, next))
+            .WithMetadata(ResolverRouteMetadata.Instance)
             .WithName("ResolveTenantConnection");
         return endpoints;
     }
@@ -27,6 +28,27 @@ internal static class ConnectionEndpoint
     {
         var logger = loggers.CreateLogger(typeof(ConnectionEndpoint));
         var caller = context.User.Identity?.Name ?? "unknown";
+        var grant = ResolverGate.GrantOf(context);
+        IReadOnlyCollection<TenantPlacement>? owners = null;
+        if (!grant.Everything)
+        {
+            var directory = context.RequestServices.GetService<ITenantDirectory>();
+            if (directory is not { IsReady: true })
+            {
+                ConnectionProblems.RetryAfter(context, TimeSpan.FromSeconds(5));
+                return ConnectionProblems.Result(StatusCodes.Status503ServiceUnavailable, "tenants-not-synced", "Tenants not known yet",
+                    "The operator has not listed the Tenant objects yet, so the caller's namespace grant cannot be checked; retry later.", context);
+            }
+
+            // Every Tenant that owns the slug must be inside the grant (normally there is exactly one).
+            owners = directory.Find(slug);
+            if (owners.Count == 0 || !owners.All(grant.Allows))
+            {
+                Log.OutsideGrant(logger, caller, slug);
+                return Answer(new ResolveResult.NotFound(slug), context);
+            }
+        }
+
         ResolveResult result;
         try
         {
@@ -48,6 +70,13 @@ internal static class ConnectionEndpoint
                 context);
         }
 
+        // The catalog row must be the one the granted Tenant holds: a row re-registered meanwhile by another Tenant is not.
+        if (owners is not null && result is ResolveResult.Resolved { Connection: var connection } && !owners.Any(o => o.TenantId == connection.TenantId))
+        {
+            Log.OutsideGrant(logger, caller, slug);
+            result = new ResolveResult.NotFound(slug);
+        }
+
         Log.Resolved(logger, caller, slug, result.GetType().Name);
         return Answer(result, context);
     }
@@ -58,7 +87,8 @@ internal static class ConnectionEndpoint
         {
             case ResolveResult.Resolved { Connection: var c }:
                 ConnectionProblems.NoStore(context);
-                return Results.Json(new ConnectionBody(c.Host, c.Port, c.Database, c.User, c.Password.Reveal(), c.RevealConnectionString()));
+                return Results.Json(new ConnectionBody(
+                    c.Host, c.Port, c.Database, c.User, c.Password.Reveal(), c.RevealConnectionString(), c.Tls?.ModeName, c.Tls?.RootCertificate));
             case ResolveResult.Suspended s:
                 return ConnectionProblems.Result(StatusCodes.Status423Locked, "tenant-suspended", "Tenant suspended",
                     $"Tenant '{s.Slug}' is suspended{(s.Reason is null ? "." : $": {s.Reason}")}", context,
@@ -87,5 +117,7 @@ internal static class ConnectionEndpoint
         [property: JsonPropertyName("database")] string Database,
         [property: JsonPropertyName("user")] string User,
         [property: JsonPropertyName("password")] string Password,
-        [property: JsonPropertyName("connectionString")] string ConnectionString);
+        [property: JsonPropertyName("connectionString")] string ConnectionString,
+        [property: JsonPropertyName("sslMode"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SslMode,
+        [property: JsonPropertyName("sslRootCert"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SslRootCert);
 }

@@ -161,8 +161,8 @@ public sealed class KubeApiServer : IAsyncDisposable
     }
 
     /// <summary>Registers a bearer token that TokenReviews will authenticate as the given user.</summary>
-    public void RegisterToken(string token, string username, IReadOnlyList<string>? groups = null, string? uid = null) =>
-        _tokens.Register(token, username, groups ?? [], uid ?? Guid.NewGuid().ToString());
+    public void RegisterToken(string token, string username, IReadOnlyList<string>? groups = null, string? uid = null, IReadOnlyList<string>? audiences = null) =>
+        _tokens.Register(token, username, groups ?? [], uid ?? Guid.NewGuid().ToString(), audiences);
 
     /// <summary>An object exactly as stored (in <paramref name="version"/>), or null. Group "" is the core group; ns null for cluster scope.</summary>
     public JsonObject? GetStored(string group, string version, string plural, string? ns, string name)

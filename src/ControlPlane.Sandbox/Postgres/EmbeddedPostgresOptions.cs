@@ -19,4 +19,10 @@ public sealed record EmbeddedPostgresOptions
     public bool Ephemeral { get; init; } = true;
 
     public int MaxConnections { get; init; } = 200;
+
+    /// <summary>
+    /// More server settings, passed as <c>-c name=value</c> (e.g. <c>ssl=on</c> with <c>ssl_cert_file</c> and
+    /// <c>ssl_key_file</c> for a TLS test server). Values must not contain spaces.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }

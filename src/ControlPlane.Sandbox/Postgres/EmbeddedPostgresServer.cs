@@ -176,7 +176,8 @@ public sealed class EmbeddedPostgresServer : IAsyncDisposable
 
     private static string ServerOptions(EmbeddedPostgresOptions options, int port, string socket)
     {
-        var settings = $"-p {port} -k {socket} -c listen_addresses=127.0.0.1 -c max_connections={options.MaxConnections}";
+        var settings = $"-p {port} -k {socket} -c listen_addresses=127.0.0.1 -c max_connections={options.MaxConnections}"
+                       + string.Concat(options.Settings.Select(s => $" -c {s.Key}={s.Value}"));
         return options.Ephemeral
             ? settings + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             : settings;

@@ -15,6 +15,12 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     /// <summary>Letters and digits: a one-time owner password needs no quoting anywhere.</summary>
     private const string PasswordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+    /// <summary>Opens (and returns to the pool) one admin connection: login and TLS as configured, no statement.</summary>
+    public async Task CheckReachableAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await admin.OpenConnectionAsync(cancellationToken);
+    }
+
     public async Task<TenantDatabaseState> ObserveAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);

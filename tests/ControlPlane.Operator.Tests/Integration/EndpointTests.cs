@@ -1,5 +1,6 @@
 using System.Net;
 using ControlPlane.Operator.Hosting;
+using ControlPlane.Operator.Resolver;
 using ControlPlane.Testing;
 using Microsoft.AspNetCore.Builder;
 using Npgsql;
@@ -87,7 +88,8 @@ public sealed class EndpointTests(PostgresFixture postgres)
 
     private static async Task<WebApplication> StartHostAsync(OperatorTestCluster cluster, NpgsqlDataSource catalog)
     {
-        var app = OperatorHost.Build(0, "test catalog", catalog, cluster.CreateOperatorClient(), cluster.DefaultOptions(), "127.0.0.1");
+        var app = OperatorHost.Build(0, "test catalog", catalog, cluster.CreateOperatorClient(), cluster.CreateOperatorClient(), cluster.DefaultOptions(), "127.0.0.1",
+            new ResolverListenerOptions(0, null, null, TimeSpan.Zero));
         await app.StartAsync(TestContext.Current.CancellationToken);
         return app;
     }

@@ -66,8 +66,8 @@ public sealed partial class RbacTests(PostgresFixture postgres)
             TimeSpan.FromSeconds(20), "acme deleted and the InvalidSpec event counted twice", _ct);
         cluster.Server.DropWatches();
         await Task.Delay(500, _ct);
-        // The resolver endpoint reviews each caller's token through the operator's client.
-        await new TokenReviewAuthenticator(cluster.CreateOperatorClient(), new ConnectionEndpointOptions(), TimeProvider.System)
+        // The resolver endpoint reviews each caller's token through a client of its own with the operator's identity.
+        await new TokenReviewAuthenticator(new TokenReviewClient(cluster.CreateOperatorClient()), new ConnectionEndpointOptions(), TimeProvider.System)
             .AuthenticateAsync("unregistered-token", _ct);
 
         var used = Used(cluster.Server);

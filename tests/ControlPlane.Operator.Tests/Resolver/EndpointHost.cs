@@ -1,12 +1,16 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Resolver;
+using ControlPlane.Operator.Runtime;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Secrets;
 using ControlPlane.Testing;
-using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,14 +18,18 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using TenantResource = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Tests.Resolver;
 
 /// <summary>
-/// The connection endpoint wired exactly as a host wires it (<c>AddTenantConnectionResolver</c>, <c>UseRateLimiter</c>,
-/// <c>MapTenantConnections</c>) in a minimal WebApplication on 127.0.0.1, over a migrated catalog and the in-process
-/// Kubernetes API server for TokenReview. ENVIRONMENT=dev, so passwords live in the mock secret backend.
+/// The connection endpoint wired exactly as a host wires it (<c>AddTenantConnectionResolver</c>, the resolver's own
+/// listener, <c>SeparateListeners</c>, <c>MapTenantConnections</c>) in a minimal WebApplication on 127.0.0.1, over a
+/// migrated catalog, the in-process Kubernetes API server for TokenReview and a Tenant informer for namespace grants.
+/// With <see cref="TestCertificates"/> the listener speaks TLS and <see cref="Http"/> trusts only that test CA.
+/// ENVIRONMENT=dev, so passwords live in the mock secret backend.
 /// </summary>
 internal sealed class EndpointHost : IAsyncDisposable
 {
@@ -33,16 +41,26 @@ internal sealed class EndpointHost : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly NpgsqlDataSource _dataSource;
+    private readonly CancellationTokenSource _informing;
+    private readonly Task _informer;
 
-    private EndpointHost(WebApplication app, NpgsqlDataSource dataSource, KubeApiServer api, CapturingLoggerProvider logs, Uri address)
+    private EndpointHost(
+        WebApplication app, NpgsqlDataSource dataSource, KubeApiServer api, CapturingLoggerProvider logs, Uri address, TestCertificates? tls,
+        CancellationTokenSource informing, Task informer)
     {
         _app = app;
         _dataSource = dataSource;
+        _informing = informing;
+        _informer = informer;
         Api = api;
         Logs = logs;
+        Address = address;
         Catalog = new TenantCatalog(dataSource);
-        Http = new HttpClient { BaseAddress = address };
+        Http = new HttpClient(Handler(tls)) { BaseAddress = address };
     }
+
+    /// <summary>The resolver listener's address (https:// with TLS).</summary>
+    public Uri Address { get; }
 
     public KubeApiServer Api { get; }
 
@@ -54,7 +72,7 @@ internal sealed class EndpointHost : IAsyncDisposable
 
     public ISecretStore Secrets => _app.Services.GetRequiredService<ISecretStore>();
 
-    public static async Task<EndpointHost> StartAsync(PostgresFixture postgres, IDictionary<string, string?>? settings = null)
+    public static async Task<EndpointHost> StartAsync(PostgresFixture postgres, IDictionary<string, string?>? settings = null, TestCertificates? tls = null)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var api = await KubeApiServer.StartAsync(cancellationToken: cancellationToken);
@@ -65,12 +83,14 @@ internal sealed class EndpointHost : IAsyncDisposable
 
         var logs = new CapturingLoggerProvider();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var listener = new ResolverListenerOptions(0, tls?.CertificateFile("resolver"), tls?.KeyFile("resolver"), TimeSpan.Zero);
+        builder.WebHost.ConfigureKestrel(kestrel => ResolverListener.Listen(
+            kestrel, IPAddress.Loopback, listener, tls is null ? null : kestrel.ApplicationServices.GetRequiredService<CertificateReloader>()));
         builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ENVIRONMENT"] = "dev",
-            ["RESOLVER_ALLOWED_SERVICE_ACCOUNTS"] = $"{AllowedUser}, {OtherAllowedUser}",
+            ["RESOLVER_CALLERS"] = $"{AllowedUser}=*; {OtherAllowedUser}=*",
         });
         if (settings is not null)
         {
@@ -78,15 +98,44 @@ internal sealed class EndpointHost : IAsyncDisposable
         }
 
         builder.Services.AddSingleton(dataSource);
-        builder.Services.AddSingleton<IKubernetes>(api.CreateClient());
+        builder.Services.AddSingleton(new TokenReviewClient(api.CreateClient()));
+        if (tls is not null)
+        {
+            builder.Services.AddSingleton(sp => new CertificateReloader(listener.CertificateFile!, listener.KeyFile!, listener.CertificateCheckInterval,
+                TimeProvider.System, sp.GetRequiredService<ILogger<CertificateReloader>>()));
+        }
+
+        // Namespace grants are checked against the Tenant objects the informer sees, as in the operator.
+        var tenants = new KubernetesResourceClient<TenantResource>(api.CreateClient(), TenantOperator.Resource);
+        var informer = new Informer<TenantResource>(tenants, [], new InformerSettings(TimeSpan.FromMinutes(5), new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)), 500, TimeSpan.FromSeconds(30)),
+            TimeProvider.System, new OperatorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),
+            NullLogger.Instance);
+        builder.Services.AddSingleton<ITenantDirectory>(new InformerTenantDirectory(informer));
         builder.Services.AddTenantConnectionResolver(builder.Configuration);
         var app = builder.Build();
-        app.UseRateLimiter();
+        app.SeparateListeners();
         app.MapTenantConnections();
         await app.StartAsync(cancellationToken);
+        var informing = new CancellationTokenSource();
+        var running = Task.Run(() => informer.RunAsync(informing.Token), CancellationToken.None);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EndpointHost(app, dataSource, api, logs, new Uri(address));
+        return new EndpointHost(app, dataSource, api, logs, new Uri(address), tls, informing, running);
     }
+
+    /// <summary>A handler that trusts only <paramref name="tls"/>'s CA (and checks the host name as always).</summary>
+    public static SocketsHttpHandler Handler(TestCertificates? tls) => new()
+    {
+        PooledConnectionLifetime = TimeSpan.Zero,
+        SslOptions = tls is null ? new() : new SslClientAuthenticationOptions
+        {
+            CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { tls.Authority },
+                RevocationMode = X509RevocationMode.NoCheck,
+            },
+        },
+    };
 
     public async Task<HttpResponseMessage> GetAsync(string slug, string? token = AllowedToken)
     {
@@ -129,6 +178,16 @@ internal sealed class EndpointHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        await _informing.CancelAsync();
+        try
+        {
+            await _informer;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _informing.Dispose();
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
         await _dataSource.DisposeAsync();

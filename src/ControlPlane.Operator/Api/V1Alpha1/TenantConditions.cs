@@ -41,6 +41,12 @@ public static class TenantConditions
         /// <summary>The tenant database server cannot be reached or refused the admin role; retried with backoff.</summary>
         public const string DatabaseServerUnavailable = "DatabaseServerUnavailable";
 
+        /// <summary>
+        /// TLS to the tenant database server failed: its certificate does not chain to the configured CA bundle, does not
+        /// name the host, or the server offers no TLS. Nothing was written anywhere; retried with backoff.
+        /// </summary>
+        public const string DatabaseServerTlsFailed = "DatabaseServerTlsFailed";
+
         /// <summary>The tenant server's admin role lacks a privilege it needs (CREATEDB, CREATEROLE); retried with backoff.</summary>
         public const string DatabasePermissionDenied = "DatabasePermissionDenied";
 

@@ -9,13 +9,22 @@ internal sealed class TokenReviews
 {
     private readonly ConcurrentDictionary<string, JsonObject> _users = new(StringComparer.Ordinal);
 
-    public void Register(string token, string username, IReadOnlyList<string> groups, string uid) =>
+    private readonly ConcurrentDictionary<string, string[]> _audiences = new(StringComparer.Ordinal);
+
+    /// <summary><paramref name="audiences"/> null: the token is valid for whatever audiences a review asks for.</summary>
+    public void Register(string token, string username, IReadOnlyList<string> groups, string uid, IReadOnlyList<string>? audiences = null)
+    {
         _users[token] = new JsonObject
         {
             ["username"] = username,
             ["uid"] = uid,
             ["groups"] = new JsonArray(groups.Select(g => (JsonNode)g).ToArray()),
         };
+        if (audiences is not null)
+        {
+            _audiences[token] = [.. audiences];
+        }
+    }
 
     public JsonObject Review(JsonObject body)
     {
@@ -27,11 +36,23 @@ internal sealed class TokenReviews
         var spec = body["spec"] as JsonObject ?? [];
         var token = (string?)spec["token"] ?? string.Empty;
         var status = new JsonObject();
+        var asked = (spec["audiences"] as JsonArray)?.Select(a => (string?)a).OfType<string>().ToArray() ?? [];
+
+        // As kube-apiserver: a token bound to audiences authenticates only for a review that asks for one of them (or
+        // for none, answered with the token's own), and the answer lists the audiences both share.
+        string[]? granted = null;
         if (_users.TryGetValue(token, out var user))
+        {
+            granted = !_audiences.TryGetValue(token, out var bound) ? asked
+                : asked.Length == 0 ? bound
+                : [.. asked.Intersect(bound, StringComparer.Ordinal)];
+        }
+
+        if (user is not null && granted is not null && (granted.Length > 0 || !_audiences.ContainsKey(token)))
         {
             status["authenticated"] = true;
             status["user"] = user.DeepClone();
-            status["audiences"] = spec["audiences"]?.DeepClone() ?? new JsonArray();
+            status["audiences"] = new JsonArray(granted.Select(a => (JsonNode)a).ToArray());
         }
         else
         {
