@@ -102,7 +102,8 @@ internal sealed class RequestHandler(
                 throw StatusBody.MethodNotAllowed(context.Request.Method, type);
             }
 
-            await WriteJsonAsync(context, 201, tokens.Review(await ReadObjectAsync(context)));
+            var review = await ReadObjectAsync(context);
+            await WriteJsonAsync(context, 201, type == BuiltInResources.SelfSubjectAccessReviews ? AccessReviews.Review(review) : tokens.Review(review));
             return;
         }
 
