@@ -11,7 +11,7 @@ namespace ControlPlane.Operator.Tests.Sandbox;
 public sealed partial class SandboxTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
-    private readonly string _directory = Directory.CreateTempSubdirectory("sandbox-").FullName;
+    private readonly string _directory = Traversable(Directory.CreateTempSubdirectory("sandbox-").FullName);
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
 
     private string DevDirectory => Path.Combine(_directory, "dev");
@@ -144,6 +144,18 @@ public sealed partial class SandboxTests : IDisposable
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Run as root, the embedded PostgreSQL runs as nobody, which must reach .dev through this folder (0700 by default).</summary>
+    private static string Traversable(string directory)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                                            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
+        return directory;
     }
 
     private static bool OnPath(string program) =>
