@@ -192,6 +192,9 @@ internal sealed class RequestHandler(
             ["apis"] => Discovery.Groups(registry),
             ["apis", var g] => Discovery.Group(registry, g),
             ["apis", var g, var v] => Discovery.Resources(registry, g, v),
+            ["openapi", "v3"] => OpenApiV3.Index(registry),
+            ["openapi", "v3", "api", var v] => OpenApiV3.GroupVersion(registry, string.Empty, v),
+            ["openapi", "v3", "apis", var g, var v] => OpenApiV3.GroupVersion(registry, g, v),
             ["healthz" or "livez" or "readyz"] => null,
             _ => throw StatusBody.UnknownPath(),
         };
