@@ -17,6 +17,8 @@ COPY src/ControlPlane.Operator/ControlPlane.Operator.csproj src/ControlPlane.Ope
 RUN dotnet restore src/ControlPlane.Operator/ControlPlane.Operator.csproj --locked-mode
 COPY src/ src/
 COPY sql/ sql/
+COPY config/crds/ config/crds/
+COPY config/rbac/ config/rbac/
 RUN dotnet publish src/ControlPlane.Operator/ControlPlane.Operator.csproj -c Release --no-restore -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

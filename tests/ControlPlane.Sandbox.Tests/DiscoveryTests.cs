@@ -67,15 +67,17 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
-    public async Task Unknown_paths_and_openapi_are_404_with_a_status_body()
+    public async Task Unknown_paths_and_openapi_v2_are_404_with_a_status_body_and_openapi_v3_lists_group_versions()
     {
         await using var server = await StartAsync();
         using var http = new HttpClient { BaseAddress = server.BaseUri };
 
-        using var openapi = await http.GetAsync(new Uri("openapi/v3", UriKind.Relative), Ct);
+        using var openapiV2 = await http.GetAsync(new Uri("openapi/v2", UriKind.Relative), Ct);
+        var openapiV3 = JsonNode.Parse(await http.GetStringAsync(new Uri("openapi/v3", UriKind.Relative), Ct))!;
         using var unknownGroup = await http.GetAsync(new Uri("apis/nope.example.com/v1/things", UriKind.Relative), Ct);
 
-        Assert.Equal(404, (int)openapi.StatusCode);
+        Assert.Equal(404, (int)openapiV2.StatusCode);
+        Assert.NotNull(openapiV3["paths"]!["api/v1"]);
         Assert.Equal(404, (int)unknownGroup.StatusCode);
         Assert.Equal("NotFound", (string?)JsonNode.Parse(await unknownGroup.Content.ReadAsStringAsync(Ct))!["reason"]);
     }

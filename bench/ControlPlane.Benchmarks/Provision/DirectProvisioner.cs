@@ -24,14 +24,15 @@ internal static class DirectProvisioner
         var server = lifecycle.Servers.Get(intent.Server);
         var row = await lifecycle.Catalog.RegisterAsync(intent.Registration(
             new TenantDatabaseServerAddress(server.Name, server.Host, server.Port),
-            new Store.Catalog.TenantOwner(tenant.Metadata.NamespaceProperty, tenant.Metadata.Name, tenant.Metadata.Uid)), actor, cancellationToken);
+            TenantIntent.OwnerOf(tenant)), actor, cancellationToken);
         steps.Mark(ProvisioningSteps.Registered);
         var password = await lifecycle.Secrets.EnsureGeneratedPasswordAsync(intent.SecretRef, new SecretOwner(intent.Slug), cancellationToken);
         steps.Mark(ProvisioningSteps.SecretEnsured);
-        await server.Administrator.ConvergeAsync(intent.DatabaseSpec(new Store.TenantDatabases.TenantOwnership(row.Id)), ScramVerifier.Compute(password.Reveal()), cancellationToken);
+        var spec = intent.DatabaseSpec(new Store.TenantDatabases.TenantOwnership(row.Id));
+        await server.Administrator.ConvergeAsync(spec, ScramVerifier.Compute(password.Reveal()), cancellationToken);
         steps.Mark(ProvisioningSteps.DatabaseConverged);
         var target = lifecycle.Migrator.LatestVersion;
-        var outcome = await server.Administrator.MigrateAsync(intent.DatabaseSpec, lifecycle.Migrator, target, cancellationToken);
+        var outcome = await server.Administrator.MigrateAsync(spec, lifecycle.Migrator, target, cancellationToken);
         steps.Mark(ProvisioningSteps.Migrated);
         row = await lifecycle.Catalog.RecordMigrationAsync(row.Id, null, outcome.To.ToString(), actor, cancellationToken);
         await lifecycle.Catalog.MarkActiveAsync(row.Id, actor, cancellationToken);

@@ -113,7 +113,10 @@ internal sealed class RolloutBenchmark(int count) : IBenchmark
         foreach (var tenant in tenants)
         {
             var db = tenant.Status.Database!.Name!;
-            var spec = new ControlPlane.Store.TenantDatabases.TenantDatabaseSpec(db, db, -1, Suspended: false);
+            var spec = new ControlPlane.Store.TenantDatabases.TenantDatabaseSpec(db, db, -1, Suspended: false)
+            {
+                Ownership = new(Guid.Parse(tenant.Status.TenantId!)),
+            };
             await server.Administrator.MigrateAsync(spec, bench.Lifecycle.Migrator, target, cancellationToken);
             await bench.Lifecycle.Catalog.RecordMigrationAsync(Guid.Parse(tenant.Status.TenantId!), "2", "3", "bench", cancellationToken);
         }

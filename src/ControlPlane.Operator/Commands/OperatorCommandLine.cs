@@ -10,9 +10,11 @@ internal static class OperatorCommandLine
         var root = new RootCommand("econt control plane: Tenant operator, catalog migrations and tools.");
         var run = RunCommand.Create();
         root.Subcommands.Add(run);
+        root.Subcommands.Add(RunCommand.CreateSandbox());
         root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(HealthCommand.Create());
         root.Subcommands.Add(ResolveCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
         root.Options.Add(RunCommand.PortOption);
         root.Action = run.Action;
         return root;

@@ -86,7 +86,11 @@ internal static class ResolveCommand
             var environment = DeploymentEnvironments.FromProcess();
             await using var database = await CatalogDatabase.OpenAsync(environment, cancellationToken);
             await using var dataSource = database.CreateDataSource();
-            await using var services = new ServiceCollection().AddLogging().AddSecretStores(configuration).BuildServiceProvider();
+            // Registered first, so the secret store's Kubernetes backend reads the sandbox's Secrets in dev too.
+            await using var services = new ServiceCollection().AddLogging()
+                .AddSingleton(_ => KubernetesClientFactory.Create(KubernetesClientFactory.FindForCommand(environment)
+                                                                  ?? throw new ConfigurationException(KubernetesClientFactory.MissingConfigurationMessage)))
+                .AddSecretStores(configuration).BuildServiceProvider();
             // Not started: a one-shot resolve reads the catalog and the secret manager, nothing is cached.
             await using var resolver = new TenantConnectionResolver(dataSource, services.GetRequiredService<ISecretStore>(),
                 ResolverConfiguration.ReadResolver(configuration), TimeProvider.System, NullLogger<TenantConnectionResolver>.Instance);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Resolver;
+using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Migrations;
 using ControlPlane.Store.Preflight;
@@ -8,7 +9,10 @@ using Npgsql;
 
 namespace ControlPlane.Operator.Commands;
 
-/// <summary><c>run</c> (the default): the operator process with its HTTP endpoints.</summary>
+/// <summary>
+/// <c>run</c> (the default): the operator process with its HTTP endpoints. In dev, with no Kubernetes configuration
+/// anywhere, it runs the sandbox (<see cref="SandboxCluster"/>); <c>sandbox</c> does so even when one exists.
+/// </summary>
 internal static class RunCommand
 {
     public static readonly Option<int> PortOption = new("--port")
@@ -21,11 +25,19 @@ internal static class RunCommand
     public static Command Create()
     {
         var command = new Command("run", "Run the operator (the default when no command is given).");
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(PortOption), cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(PortOption), forceSandbox: false, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int port, CancellationToken cancellationToken)
+    public static Command CreateSandbox()
+    {
+        var command = new Command("sandbox",
+            "Dev only: run the operator against its own Kubernetes API server (state in .dev/kube, kubeconfig .dev/kubeconfig) and the embedded PostgreSQL 17.");
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(PortOption), forceSandbox: true, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int port, bool forceSandbox, CancellationToken cancellationToken)
     {
         try
         {
@@ -36,31 +48,45 @@ internal static class RunCommand
             var options = OperatorOptionsLoader.Load(configuration, environment, Environment.GetEnvironmentVariable);
             var resolverListener = ResolverConfiguration.ReadListener(configuration, environment);
             ResolverConfiguration.ReadEndpoint(configuration);
-            await using var database = await CatalogDatabase.OpenAsync(environment, cancellationToken);
-            if (environment == DeploymentEnvironment.Dev && database.IsEmbedded && options.TenantDatabaseServers.Count == 0)
+            var kubernetes = forceSandbox ? null : KubernetesClientFactory.FindConfiguration(options, Environment.GetEnvironmentVariable);
+            if (kubernetes is null && environment != DeploymentEnvironment.Dev)
             {
-                // Zero set-up in dev: tenant databases go to the embedded server too, as its trusted loopback superuser.
-                options.TenantDatabaseServers["default"] = new TenantDatabaseServerOptions
-                {
-                    Host = database.Connection.Host!,
-                    Port = database.Connection.Port,
-                    AdminUser = database.Connection.Username!,
-                    AdminSecretRef = "",
-                };
+                throw new ConfigurationException(forceSandbox
+                    ? $"the sandbox exists for dev only (ENVIRONMENT={environment.ToString().ToLowerInvariant()})."
+                    : KubernetesClientFactory.MissingConfigurationMessage);
             }
 
+            await using var sandbox = kubernetes is null ? await StartSandboxAsync(cancellationToken) : null;
+            await using var database = await CatalogDatabase.OpenAsync(environment, cancellationToken);
+            UseEmbeddedTenantServer(environment, database, options);
             await using var dataSource = database.CreateDataSource();
             await PostgresPreflight.CheckAsync(dataSource, cancellationToken);
 
-            // Zero set-up in dev; staging and prod migrate explicitly (a Job or init container runs `migrate`).
+            // Zero set-up in dev; staging and prod migrate explicitly (config/migrate's Job runs `migrate`). Under a plain
+            // `kubectl apply -k` that Job and this pod start together: refusing a catalog behind this build makes the pod
+            // restart until the Job is done, instead of reconciling against tables that are not there yet.
             if (environment == DeploymentEnvironment.Dev)
             {
                 await CatalogMigrator.MigrateAsync(dataSource, CatalogScripts.Directory, _ => { }, cancellationToken);
             }
+            else if (await CatalogVersion.AppliedAsync(dataSource, cancellationToken) is var applied
+                     && CatalogVersion.Shipped(CatalogScripts.Directory) is var shipped && CatalogVersion.IsBehind(applied, shipped))
+            {
+                throw new ConfigurationException(
+                    $"the catalog is at version {applied ?? "none"}, this build needs {shipped}: run `migrate` first (the controlplane-migrate Job).");
+            }
 
-            var app = OperatorHost.Build(port, database.Description, dataSource, KubernetesClientFactory.Create(options),
-                KubernetesClientFactory.Create(options), options, resolverListener: resolverListener);
-            await app.RunAsync(cancellationToken);
+            // Two clients: TokenReviews of resolver callers never share a connection pool with the informers and the lease.
+            var cluster = sandbox?.Configuration ?? kubernetes!;
+            var app = OperatorHost.Build(port, database.Description, dataSource, KubernetesClientFactory.Create(cluster),
+                KubernetesClientFactory.Create(cluster), options, resolverListener: resolverListener);
+            await app.StartAsync(cancellationToken);
+            if (sandbox is not null)
+            {
+                Console.WriteLine(SandboxBanner(sandbox, database));
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken);
             return ExitCodes.Ok;
         }
         catch (Exception e) when (e is ConfigurationException or PreflightException or NpgsqlException
@@ -70,4 +96,50 @@ internal static class RunCommand
             return ExitCodes.Error;
         }
     }
+
+    private static async Task<SandboxCluster> StartSandboxAsync(CancellationToken cancellationToken)
+    {
+        var devDirectory = DevDirectory.Locate() ?? throw new ConfigurationException(
+            $"no repository checkout was found for the sandbox's state; set {DevDirectory.OverrideVariable} to a folder for it, or KUBECONFIG.");
+
+        // Tenant passwords go to Kubernetes Secrets in the sandbox: they survive a restart and `resolve` in another
+        // terminal reads them, which the in-memory mock backend (the dev default) cannot do.
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(SecretStoreConfiguration.BackendVariable)))
+        {
+            Environment.SetEnvironmentVariable(SecretStoreConfiguration.BackendVariable, "k8s");
+        }
+
+        return await SandboxCluster.StartAsync(devDirectory, cancellationToken);
+    }
+
+    public const string EmbeddedServerName = "default";
+
+    /// <summary>
+    /// Zero set-up in dev: with the embedded catalog and no tenant server configured, tenant databases go to the embedded
+    /// server too, as its trusted loopback superuser. True when it did so.
+    /// </summary>
+    internal static bool UseEmbeddedTenantServer(DeploymentEnvironment environment, CatalogDatabase database, OperatorOptions options)
+    {
+        if (environment != DeploymentEnvironment.Dev || !database.IsEmbedded || options.TenantDatabaseServers.Count != 0)
+        {
+            return false;
+        }
+
+        options.TenantDatabaseServers[EmbeddedServerName] = new TenantDatabaseServerOptions
+        {
+            Host = database.Connection.Host!,
+            Port = database.Connection.Port,
+            AdminUser = database.Connection.Username!,
+            AdminSecretRef = "",
+        };
+        return true;
+    }
+
+    internal static string SandboxBanner(SandboxCluster sandbox, CatalogDatabase database) => string.Join(Environment.NewLine,
+        $"Sandbox ready: Kubernetes API server {sandbox.Address} ({(sandbox.Started ? "started here, state in .dev/kube" : "run by another dev process")}),",
+        $"PostgreSQL {database.Description} as the catalog and as tenant server `default`.",
+        "Try next, in another terminal:",
+        $"  export KUBECONFIG={sandbox.KubeconfigPath}",
+        "  kubectl apply -f config/samples/tenant-acme.yaml",
+        "  kubectl get tenants");
 }

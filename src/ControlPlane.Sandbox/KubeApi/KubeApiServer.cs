@@ -38,7 +38,10 @@ public sealed class KubeApiServer : IAsyncDisposable
     private KubeApiServer(KubeApiServerOptions options, ResourceRegistry registry)
     {
         _registry = registry;
-        _store = new ObjectStore(options.HistoryLimit);
+        _store = new ObjectStore(options.HistoryLimit, options.DataDirectory is { } data ? new StoreFile(Path.Combine(data, "objects.json")) : null);
+
+        // CRDs are rebuilt from the files at every start, as if config/crds had just been applied again.
+        _store.Forget(BuiltInResources.CustomResourceDefinitions.StorageKey);
         _faults = new FaultInjector();
         _tokens = new TokenReviews();
         var writes = new ObjectWrites(_store, registry, options.TimeProvider);
@@ -47,12 +50,13 @@ public sealed class KubeApiServer : IAsyncDisposable
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
         builder.Services.AddRoutingCore();
         _app = builder.Build();
         _app.Run(_handler.HandleAsync);
 
-        foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
+        foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" }
+                     .Where(ns => _store.Get(BuiltInResources.Namespaces.StorageKey, string.Empty, ns) is null))
         {
             writes.Create(
                 new ApiRoute(BuiltInResources.Namespaces, "v1", null, null, null),
@@ -112,28 +116,28 @@ public sealed class KubeApiServer : IAsyncDisposable
     /// <summary>The client configuration <see cref="CreateClient"/> uses, for callers that build their own client.</summary>
     public KubernetesClientConfiguration ClientConfiguration() => new() { Host = BaseUri.ToString().TrimEnd('/') };
 
-    /// <summary>Writes a kubeconfig (context <c>kube-api-test</c>, namespace default) that points kubectl or a child process here.</summary>
-    public void WriteKubeconfig(string path)
+    /// <summary>Writes a kubeconfig (context <paramref name="context"/>, namespace <paramref name="ns"/>) that points kubectl or a child process here.</summary>
+    public void WriteKubeconfig(string path, string context = "kube-api-test", string ns = "default")
     {
         var server = BaseUri.ToString().TrimEnd('/');
         File.WriteAllText(path, $"""
             apiVersion: v1
             kind: Config
             clusters:
-            - name: kube-api-test
+            - name: {context}
               cluster:
                 server: {server}
             users:
-            - name: kube-api-test
+            - name: {context}
               user:
-                token: kube-api-test
+                token: {context}
             contexts:
-            - name: kube-api-test
+            - name: {context}
               context:
-                cluster: kube-api-test
-                user: kube-api-test
-                namespace: default
-            current-context: kube-api-test
+                cluster: {context}
+                user: {context}
+                namespace: {ns}
+            current-context: {context}
 
             """);
     }

@@ -21,6 +21,15 @@ public sealed class KubeApiServerOptions
     /// <summary>How long a watch with <c>allowWatchBookmarks=true</c> stays idle before a BOOKMARK is sent. Default 1 s.</summary>
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Port on 127.0.0.1; 0 (the default) takes a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>
+    /// Folder where every object is saved on every write and loaded from at start (the sandbox's state survives a restart);
+    /// null (the default) keeps everything in memory.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
     /// <summary>The clock for creationTimestamp and deletionTimestamp.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

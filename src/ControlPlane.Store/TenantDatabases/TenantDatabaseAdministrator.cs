@@ -15,6 +15,15 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     /// <summary>Letters and digits: a one-time owner password needs no quoting anywhere.</summary>
     private const string PasswordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+    /// <summary>The admin role's own attributes and whether its session is encrypted (the doctor's check).</summary>
+    public async Task<AdminRoleFacts> AdminFactsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = admin.CreateCommand(TenantDatabaseSql.AdminFacts);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new AdminRoleFacts(reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3));
+    }
+
     /// <summary>Opens (and returns to the pool) one admin connection: login and TLS as configured, no statement.</summary>
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
@@ -334,3 +343,6 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
+
+/// <summary>What a tenant server's admin role is: it must have CREATEDB and CREATEROLE and must not be a superuser.</summary>
+public sealed record AdminRoleFacts(bool Superuser, bool CreateDatabase, bool CreateRole, bool Tls);

@@ -60,6 +60,13 @@ public static class TenantDatabaseSql
         LEFT JOIN pg_catalog.pg_roles o ON o.rolname = $3
         """;
 
+    public const string AdminFacts = """
+        SELECT r.rolsuper, r.rolcreatedb, r.rolcreaterole, COALESCE(s.ssl, false)
+        FROM pg_catalog.pg_roles r
+        LEFT JOIN pg_catalog.pg_stat_ssl s ON s.pid = pg_catalog.pg_backend_pid()
+        WHERE r.rolname = CURRENT_USER
+        """;
+
     /// <summary>Ends every session of the given roles ($1, a text array) in every database of the server.</summary>
     public const string TerminateSessions = """
         SELECT pg_catalog.count(pg_catalog.pg_terminate_backend(a.pid))::pg_catalog.int4

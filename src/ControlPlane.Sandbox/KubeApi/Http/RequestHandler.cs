@@ -102,7 +102,8 @@ internal sealed class RequestHandler(
                 throw StatusBody.MethodNotAllowed(context.Request.Method, type);
             }
 
-            await WriteJsonAsync(context, 201, tokens.Review(await ReadObjectAsync(context)));
+            var review = await ReadObjectAsync(context);
+            await WriteJsonAsync(context, 201, type == BuiltInResources.SelfSubjectAccessReviews ? AccessReviews.Review(review) : tokens.Review(review));
             return;
         }
 
@@ -191,6 +192,9 @@ internal sealed class RequestHandler(
             ["apis"] => Discovery.Groups(registry),
             ["apis", var g] => Discovery.Group(registry, g),
             ["apis", var g, var v] => Discovery.Resources(registry, g, v),
+            ["openapi", "v3"] => OpenApiV3.Index(registry),
+            ["openapi", "v3", "api", var v] => OpenApiV3.GroupVersion(registry, string.Empty, v),
+            ["openapi", "v3", "apis", var g, var v] => OpenApiV3.GroupVersion(registry, g, v),
             ["healthz" or "livez" or "readyz"] => null,
             _ => throw StatusBody.UnknownPath(),
         };

@@ -31,6 +31,17 @@ internal static class BuiltInResources
         CreateOnly = true,
     };
 
+    public static readonly ResourceType SelfSubjectAccessReviews = new()
+    {
+        Group = "authorization.k8s.io",
+        Kind = "SelfSubjectAccessReview",
+        Plural = "selfsubjectaccessreviews",
+        Singular = "selfsubjectaccessreview",
+        Namespaced = false,
+        Versions = [new ServedVersion("v1", null, [])],
+        CreateOnly = true,
+    };
+
     public static readonly ResourceType CustomResourceDefinitions = new()
     {
         Group = "apiextensions.k8s.io",
@@ -43,7 +54,7 @@ internal static class BuiltInResources
         ReadOnly = true,
     };
 
-    public static IReadOnlyList<ResourceType> All { get; } = [Namespaces, Secrets, Events, Leases, TokenReviews, CustomResourceDefinitions];
+    public static IReadOnlyList<ResourceType> All { get; } = [Namespaces, Secrets, Events, Leases, TokenReviews, SelfSubjectAccessReviews, CustomResourceDefinitions];
 
     private static ResourceType Core(string kind, string plural, string singular, bool namespaced, string[] shortNames, bool allowCreateOnUpdate) => new()
     {

@@ -6,15 +6,39 @@ namespace ControlPlane.Sandbox.KubeApi.Storage;
 /// <summary>
 /// All objects of the server, one cluster-wide resourceVersion counter and a bounded history of changes, guarded by one
 /// lock so that a write, its history entry and its delivery to open watches happen atomically and in resourceVersion order.
+/// With a <see cref="StoreFile"/> every committed write is saved before it is answered, so a restarted server (the sandbox)
+/// serves the same objects at the same resourceVersions; the watch history starts empty, as after an etcd compaction.
 /// </summary>
-internal sealed class ObjectStore(int historyLimit)
+internal sealed class ObjectStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _objects = new(StringComparer.Ordinal);
     private readonly LinkedList<WatchEvent> _history = new();
     private readonly List<Watcher> _watchers = [];
+    private readonly int _historyLimit;
+    private readonly StoreFile? _file;
     private long _resourceVersion;
     private long _compactedThrough;
+
+    public ObjectStore(int historyLimit, StoreFile? file = null)
+    {
+        _historyLimit = historyLimit;
+        _file = file;
+        if (file?.Load() is { } saved)
+        {
+            foreach (var (storageKey, objects) in saved.Objects)
+            {
+                var bucket = Bucket(storageKey);
+                foreach (var obj in objects)
+                {
+                    bucket[Key((string?)obj["metadata"]?["namespace"] ?? string.Empty, (string)obj["metadata"]!["name"]!)] = obj;
+                }
+            }
+
+            _resourceVersion = saved.ResourceVersion;
+            _compactedThrough = saved.ResourceVersion;
+        }
+    }
 
     public long CurrentResourceVersion
     {
@@ -88,11 +112,13 @@ internal sealed class ObjectStore(int historyLimit)
                     var stored = Stamp(put.Object);
                     bucket[key] = stored;
                     Record(new WatchEvent(_resourceVersion, storageKey, ns, current is null ? "ADDED" : "MODIFIED", stored, current));
+                    Save();
                     return (JsonObject)stored.DeepClone();
                 case Mutation.Remove remove:
                     var final = Stamp(remove.FinalState);
                     bucket.Remove(key);
                     Record(new WatchEvent(_resourceVersion, storageKey, ns, "DELETED", final, current));
+                    Save();
                     return (JsonObject)final.DeepClone();
                 default:
                     return current is null
@@ -208,7 +234,7 @@ internal sealed class ObjectStore(int historyLimit)
     private void Record(WatchEvent change)
     {
         _history.AddLast(change);
-        while (_history.Count > historyLimit)
+        while (_history.Count > _historyLimit)
         {
             _compactedThrough = _history.First!.Value.ResourceVersion;
             _history.RemoveFirst();
@@ -219,6 +245,17 @@ internal sealed class ObjectStore(int historyLimit)
             watcher.Offer(change);
         }
     }
+
+    /// <summary>Drops every object of a resource without events: for kinds rebuilt at start (CRDs come from config/crds).</summary>
+    public void Forget(string storageKey)
+    {
+        lock (_lock)
+        {
+            _objects.Remove(storageKey);
+        }
+    }
+
+    private void Save() => _file?.Save(_objects, _resourceVersion);
 
     private SortedDictionary<string, JsonObject> Bucket(string storageKey)
     {
