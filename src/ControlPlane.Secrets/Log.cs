@@ -44,4 +44,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3020, Level = LogLevel.Debug, Message = "Kubernetes Secret {Reference} changed concurrently (409); attempt {Attempt}")]
     public static partial void KubernetesConflict(ILogger logger, SecretReference reference, int attempt);
+
+    [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "{Cloud} {Operation} attempt {Attempt} was throttled or unavailable ({Code}); retrying in {DelayMs} ms")]
+    public static partial void CloudRetry(ILogger logger, string cloud, string operation, int attempt, string code, long delayMs);
 }
