@@ -13,7 +13,7 @@ public sealed class AwsSecretsManagerBackend(AwsSecretsManagerClient client) : J
 {
     public override SecretBackendKind Kind => SecretBackendKind.Aws;
 
-    protected override async Task<CloudSecret?> ReadLatestAsync(SecretReference reference, CancellationToken cancellationToken)
+    protected override async Task<CloudSecret?> ReadLatestAsync(SecretReference reference, bool ownership, CancellationToken cancellationToken)
     {
         JsonObject value;
         try
@@ -25,12 +25,18 @@ public sealed class AwsSecretsManagerBackend(AwsSecretsManagerClient client) : J
             return null;
         }
 
-        // GetSecretValue does not return tags; ownership is a second call, made only for secrets that exist.
+        var text = (string?)value["SecretString"];
+        var data = text is null ? null : JsonSecretDocument.Parse(text, reference);
+        if (!ownership)
+        {
+            return new CloudSecret(data, Managed: false);
+        }
+
+        // GetSecretValue does not return tags; ownership is a second call, made only before a change.
         var description = await client.SendAsync("DescribeSecret", reference.Container, new JsonObject { ["SecretId"] = reference.Name }, reference, cancellationToken).ConfigureAwait(false);
         var managed = description["Tags"] is JsonArray tags && tags.Any(tag =>
             (string?)tag?["Key"] == CloudOwnership.ManagedByKey && (string?)tag?["Value"] == CloudOwnership.ManagedByValue);
-        var text = (string?)value["SecretString"];
-        return new CloudSecret(text is null ? null : JsonSecretDocument.Parse(text, reference), managed);
+        return new CloudSecret(data, managed);
     }
 
     protected override async Task<bool> TryCreateAsync(SecretReference reference, string json, SecretOwner owner, CancellationToken cancellationToken)

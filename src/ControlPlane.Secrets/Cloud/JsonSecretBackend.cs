@@ -16,8 +16,11 @@ public abstract class JsonSecretBackend : ISecretBackend
     /// <summary>First wait when another writer is creating the secret; doubled per attempt.</summary>
     protected TimeSpan ContentionDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>The latest version, or null when the secret does not exist.</summary>
-    protected abstract Task<CloudSecret?> ReadLatestAsync(SecretReference reference, CancellationToken cancellationToken);
+    /// <summary>
+    /// The latest version, or null when the secret does not exist. Without <paramref name="ownership"/> (plain
+    /// reads) a backend may skip the call that fetches tags or labels and report <c>Managed = false</c>.
+    /// </summary>
+    protected abstract Task<CloudSecret?> ReadLatestAsync(SecretReference reference, bool ownership, CancellationToken cancellationToken);
 
     /// <summary>Creates the secret, marked as the operator's, holding <paramref name="json"/>; false when it already exists.</summary>
     protected abstract Task<bool> TryCreateAsync(SecretReference reference, string json, SecretOwner owner, CancellationToken cancellationToken);
@@ -31,7 +34,7 @@ public abstract class JsonSecretBackend : ISecretBackend
     public async Task<SecretValue> ReadAsync(SecretReference reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        var secret = await ReadLatestAsync(reference, cancellationToken).ConfigureAwait(false);
+        var secret = await ReadLatestAsync(reference, ownership: false, cancellationToken).ConfigureAwait(false);
         if (secret?.Data is null)
         {
             throw new SecretNotFoundException($"{Kind} has no secret {reference.Name} in {reference.Container} (reference {reference}).", reference);
@@ -48,7 +51,7 @@ public abstract class JsonSecretBackend : ISecretBackend
         ArgumentNullException.ThrowIfNull(value);
         for (var attempt = 1; attempt <= Attempts; attempt++)
         {
-            var secret = await ReadLatestAsync(reference, cancellationToken).ConfigureAwait(false);
+            var secret = await ReadLatestAsync(reference, ownership: true, cancellationToken).ConfigureAwait(false);
             if (secret is null)
             {
                 if (await TryCreateAsync(reference, Document(null, reference.Key!, value), owner, cancellationToken).ConfigureAwait(false))
@@ -70,7 +73,7 @@ public abstract class JsonSecretBackend : ISecretBackend
     public async Task<SecretDeletion> DeleteAsync(SecretReference reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        var secret = await ReadLatestAsync(reference, cancellationToken).ConfigureAwait(false);
+        var secret = await ReadLatestAsync(reference, ownership: true, cancellationToken).ConfigureAwait(false);
         if (secret?.Data is null || !secret.Data.ContainsKey(reference.Key!))
         {
             return SecretDeletion.NotFound;
@@ -106,7 +109,7 @@ public abstract class JsonSecretBackend : ISecretBackend
         var delay = ContentionDelay;
         for (var attempt = 1; attempt <= Attempts; attempt++)
         {
-            var secret = await ReadLatestAsync(reference, cancellationToken).ConfigureAwait(false);
+            var secret = await ReadLatestAsync(reference, ownership: true, cancellationToken).ConfigureAwait(false);
             if (secret?.Data is { } data && data.TryGetValue(reference.Key!, out var stored) && stored.Length > 0)
             {
                 return new SecretValue(stored);
