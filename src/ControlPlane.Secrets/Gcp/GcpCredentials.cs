@@ -18,7 +18,8 @@ public static class GcpCredentials
         {
             var metadata = $"http://{options.MetadataHost}";
             return GoogleCredential.FromComputeCredential(new ComputeCredential(new ComputeCredential.Initializer(
-                metadata, $"{metadata}/computeMetadata/v1/instance/service-accounts/default/token")));
+                $"{metadata}/computeMetadata/v1/instance/service-accounts/default/token",
+                $"{metadata}/computeMetadata/v1/instance/service-accounts/default/identity")));
         }
 
         var type = (string?)JsonNode.Parse(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false))?["type"];
