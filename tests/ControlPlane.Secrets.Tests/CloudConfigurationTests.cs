@@ -51,7 +51,9 @@ public sealed class CloudConfigurationTests
     {
         var options = SecretStoreConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ENVIRONMENT"] = "prod", ["SECRET_MANAGER_BACKEND"] = "gcp", ["SECRET_GCP_PROJECT"] = "econt-prod",
+            ["ENVIRONMENT"] = "prod",
+            ["SECRET_MANAGER_BACKEND"] = "gcp",
+            ["SECRET_GCP_PROJECT"] = "econt-prod",
         }).Build());
 
         Assert.Empty(SecretStoreOptionsValidator.Failures(options));

@@ -171,13 +171,18 @@ public sealed class FakeAwsServer : ICloudFake, IAsyncDisposable
                         ? NotFound()
                         : (200, new JsonObject
                         {
-                            ["ARN"] = arn, ["Name"] = name, ["VersionId"] = current.Id, ["SecretString"] = current.Value,
-                            ["VersionStages"] = new JsonArray([.. current.Stages.Select(s => (JsonNode)s)]), ["CreatedDate"] = 1.7e9,
+                            ["ARN"] = arn,
+                            ["Name"] = name,
+                            ["VersionId"] = current.Id,
+                            ["SecretString"] = current.Value,
+                            ["VersionStages"] = new JsonArray([.. current.Stages.Select(s => (JsonNode)s)]),
+                            ["CreatedDate"] = 1.7e9,
                         });
                 case "DescribeSecret":
                     return (200, new JsonObject
                     {
-                        ["ARN"] = arn, ["Name"] = name,
+                        ["ARN"] = arn,
+                        ["Name"] = name,
                         ["Tags"] = new JsonArray([.. secret.Tags.Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value })]),
                     });
                 case "CreateSecret":
