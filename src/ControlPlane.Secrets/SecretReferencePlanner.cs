@@ -18,6 +18,7 @@ public sealed partial class SecretReferencePlanner(IOptions<SecretStoreOptions> 
     /// <summary>
     /// The reference for <paramref name="tenantSlug"/>'s database password:
     /// <c>k8s:&lt;ns&gt;/tenant-&lt;slug&gt;-db#password</c>, <c>vault:&lt;mount&gt;/&lt;prefix&gt;/&lt;slug&gt;#password</c>,
+    /// <c>aws:&lt;region&gt;/&lt;prefix&gt;/&lt;slug&gt;#password</c>, <c>gcp:&lt;project&gt;/tenant-&lt;slug&gt;-db#password</c>,
     /// <c>env:TENANT_&lt;SLUG&gt;_DB_PASSWORD</c> or <c>mock:tenant-&lt;slug&gt;-db</c>.
     /// </summary>
     public SecretReference ForTenantDatabase(string tenantSlug)
@@ -28,6 +29,8 @@ public sealed partial class SecretReferencePlanner(IOptions<SecretStoreOptions> 
         {
             SecretBackendKind.Kubernetes => $"k8s:{settings.Kubernetes.Namespace}/tenant-{tenantSlug}-db#{PasswordKey}",
             SecretBackendKind.Vault => $"vault:{settings.Vault.Mount}/{settings.Vault.PathPrefix}/{tenantSlug}#{PasswordKey}",
+            SecretBackendKind.Aws => $"aws:{settings.Aws.Region}/{settings.Aws.NamePrefix}/{tenantSlug}#{PasswordKey}",
+            SecretBackendKind.Gcp => $"gcp:{settings.Gcp.Project}/tenant-{tenantSlug}-db#{PasswordKey}",
             SecretBackendKind.Env => $"env:TENANT_{tenantSlug.Replace('-', '_').ToUpper(CultureInfo.InvariantCulture)}_DB_PASSWORD",
             _ => $"mock:tenant-{tenantSlug}-db",
         };

@@ -69,7 +69,15 @@ public sealed class SecretStore(
                 reference.Backend is SecretBackendKind.Env or SecretBackendKind.Mock
                     ? $"Secret reference {reference} uses the {reference.Backend.ToString().ToLowerInvariant()} backend, which exists only with ENVIRONMENT=dev; " +
                       "store the secret in Vault or a Kubernetes Secret."
-                    : $"Secret reference {reference} points into Vault, but {SecretStoreConfiguration.EndpointVariable} is not set.",
+                    : reference.Backend switch
+                    {
+                        SecretBackendKind.Vault => $"Secret reference {reference} points into Vault, but {SecretStoreConfiguration.EndpointVariable} is not set.",
+                        SecretBackendKind.Aws => $"Secret reference {reference} points into AWS Secrets Manager, but no AWS credentials are configured " +
+                                                 $"({SecretStoreConfiguration.AwsRoleArnVariable} with {SecretStoreConfiguration.AwsWebIdentityTokenFileVariable}, or static keys in dev).",
+                        SecretBackendKind.Gcp => $"Secret reference {reference} points into Google Secret Manager, but it is not configured " +
+                                                 $"(set {SecretStoreConfiguration.GcpProjectVariable} or {SecretStoreConfiguration.GcpCredentialsVariable}).",
+                        _ => $"Secret reference {reference} points into {reference.Backend}, which this operator does not implement yet.",
+                    },
                 reference);
         }
 

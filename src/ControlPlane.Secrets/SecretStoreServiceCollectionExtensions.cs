@@ -1,7 +1,9 @@
+using ControlPlane.Secrets.Aws;
 using ControlPlane.Secrets.Caching;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Confinement;
 using ControlPlane.Secrets.Dev;
+using ControlPlane.Secrets.Gcp;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Secrets.Vault;
 using ControlPlane.Store.Secrets;
@@ -48,6 +50,18 @@ public static class SecretStoreServiceCollectionExtensions
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Vault, (provider, _) => new VaultKvBackend(
             provider.GetRequiredService<VaultClient>(),
             provider.GetRequiredService<IOptions<SecretStoreOptions>>().Value.Vault));
+        services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Aws, (provider, _) =>
+        {
+            var aws = provider.GetRequiredService<IOptions<SecretStoreOptions>>().Value.Aws;
+            return new AwsSecretsManagerBackend(new AwsSecretsManagerClient(
+                new HttpClient(), AwsCredentialsFactory.Create(aws), aws, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<AwsSecretsManagerClient>>()));
+        });
+        services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Gcp, (provider, _) =>
+        {
+            var gcp = provider.GetRequiredService<IOptions<SecretStoreOptions>>().Value.Gcp;
+            return new GcpSecretManagerBackend(new GcpSecretManagerClient(
+                new HttpClient(), ct => GcpCredentials.CreateAsync(gcp, ct), gcp, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<GcpSecretManagerClient>>()));
+        });
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Env, (_, _) => new EnvSecretBackend());
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Mock, (_, _) => new MockSecretBackend());
 

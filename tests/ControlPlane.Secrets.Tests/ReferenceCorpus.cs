@@ -24,8 +24,11 @@ internal static class ReferenceCorpus
         var result = new List<string>(count);
         while (result.Count < count)
         {
-            var candidate = random.Next(4) switch
+            var candidate = random.Next(7) switch
             {
+                4 => $"aws:{Chars(random, Lower, 2, 2)}{string.Concat(Enumerable.Range(0, random.Next(1, 3)).Select(_ => "-" + Chars(random, Lower, 1, 9)))}-{Chars(random, Digits, 1, 2)}/{string.Join('/', Enumerable.Range(0, random.Next(1, 4)).Select(_ => AwsSegment(random)))}#{Chars(random, "-._" + Lower + Upper + Digits, 1, 12)}",
+                5 => $"gcp:{Chars(random, Lower, 1, 1)}{Chars(random, "-" + Lower + Digits, 4, 28)}{Chars(random, Lower + Digits, 1, 1)}/{Chars(random, "_-" + Lower + Upper + Digits, 1, 40)}#{Chars(random, "-._" + Lower + Upper + Digits, 1, 12)}",
+                6 => $"azure:{Chars(random, Lower + Upper, 1, 1)}{Chars(random, "-" + Lower + Upper + Digits, 1, 22)}{Chars(random, Lower + Upper + Digits, 1, 1)}/{Chars(random, "-" + Lower + Upper + Digits, 1, 40)}#{Chars(random, "-._" + Lower + Upper + Digits, 1, 12)}",
                 0 => $"k8s:{DnsLabel(random, 20)}/{string.Join('.', Enumerable.Range(0, random.Next(1, 4)).Select(_ => DnsLabel(random, 15)))}#{Chars(random, "-._" + Lower + Upper + Digits, 1, 12)}",
                 1 => $"vault:{Chars(random, "_-" + Lower + Upper + Digits, 1, 8)}/{string.Join('/', Enumerable.Range(0, random.Next(1, 5)).Select(_ => VaultSegment(random)))}#{Chars(random, "-._" + Lower + Upper + Digits, 1, 12)}",
                 2 => $"env:{Chars(random, "_" + Upper, 1, 1)}{Chars(random, "_" + Upper + Digits, 0, 15)}",
@@ -66,6 +69,9 @@ internal static class ReferenceCorpus
 
     private static string VaultSegment(Random random) =>
         Chars(random, "_-" + Lower + Upper + Digits, 1, 1) + Chars(random, "._-" + Lower + Upper + Digits, 0, 10);
+
+    private static string AwsSegment(Random random) =>
+        Chars(random, "_+-" + Lower + Upper + Digits, 1, 1) + Chars(random, "._+-" + Lower + Upper + Digits, 0, 10);
 
     private static string Chars(Random random, string alphabet, int min, int max)
     {

@@ -62,8 +62,8 @@ public sealed class SecretStoreOptionsTests
     }
 
     [Theory]
-    [InlineData("aws", "not implemented")]
-    [InlineData("consul", "must be one of vault, k8s, env, mock")]
+    [InlineData("azure", "not implemented")]
+    [InlineData("consul", "must be one of vault, k8s, aws, gcp, env, mock")]
     public void Unknown_or_unimplemented_backends_are_refused_while_reading(string backend, string expected)
     {
         var error = Assert.Throws<ConfigurationException>(() => Read(new() { ["ENVIRONMENT"] = "prod", ["SECRET_MANAGER_BACKEND"] = backend }));

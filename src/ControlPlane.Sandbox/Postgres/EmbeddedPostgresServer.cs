@@ -136,9 +136,28 @@ public sealed class EmbeddedPostgresServer : IAsyncDisposable
                 continue;
             }
 
-            await StopAsync(binDirectory, Path.Combine(instance, "data"), cancellationToken);
+            try
+            {
+                await StopAsync(binDirectory, Path.Combine(instance, "data"), cancellationToken);
+            }
+            catch (EmbeddedPostgresException) when (!ServerIsAlive(Path.Combine(instance, "data")))
+            {
+                // pg_ctl refuses some leftovers (a single-user server's negative pid, written by a killed initdb or
+                // bootstrap) whose process is gone: nothing runs, so the folder is only debris. One such folder must
+                // not fail every later test run on the machine.
+            }
+
             TryDelete(instance);
         }
+    }
+
+    /// <summary>Whether the process postmaster.pid names (negative for a single-user server) still runs.</summary>
+    private static bool ServerIsAlive(string data)
+    {
+        var pidFile = Path.Combine(data, "postmaster.pid");
+        return File.Exists(pidFile)
+            && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid)
+            && ProcessLiveness.IsAlive(Math.Abs(pid));
     }
 
     public async ValueTask DisposeAsync()

@@ -29,6 +29,19 @@ public static class SecretStoreConfiguration
     public const string VaultTenantPrefixVariable = "VAULT_TENANT_PREFIX";
     public const string VaultTimeoutVariable = "VAULT_TIMEOUT_SECONDS";
     public const string VaultMaxAttemptsVariable = "VAULT_MAX_ATTEMPTS";
+    public const string AwsRegionVariable = "AWS_REGION";
+    public const string AwsEndpointVariable = "AWS_ENDPOINT_URL_SECRETS_MANAGER";
+    public const string AwsStsEndpointVariable = "AWS_ENDPOINT_URL_STS";
+    public const string AwsRoleArnVariable = "AWS_ROLE_ARN";
+    public const string AwsWebIdentityTokenFileVariable = "AWS_WEB_IDENTITY_TOKEN_FILE";
+    public const string AwsAccessKeyIdVariable = "AWS_ACCESS_KEY_ID";
+    public const string AwsSecretAccessKeyVariable = "AWS_SECRET_ACCESS_KEY";
+    public const string AwsSessionTokenVariable = "AWS_SESSION_TOKEN";
+    public const string AwsNamePrefixVariable = "SECRET_AWS_NAME_PREFIX";
+    public const string GcpProjectVariable = "SECRET_GCP_PROJECT";
+    public const string GcpEndpointVariable = "SECRET_GCP_ENDPOINT";
+    public const string GcpCredentialsVariable = "GOOGLE_APPLICATION_CREDENTIALS";
+    public const string GcpMetadataHostVariable = "GCE_METADATA_HOST";
 
     /// <summary>Where a dev operator finds `vault server -dev` when no endpoint is given.</summary>
     public static readonly Uri DevVaultAddress = new("http://127.0.0.1:8200");
@@ -53,8 +66,36 @@ public static class SecretStoreConfiguration
         }
 
         ReadVault(options, configuration);
+        ReadClouds(options, configuration);
         return options;
     }
+
+    private static void ReadClouds(SecretStoreOptions options, IConfiguration configuration)
+    {
+        var aws = options.Aws;
+        aws.Region = Value(configuration, AwsRegionVariable) ?? Value(configuration, "AWS_DEFAULT_REGION");
+        aws.Endpoint = Url(configuration, AwsEndpointVariable);
+        aws.StsEndpoint = Url(configuration, AwsStsEndpointVariable);
+        aws.RoleArn = Value(configuration, AwsRoleArnVariable);
+        aws.WebIdentityTokenFile = Value(configuration, AwsWebIdentityTokenFileVariable);
+        aws.AccessKeyId = Value(configuration, AwsAccessKeyIdVariable);
+        aws.SecretAccessKey = Value(configuration, AwsSecretAccessKeyVariable) is { } secret ? new SecretValue(secret) : null;
+        aws.SessionToken = Value(configuration, AwsSessionTokenVariable) is { } session ? new SecretValue(session) : null;
+        aws.NamePrefix = Value(configuration, AwsNamePrefixVariable)?.Trim('/') ?? aws.NamePrefix;
+
+        var gcp = options.Gcp;
+        gcp.Project = Value(configuration, GcpProjectVariable);
+        gcp.Endpoint = Url(configuration, GcpEndpointVariable) ?? gcp.Endpoint;
+        gcp.CredentialsFile = Value(configuration, GcpCredentialsVariable);
+        gcp.MetadataHost = Value(configuration, GcpMetadataHostVariable) ?? gcp.MetadataHost;
+        options.GcpConfigured = options.DefaultBackend == SecretBackendKind.Gcp || gcp.Project is not null || gcp.CredentialsFile is not null;
+    }
+
+    private static Uri? Url(IConfiguration configuration, string key) => Value(configuration, key) is not { } text
+        ? null
+        : Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp)
+            ? url
+            : throw new ConfigurationException($"{key} must be an absolute http(s) URL.");
 
     private static void ReadVault(SecretStoreOptions options, IConfiguration configuration)
     {
@@ -105,14 +146,16 @@ public static class SecretStoreConfiguration
     {
         null or "" when environment == DeploymentEnvironment.Dev => SecretBackendKind.Mock,
         null or "" => throw new ConfigurationException(
-            $"{BackendVariable} is required when ENVIRONMENT={environment.ToString().ToLowerInvariant()}; use vault or k8s."),
+            $"{BackendVariable} is required when ENVIRONMENT={environment.ToString().ToLowerInvariant()}; use vault, k8s, aws or gcp."),
         "k8s" or "kubernetes" => SecretBackendKind.Kubernetes,
         "vault" => SecretBackendKind.Vault,
         "env" => SecretBackendKind.Env,
         "mock" => SecretBackendKind.Mock,
-        "aws" or "gcp" or "azure" => throw new ConfigurationException(
-            $"{BackendVariable}={value.Trim()} is named by the specification but not implemented by this operator; use vault or k8s."),
-        _ => throw new ConfigurationException($"{BackendVariable} must be one of vault, k8s, env, mock (got '{Truncate(value)}')."),
+        "aws" => SecretBackendKind.Aws,
+        "gcp" => SecretBackendKind.Gcp,
+        "azure" => throw new ConfigurationException(
+            $"{BackendVariable}=azure is named by the specification but not implemented by this operator yet; use vault, k8s, aws or gcp."),
+        _ => throw new ConfigurationException($"{BackendVariable} must be one of vault, k8s, aws, gcp, env, mock (got '{Truncate(value)}')."),
     };
 
     private static string? Value(IConfiguration configuration, string key) =>

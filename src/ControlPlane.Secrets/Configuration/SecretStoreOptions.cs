@@ -1,3 +1,5 @@
+using ControlPlane.Secrets.Aws;
+using ControlPlane.Secrets.Gcp;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Secrets;
 
@@ -18,15 +20,25 @@ public sealed class SecretStoreOptions
 
     public VaultOptions Vault { get; set; } = new();
 
+    public AwsSecretsOptions Aws { get; set; } = new();
+
+    public GcpSecretOptions Gcp { get; set; } = new();
+
+    /// <summary>Whether Google Secret Manager is configured (default backend, a project or a credentials file).</summary>
+    public bool GcpConfigured { get; set; }
+
     /// <summary>
     /// Whether references of <paramref name="kind"/> are served at all. env and mock exist only in dev
-    /// (specification §5, §7); Vault only when an endpoint is configured; Kubernetes always (in-cluster).
+    /// (specification §5, §7); Vault only when an endpoint is configured; AWS when credentials are (web identity
+    /// or static keys); Google when configured; Kubernetes always (in-cluster). Azure is not implemented yet.
     /// </summary>
     public bool IsEnabled(SecretBackendKind kind) => kind switch
     {
         SecretBackendKind.Kubernetes => true,
         SecretBackendKind.Vault => Vault.Address is not null,
         SecretBackendKind.Env or SecretBackendKind.Mock => Environment == DeploymentEnvironment.Dev,
+        SecretBackendKind.Aws => Aws.UsesWebIdentity || (Aws.AccessKeyId is not null && Aws.SecretAccessKey is not null),
+        SecretBackendKind.Gcp => GcpConfigured,
         _ => false,
     };
 }

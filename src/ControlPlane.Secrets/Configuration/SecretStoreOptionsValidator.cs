@@ -48,6 +48,43 @@ public sealed partial class SecretStoreOptionsValidator : IValidateOptions<Secre
         {
             yield return failure;
         }
+
+        foreach (var failure in CloudFailures(options))
+        {
+            yield return failure;
+        }
+    }
+
+    private static IEnumerable<string> CloudFailures(SecretStoreOptions options)
+    {
+        if (options.DefaultBackend == SecretBackendKind.Aws)
+        {
+            if (options.Aws.Region is null)
+            {
+                yield return $"{SecretStoreConfiguration.BackendVariable}=aws needs {SecretStoreConfiguration.AwsRegionVariable} (the region of generated secrets).";
+            }
+
+            if (!options.IsEnabled(SecretBackendKind.Aws))
+            {
+                yield return $"{SecretStoreConfiguration.BackendVariable}=aws needs {SecretStoreConfiguration.AwsRoleArnVariable} with {SecretStoreConfiguration.AwsWebIdentityTokenFileVariable} " +
+                             $"(EKS IRSA or pod identity) or, in dev, {SecretStoreConfiguration.AwsAccessKeyIdVariable} with {SecretStoreConfiguration.AwsSecretAccessKeyVariable}.";
+            }
+        }
+
+        if (options.Aws.RoleArn is not null ^ options.Aws.WebIdentityTokenFile is not null)
+        {
+            yield return $"{SecretStoreConfiguration.AwsRoleArnVariable} and {SecretStoreConfiguration.AwsWebIdentityTokenFileVariable} go together.";
+        }
+
+        if (options.DefaultBackend == SecretBackendKind.Gcp && options.Gcp.Project is null)
+        {
+            yield return $"{SecretStoreConfiguration.BackendVariable}=gcp needs {SecretStoreConfiguration.GcpProjectVariable} (the project of generated secrets).";
+        }
+
+        if (options.Gcp.CredentialsFile is { } file && !File.Exists(file))
+        {
+            yield return $"{SecretStoreConfiguration.GcpCredentialsVariable} names a file that does not exist: {file}.";
+        }
     }
 
     private static IEnumerable<string> VaultFailures(SecretStoreOptions options, bool production, string stage)

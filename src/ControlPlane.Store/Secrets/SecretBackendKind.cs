@@ -14,4 +14,13 @@ public enum SecretBackendKind
 
     /// <summary><c>mock:&lt;name&gt;</c>: an in-memory secret (dev only).</summary>
     Mock,
+
+    /// <summary><c>aws:&lt;region&gt;/&lt;secret-name&gt;#&lt;key&gt;</c>: a key of a JSON secret in AWS Secrets Manager.</summary>
+    Aws,
+
+    /// <summary><c>gcp:&lt;project&gt;/&lt;secret-id&gt;#&lt;key&gt;</c>: a key of a JSON secret in Google Secret Manager.</summary>
+    Gcp,
+
+    /// <summary><c>azure:&lt;vault-name&gt;/&lt;secret-name&gt;#&lt;key&gt;</c>: a key of a JSON secret in Azure Key Vault.</summary>
+    Azure,
 }

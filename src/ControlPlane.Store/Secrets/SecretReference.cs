@@ -12,7 +12,12 @@ namespace ControlPlane.Store.Secrets;
 /// vault:&lt;mount&gt;/&lt;path&gt;#&lt;key&gt;             e.g. vault:secret/econt/tenants/acme#password
 /// env:&lt;VARIABLE&gt;                          e.g. env:ACME_DB_PASSWORD        (dev only)
 /// mock:&lt;name&gt;                             e.g. mock:acme                   (dev only)
+/// aws:&lt;region&gt;/&lt;secret-name&gt;#&lt;key&gt;       e.g. aws:eu-west-1/econt/tenants/acme#password
+/// gcp:&lt;project&gt;/&lt;secret-id&gt;#&lt;key&gt;        e.g. gcp:econt-prod/tenant-acme-db#password
+/// azure:&lt;vault-name&gt;/&lt;secret-name&gt;#&lt;key&gt; e.g. azure:econt-kv/tenant-acme-db#password
 /// </code>
+/// The cloud forms name a secret whose value is a JSON object of string keys; <c>#key</c> picks one of them
+/// (docs/secrets.md, ADR-CP-009).
 /// </summary>
 public sealed partial record SecretReference
 {
@@ -20,7 +25,8 @@ public sealed partial record SecretReference
 
     /// <summary>What a valid reference looks like, for error messages and docs.</summary>
     public const string Grammar =
-        "k8s:<namespace>/<secret-name>#<key>, vault:<mount>/<path>#<key>, env:<VARIABLE> or mock:<name>";
+        "k8s:<namespace>/<secret-name>#<key>, vault:<mount>/<path>#<key>, aws:<region>/<secret-name>#<key>, " +
+        "gcp:<project>/<secret-id>#<key>, azure:<vault-name>/<secret-name>#<key>, env:<VARIABLE> or mock:<name>";
 
     /// <summary>
     /// The whole grammar as one POSIX-compatible regular expression, shared verbatim with the catalog's
@@ -29,6 +35,9 @@ public sealed partial record SecretReference
     public const string Pattern =
         "^(k8s:[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*#[-._a-zA-Z0-9]+"
         + "|vault:[a-zA-Z0-9_-]+(/[a-zA-Z0-9_-][a-zA-Z0-9._-]*)+#[-._a-zA-Z0-9]+"
+        + "|aws:[a-z]{2}(-[a-z]+)+-[0-9]{1,2}/[a-zA-Z0-9_+-][a-zA-Z0-9._+-]*(/[a-zA-Z0-9_+-][a-zA-Z0-9._+-]*)*#[-._a-zA-Z0-9]+"
+        + "|gcp:[a-z][-a-z0-9]{4,28}[a-z0-9]/[a-zA-Z0-9_-]{1,255}#[-._a-zA-Z0-9]+"
+        + "|azure:[a-zA-Z][-a-zA-Z0-9]{1,22}[a-zA-Z0-9]/[-a-zA-Z0-9]{1,127}#[-._a-zA-Z0-9]+"
         + "|env:[A-Z_][A-Z0-9_]*"
         + "|mock:[a-z0-9][a-z0-9._-]*)$";
 
@@ -49,18 +58,22 @@ public sealed partial record SecretReference
 
     /// <summary>
     /// Where the secret lives within its backend: <c>namespace/name</c> (k8s), <c>mount/path</c> (vault),
+    /// <c>region/name</c> (aws), <c>project/secret-id</c> (gcp), <c>vault-name/secret-name</c> (azure),
     /// the variable name (env) or the mock name.
     /// </summary>
     public string Location { get; }
 
-    /// <summary>The key inside the secret (k8s and vault); null for env and mock.</summary>
+    /// <summary>The key inside the secret (every backend but env and mock, where it is null).</summary>
     public string? Key { get; }
 
-    /// <summary>Kubernetes namespace (k8s) or Vault mount (vault): the first segment of <see cref="Location"/>.</summary>
-    public string Container => Backend is SecretBackendKind.Kubernetes or SecretBackendKind.Vault ? Location[..Location.IndexOf('/', StringComparison.Ordinal)] : Location;
+    /// <summary>
+    /// The first segment of <see cref="Location"/>: Kubernetes namespace, Vault mount, AWS region, Google Cloud
+    /// project or Azure Key Vault name. The whole location for env and mock.
+    /// </summary>
+    public string Container => Key is not null ? Location[..Location.IndexOf('/', StringComparison.Ordinal)] : Location;
 
-    /// <summary>Secret name (k8s) or path below the mount (vault): what follows the first segment.</summary>
-    public string Name => Backend is SecretBackendKind.Kubernetes or SecretBackendKind.Vault ? Location[(Location.IndexOf('/', StringComparison.Ordinal) + 1)..] : Location;
+    /// <summary>What follows the first segment: the secret's name (or path below the Vault mount).</summary>
+    public string Name => Key is not null ? Location[(Location.IndexOf('/', StringComparison.Ordinal) + 1)..] : Location;
 
     public static SecretReference Parse(string? value) =>
         TryParse(value, out var reference, out var error) ? reference : throw new SecretReferenceException(error);
@@ -85,6 +98,9 @@ public sealed partial record SecretReference
         {
             "k8s" => new SecretReference(SecretBackendKind.Kubernetes, rest[..hash], rest[(hash + 1)..]),
             "vault" => new SecretReference(SecretBackendKind.Vault, rest[..hash], rest[(hash + 1)..]),
+            "aws" => new SecretReference(SecretBackendKind.Aws, rest[..hash], rest[(hash + 1)..]),
+            "gcp" => new SecretReference(SecretBackendKind.Gcp, rest[..hash], rest[(hash + 1)..]),
+            "azure" => new SecretReference(SecretBackendKind.Azure, rest[..hash], rest[(hash + 1)..]),
             "env" => new SecretReference(SecretBackendKind.Env, rest, null),
             _ => new SecretReference(SecretBackendKind.Mock, rest, null),
         };
@@ -102,6 +118,9 @@ public sealed partial record SecretReference
     {
         SecretBackendKind.Kubernetes => $"k8s:{Location}#{Key}",
         SecretBackendKind.Vault => $"vault:{Location}#{Key}",
+        SecretBackendKind.Aws => $"aws:{Location}#{Key}",
+        SecretBackendKind.Gcp => $"gcp:{Location}#{Key}",
+        SecretBackendKind.Azure => $"azure:{Location}#{Key}",
         SecretBackendKind.Env => $"env:{Location}",
         _ => $"mock:{Location}",
     };

@@ -1,0 +1,68 @@
+using ControlPlane.Secrets.Configuration;
+using ControlPlane.Secrets.Tests.Fakes;
+using ControlPlane.Store.Secrets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace ControlPlane.Secrets.Tests;
+
+/// <summary>The cloud backends as the operator configures them: from environment variables, through the production registration.</summary>
+public sealed class CloudConfigurationTests
+{
+    [Fact]
+    public async Task With_SECRET_MANAGER_BACKEND_aws_tenant_passwords_are_generated_into_Secrets_Manager()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var aws = await FakeAwsServer.StartAsync(ct);
+        await using var host = SecretStoreHost.Create(new Dictionary<string, string?>
+        {
+            ["ENVIRONMENT"] = "prod",
+            ["SECRET_MANAGER_BACKEND"] = "aws",
+            ["AWS_REGION"] = "eu-central-1",
+            ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = aws.Address.ToString(),
+            ["AWS_ACCESS_KEY_ID"] = FakeAwsServer.AccessKeyId,
+            ["AWS_SECRET_ACCESS_KEY"] = FakeAwsServer.SecretAccessKey,
+        });
+
+        var reference = host.Services.GetRequiredService<SecretReferencePlanner>().ForTenantDatabase("acme");
+        var password = await host.Store.EnsureGeneratedPasswordAsync(reference, new SecretOwner("acme"), ct);
+
+        Assert.Equal("aws:eu-central-1/econt/tenants/acme#password", reference.ToString());
+        Assert.Equal(password, await host.Store.ReadAsync(reference, ct));
+        Assert.Equal(1, aws.VersionCount("eu-central-1", "econt/tenants/acme"));
+    }
+
+    [Fact]
+    public void Aws_without_credentials_or_region_and_gcp_without_a_project_are_refused_at_start()
+    {
+        var aws = Failures(new() { ["ENVIRONMENT"] = "prod", ["SECRET_MANAGER_BACKEND"] = "aws" });
+        var gcp = Failures(new() { ["ENVIRONMENT"] = "prod", ["SECRET_MANAGER_BACKEND"] = "gcp" });
+        var half = Failures(new() { ["ENVIRONMENT"] = "prod", ["SECRET_MANAGER_BACKEND"] = "k8s", ["AWS_ROLE_ARN"] = "arn:aws:iam::1:role/x" });
+
+        Assert.Contains(aws, f => f.Contains("AWS_REGION", StringComparison.Ordinal));
+        Assert.Contains(aws, f => f.Contains("AWS_WEB_IDENTITY_TOKEN_FILE", StringComparison.Ordinal));
+        Assert.Contains(gcp, f => f.Contains("SECRET_GCP_PROJECT", StringComparison.Ordinal));
+        Assert.Contains(half, f => f.Contains("go together", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Gcp_generates_references_into_the_configured_project()
+    {
+        var options = SecretStoreConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ENVIRONMENT"] = "prod",
+            ["SECRET_MANAGER_BACKEND"] = "gcp",
+            ["SECRET_GCP_PROJECT"] = "econt-prod",
+        }).Build());
+
+        Assert.Empty(SecretStoreOptionsValidator.Failures(options));
+        Assert.True(options.IsEnabled(SecretBackendKind.Gcp));
+        Assert.False(options.IsEnabled(SecretBackendKind.Aws));
+        Assert.Equal("gcp:econt-prod/tenant-acme-db#password",
+            new SecretReferencePlanner(Microsoft.Extensions.Options.Options.Create(options)).ForTenantDatabase("acme").ToString());
+    }
+
+    private static List<string> Failures(Dictionary<string, string?> settings) =>
+        SecretStoreOptionsValidator.Failures(SecretStoreConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())).ToList();
+}

@@ -1,0 +1,11 @@
+using ControlPlane.Secrets.Dev;
+using ControlPlane.Store.Secrets;
+
+namespace ControlPlane.Secrets.Tests.Contract;
+
+/// <summary>The contract against the in-memory mock backend (dev only): no permissions, no throttling, no versions.</summary>
+public sealed class MockBackendContractTests : BackendContract
+{
+    protected override ValueTask<ContractHarness> StartAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new ContractHarness(new MockSecretBackend(), (name, _) => SecretReference.Parse($"mock:{name}")));
+}
