@@ -1,5 +1,6 @@
 using System.Globalization;
 using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Sandbox.KubeApi.Schema;
 using ControlPlane.Store.Secrets;
 using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
 

@@ -1,5 +1,5 @@
-using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Sandbox.KubeApi;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;

@@ -6,15 +6,15 @@ using System.Text.RegularExpressions;
 namespace ControlPlane.Sandbox.KubeApi.Schema;
 
 /// <summary>
-/// How kube-apiserver reads a CRD <c>pattern</c> and CEL's <c>matches</c>: Go's regexp (RE2). Evaluates a regular
-/// expression written for Go's RE2 (the engine behind a CRD's <c>pattern</c> and CEL's
-/// <c>matches</c> in kube-apiserver) with RE2's meaning, on .NET's engine. The two read the same text differently:
+/// How kube-apiserver reads a CRD <c>pattern</c> and CEL's <c>matches</c>: Go's regexp (RE2), evaluated with RE2's
+/// meaning on .NET's engine. One translator for the in-process API server and the operator's own validation
+/// (<c>TenantSpecSchema</c>), so the two cannot drift apart. Go and .NET read the same text differently:
 /// RE2's <c>$</c> is the end of the text (.NET's also matches before a final newline); RE2's <c>\s</c>, <c>\d</c>,
 /// <c>\w</c> and <c>[[:space:]]</c> are ASCII (.NET's are Unicode); RE2 matches code points (.NET UTF-16 units, so
 /// <c>.</c> or <c>[^x]</c> would see half a character outside the BMP). Unsupported RE2 syntax throws rather than
 /// silently meaning something else.
 /// </summary>
-internal static class Re2Pattern
+public static class Re2Pattern
 {
     private const string AstralCharacter = @"[\uD800-\uDBFF][\uDC00-\uDFFF]";
 
@@ -22,9 +22,20 @@ internal static class Re2Pattern
 
     private static readonly Dictionary<string, string> PosixClasses = new(StringComparer.Ordinal)
     {
-        ["alnum"] = "0-9A-Za-z", ["alpha"] = "A-Za-z", ["ascii"] = @"\x00-\x7F", ["blank"] = @"\t ", ["cntrl"] = @"\x00-\x1F\x7F",
-        ["digit"] = "0-9", ["graph"] = @"!-~", ["lower"] = "a-z", ["print"] = " -~", ["punct"] = @"!-/:-@\[-`{-~",
-        ["space"] = @"\t\n\v\f\r ", ["upper"] = "A-Z", ["word"] = "0-9A-Za-z_", ["xdigit"] = "0-9A-Fa-f",
+        ["alnum"] = "0-9A-Za-z",
+        ["alpha"] = "A-Za-z",
+        ["ascii"] = @"\x00-\x7F",
+        ["blank"] = @"\t ",
+        ["cntrl"] = @"\x00-\x1F\x7F",
+        ["digit"] = "0-9",
+        ["graph"] = @"!-~",
+        ["lower"] = "a-z",
+        ["print"] = " -~",
+        ["punct"] = @"!-/:-@\[-`{-~",
+        ["space"] = @"\t\n\v\f\r ",
+        ["upper"] = "A-Z",
+        ["word"] = "0-9A-Za-z_",
+        ["xdigit"] = "0-9A-Fa-f",
     };
 
     /// <summary>Whether <paramref name="input"/> matches <paramref name="re2"/> as Go's <c>regexp.MatchString</c> decides.</summary>
