@@ -5,7 +5,7 @@ local hs = {}
 -- Reasons that need a human: the spec or something outside it must change before the tenant can converge.
 local degraded = {
   InvalidSpec = true, SlugConflict = true, DatabaseNameConflict = true, DatabaseConflict = true,
-  UnknownSchemaVersion = true, SchemaDowngradeRefused = true,
+  UnknownSchemaVersion = true, SchemaDowngradeRefused = true, DatabaseServerTlsFailed = true,
 }
 local status = obj.status
 if status == nil or status.conditions == nil then

@@ -31,6 +31,9 @@ public sealed record TenantDatabaseSpec(string Database, string Role, int Connec
     public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(StringComparer.Ordinal)
     {
         "postgres", "template0", "template1", "public", "pg_database_owner", "current_user", "session_user", "none",
+
+        // Its owner role would be pg_owner, and PostgreSQL reserves every role name starting with pg_.
+        "pg",
     };
 
     /// <summary>Refuses names that are not plain identifiers or that are reserved; the message says which rule failed.</summary>

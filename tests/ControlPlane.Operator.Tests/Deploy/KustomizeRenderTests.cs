@@ -117,6 +117,6 @@ public sealed partial class KustomizeRenderTests
     private static bool OnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(p => File.Exists(Path.Combine(p, program)));
 
-    [GeneratedRegex("PASSWORD|TOKEN|DATABASE_URL|SECRET$|_KEY$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("PASSWORD|_TOKEN$|DATABASE_URL|SECRET$|_KEY$", RegexOptions.IgnoreCase)]
     private static partial Regex SecretLike();
 }

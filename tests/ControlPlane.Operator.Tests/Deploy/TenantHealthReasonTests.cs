@@ -30,6 +30,7 @@ public sealed class TenantHealthReasonTests
         { Reasons.InvalidSpec, TenantPhases.Provisioning, "Degraded" },
         { Reasons.SlugConflict, TenantPhases.Provisioning, "Degraded" },
         { Reasons.DatabaseNameConflict, TenantPhases.Provisioning, "Degraded" },
+        { Reasons.DatabaseServerTlsFailed, TenantPhases.Provisioning, "Degraded" },
         { Reasons.DatabaseConflict, TenantPhases.Provisioning, "Degraded" },
         { Reasons.UnknownSchemaVersion, TenantPhases.Active, "Degraded" },
         { Reasons.SchemaDowngradeRefused, TenantPhases.Active, "Degraded" },

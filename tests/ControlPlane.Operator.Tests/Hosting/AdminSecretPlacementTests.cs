@@ -70,6 +70,11 @@ public sealed class AdminSecretPlacementTests
             .ToDictionary(e => ((string)e["name"]).Replace("__", ":", StringComparison.Ordinal), e => (string?)e["value"]);
         var ns = (string)((Dictionary<object, object>)deployment["metadata"])["namespace"];
 
+        // The CA bundle is mounted in the pod; here any existing file stands in for it (only its presence is checked).
+        const string rootCertificate = "Operator:TenantDatabaseServers:default:RootCertificate";
+        Assert.True(settings.ContainsKey(rootCertificate), "the shipped Deployment verifies the tenant server's certificate");
+        settings[rootCertificate] = RepositoryFiles.PathOf("config", "manager", "deployment.yaml");
+
         var options = OperatorOptionsLoader.Load(
             new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), DeploymentEnvironment.Prod,
             name => name switch { "POD_NAMESPACE" => ns, "POD_NAME" => "controlplane-0", _ => settings.GetValueOrDefault(name) });

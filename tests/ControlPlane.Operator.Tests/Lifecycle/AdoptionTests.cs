@@ -22,7 +22,7 @@ public sealed class AdoptionTests(PostgresFixture postgres)
         await cluster.CreateTenantAsync("old", cancellationToken: _ct);
         var old = await world.WaitForAsync("old", OperatorTestCluster.IsConverged, "Active");
         var previous = old.Status.TenantId!;
-        await world.QueryAsTenantAsync<int>(database, (await world.GeneratedPasswordAsync("old"))!, "CREATE TABLE ledger (v int); INSERT INTO ledger VALUES (42); SELECT 1");
+        await world.QueryAsTenantAsync<int>(database, (await world.GeneratedPasswordAsync("old"))!, "INSERT INTO accounts (code, name, kind) VALUES ('42', 'Ledger', 'asset'); SELECT 1");
         await cluster.DeleteTenantAsync("old", _ct);
         await world.WaitForGoneAsync("old");
         var retained = await own.ServerFingerprintAsync();
@@ -38,7 +38,7 @@ public sealed class AdoptionTests(PostgresFixture postgres)
         await cluster.CreateTenantAsync("heir", s => (s.Database!.Name, s.Database.AdoptFrom) = (database, previous), _ct);
         var heir = await world.WaitForAsync("heir", OperatorTestCluster.IsConverged, "Active on the adopted database");
 
-        Assert.Equal(42, await world.QueryAsTenantAsync<int>(database, (await world.GeneratedPasswordAsync("heir"))!, "SELECT v FROM ledger"));
+        Assert.Equal(42, await world.QueryAsTenantAsync<int>(database, (await world.GeneratedPasswordAsync("heir"))!, "SELECT code::int FROM accounts WHERE name = 'Ledger'"));
         var adopted = await world.EventsAsync(Guid.Parse(heir.Status.TenantId!));
         Assert.Contains(adopted, e => e.Type == "adopted" && e.Payload!.Contains($"\"from\": \"{previous}\"", StringComparison.Ordinal)
                                       && e.Payload.Contains("\"namespace\": \"tenants\"", StringComparison.Ordinal));

@@ -103,7 +103,7 @@ public sealed class DatabaseTlsTests(PostgresFixture postgres)
         tenant is null ? null : Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready);
 
     /// <summary>An embedded PostgreSQL 17 with ssl=on, its certificate and key inside its own instance folder (the key 0600, as PostgreSQL demands).</summary>
-    private static async Task<EmbeddedPostgresServer> StartTlsServerAsync(TestCertificates tls, CancellationToken cancellationToken)
+    internal static async Task<EmbeddedPostgresServer> StartTlsServerAsync(TestCertificates tls, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(EmbeddedTestServer.Root);
         var instance = Path.Combine(EmbeddedTestServer.Root, $"{Environment.ProcessId}-{Guid.NewGuid():N}");

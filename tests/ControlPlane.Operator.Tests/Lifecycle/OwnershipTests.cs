@@ -25,7 +25,7 @@ public sealed class OwnershipTests(PostgresFixture postgres)
         await cluster.CreateTenantAsync("ta", s => s.DeletionPolicy = DeletionPolicies.Retain, _ct);
         await world.WaitForAsync("ta", OperatorTestCluster.IsConverged, "Active");
         var password = (await world.GeneratedPasswordAsync("ta"))!;
-        await world.QueryAsTenantAsync<int>(database, password, "CREATE TABLE ledger (v int); INSERT INTO ledger VALUES (42); SELECT 1");
+        await world.QueryAsTenantAsync<int>(database, password, "INSERT INTO accounts (code, name, kind) VALUES ('42', 'Ledger', 'asset'); SELECT 1");
         await cluster.DeleteTenantAsync("ta", _ct);
         await world.WaitForGoneAsync("ta");
         var retained = await own.ServerFingerprintAsync();
@@ -48,7 +48,7 @@ public sealed class OwnershipTests(PostgresFixture postgres)
         await world.WaitForGoneAsync("tb");
 
         Assert.Equal(retained, await own.ServerFingerprintAsync());
-        Assert.Equal(42, await own.AsSuperuserInAsync<int>(database, "SELECT v FROM ledger"));
+        Assert.Equal(42, await own.AsSuperuserInAsync<int>(database, "SELECT code::int FROM accounts WHERE name = 'Ledger'"));
         Assert.Equal((true, false), ((await world.RoleAsync(database)).Exists, (await world.RoleAsync(database)).Login));
         Assert.Equal(password, await world.GeneratedPasswordAsync("ta"));
     }

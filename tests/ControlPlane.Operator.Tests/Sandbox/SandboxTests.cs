@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using ControlPlane.Testing;
 using Npgsql;
 
 namespace ControlPlane.Operator.Tests.Sandbox;
@@ -62,6 +63,10 @@ public sealed partial class SandboxTests : IDisposable
         environment["CONTROL_PLANE_DATABASE_URL"] = "postgresql://controlplane@127.0.0.1:1/platform_admin";
         environment["SECRET_MANAGER_BACKEND"] = "k8s";
         environment["POD_NAMESPACE"] = "econt-system";
+        using var tls = new TestCertificates();
+        tls.IssueServer("resolver", "localhost");
+        environment["RESOLVER_TLS_CERT_FILE"] = tls.CertificateFile("resolver");
+        environment["RESOLVER_TLS_KEY_FILE"] = tls.KeyFile("resolver");
 
         var outcome = await OperatorProcess.RunAsync(["run"], environment, _ct);
 
