@@ -118,6 +118,12 @@ public static class DatabaseUrl
             _ => key,
         };
 
+        // libpq spells the modes with a hyphen (verify-full, verify-ca); Npgsql's enum names have none.
+        if (keyword == "SSL Mode")
+        {
+            value = value.Replace("-", string.Empty, StringComparison.Ordinal);
+        }
+
         try
         {
             builder[keyword] = value;
