@@ -1,7 +1,9 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using ControlPlane.Sandbox.KubeApi.Faults;
 using ControlPlane.Sandbox.KubeApi.Http;
+using ControlPlane.Sandbox.KubeApi.Http.Rbac;
 using ControlPlane.Sandbox.KubeApi.Resources;
 using ControlPlane.Sandbox.KubeApi.Storage;
 using k8s;
@@ -9,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Sandbox.KubeApi;
@@ -33,24 +36,35 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly FaultInjector _faults;
     private readonly TokenReviews _tokens;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly X509Certificate2? _authority;
     private long _latencyTicks;
 
     private KubeApiServer(KubeApiServerOptions options, ResourceRegistry registry)
     {
         _registry = registry;
+        _authority = options.CertificateAuthority;
         _store = new ObjectStore(options.HistoryLimit, options.DataDirectory is { } data ? new StoreFile(Path.Combine(data, "objects.json")) : null);
 
         // CRDs are rebuilt from the files at every start, as if config/crds had just been applied again.
         _store.Forget(BuiltInResources.CustomResourceDefinitions.StorageKey);
         _faults = new FaultInjector();
         _tokens = new TokenReviews();
+        _tokens.Register(AdminToken, AdminToken, [UserInfo.Masters], AdminToken);
         var writes = new ObjectWrites(_store, registry, options.TimeProvider);
         _handler = new RequestHandler(registry, _store, writes, new WatchStream(_store, options.BookmarkInterval, options.TimeProvider), _tokens, _faults,
-            () => Latency, options.TimeProvider, _stopping.Token);
+            () => Latency, options.TimeProvider, options.Authorization == KubeApiAuthorization.Rbac ? new RbacAuthorizer(_store) : null, _stopping.Token);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port, listen =>
+        {
+            if (options.ServerCertificate is { } certificate)
+            {
+                // HTTP/1.1 only, as without TLS: watch streams and connection resets behave the same either way.
+                listen.Protocols = HttpProtocols.Http1;
+                listen.UseHttps(certificate);
+            }
+        }));
         builder.Services.AddRoutingCore();
         _app = builder.Build();
         _app.Run(_handler.HandleAsync);
@@ -69,7 +83,16 @@ public sealed class KubeApiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>The server's base address, <c>http://127.0.0.1:PORT/</c>.</summary>
+    /// <summary>
+    /// The bearer token of the cluster administrator (group <c>system:masters</c>): what <see cref="CreateClient"/> and
+    /// <see cref="WriteKubeconfig"/> use, so they keep working under <see cref="KubeApiAuthorization.Rbac"/>.
+    /// </summary>
+    public const string AdminToken = "kube-api-test";
+
+    /// <summary>The audience a bound token must carry for this server to accept it (as a cluster's default service-account audience).</summary>
+    public const string ApiAudience = RequestHandler.ApiAudience;
+
+    /// <summary>The server's base address, <c>http://127.0.0.1:PORT/</c> (https with <see cref="KubeApiServerOptions.ServerCertificate"/>).</summary>
     public Uri BaseUri { get; private set; } = null!;
 
     /// <summary>Custom resources served, as <c>plural.group</c> (e.g. <c>tenants.controlplane.econt.io</c>).</summary>
@@ -110,27 +133,35 @@ public sealed class KubeApiServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>A KubernetesClient pointed at this server (plain HTTP, no credentials).</summary>
-    public Kubernetes CreateClient() => new(ClientConfiguration());
+    /// <summary>A KubernetesClient pointed at this server (plain HTTP) as the cluster administrator, or as <paramref name="token"/>.</summary>
+    public Kubernetes CreateClient(string token = AdminToken) => new(ClientConfiguration(token));
 
     /// <summary>The client configuration <see cref="CreateClient"/> uses, for callers that build their own client.</summary>
-    public KubernetesClientConfiguration ClientConfiguration() => new() { Host = BaseUri.ToString().TrimEnd('/') };
+    public KubernetesClientConfiguration ClientConfiguration(string token = AdminToken) => new()
+    {
+        Host = BaseUri.ToString().TrimEnd('/'),
+        AccessToken = token,
+        SslCaCerts = _authority is null ? null : new X509Certificate2Collection(_authority),
+    };
 
     /// <summary>Writes a kubeconfig (context <paramref name="context"/>, namespace <paramref name="ns"/>) that points kubectl or a child process here.</summary>
-    public void WriteKubeconfig(string path, string context = "kube-api-test", string ns = "default")
+    public void WriteKubeconfig(string path, string context = "kube-api-test", string ns = "default", string token = AdminToken)
     {
         var server = BaseUri.ToString().TrimEnd('/');
+        var authority = _authority is null
+            ? string.Empty
+            : "\n    certificate-authority-data: " + Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(_authority.ExportCertificatePem()));
         File.WriteAllText(path, $"""
             apiVersion: v1
             kind: Config
             clusters:
             - name: {context}
               cluster:
-                server: {server}
+                server: {server}{authority}
             users:
             - name: {context}
               user:
-                token: {context}
+                token: {token}
             contexts:
             - name: {context}
               context:

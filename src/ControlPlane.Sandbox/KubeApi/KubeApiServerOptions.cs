@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace ControlPlane.Sandbox.KubeApi;
 
 /// <summary>How to start a <see cref="KubeApiServer"/>.</summary>
@@ -29,6 +31,18 @@ public sealed class KubeApiServerOptions
     /// null (the default) keeps everything in memory.
     /// </summary>
     public string? DataDirectory { get; init; }
+
+    /// <summary>Who may do what: <see cref="KubeApiAuthorization.AllowAll"/> (the default) or RBAC as a real cluster enforces it.</summary>
+    public KubeApiAuthorization Authorization { get; init; } = KubeApiAuthorization.AllowAll;
+
+    /// <summary>
+    /// Serve HTTPS with this certificate (it must hold its private key). kubectl sends a kubeconfig's credentials only over
+    /// TLS, so a test that runs kubectl as a user with <see cref="KubeApiAuthorization.Rbac"/> needs it. Null (the default): plain HTTP.
+    /// </summary>
+    public X509Certificate2? ServerCertificate { get; init; }
+
+    /// <summary>The authority that issued <see cref="ServerCertificate"/>: trusted by the clients and kubeconfigs the server hands out.</summary>
+    public X509Certificate2? CertificateAuthority { get; init; }
 
     /// <summary>The clock for creationTimestamp and deletionTimestamp.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

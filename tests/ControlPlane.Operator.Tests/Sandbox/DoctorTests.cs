@@ -5,8 +5,8 @@ namespace ControlPlane.Operator.Tests.Sandbox;
 
 /// <summary>
 /// `doctor` through the real executable: every check passes on a good set-up, and a set-up broken in exactly one way
-/// fails exactly that check. RBAC denial cannot be staged here: the in-process API server has no RBAC, so its
-/// SelfSubjectAccessReview answers allowed (and says why); that check is proven only on a real cluster.
+/// fails exactly that check. The RBAC checks run as the operator's ServiceAccount against the in-process API server with
+/// its RBAC authorizer and the shipped config/rbac.
 /// </summary>
 public sealed class DoctorTests(PostgresFixture postgres) : IDisposable
 {
@@ -69,6 +69,34 @@ public sealed class DoctorTests(PostgresFixture postgres) : IDisposable
     }
 
     [Fact]
+    public async Task As_the_operators_service_account_with_the_shipped_RBAC_every_check_passes()
+    {
+        using var cluster = new RbacKubeApi();
+        await using var server = await cluster.StartAsync(_ct);
+        await ApplyShippedRbacAsync(server, except: null);
+
+        var outcome = await DoctorAsync(server, await CatalogTemplate.CreateDatabaseAsync(postgres, _ct), await TenantServer.CreateAsync(postgres, _ct), token: OperatorToken);
+
+        Assert.True(outcome.ExitCode == 0, outcome.Output);
+        Assert.Contains("PASS  RBAC controlplane.econt.io/tenants/status:", outcome.Output, StringComparison.Ordinal);
+        Assert.Contains("RBAC: allowed by RoleBinding \"controlplane-operator-tenant-secrets/econt-tenants\"", outcome.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_role_binding_fails_the_RBAC_check_of_that_rule_alone()
+    {
+        using var cluster = new RbacKubeApi();
+        await using var server = await cluster.StartAsync(_ct);
+        await ApplyShippedRbacAsync(server, except: "controlplane-operator-tenant-secrets");
+
+        var outcome = await DoctorAsync(server, await CatalogTemplate.CreateDatabaseAsync(postgres, _ct), await TenantServer.CreateAsync(postgres, _ct), token: OperatorToken);
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Equal(["FAIL  RBAC secrets in econt-tenants"], Failed(outcome.Output));
+        Assert.Contains("denied: get, create, delete", outcome.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Json_output_names_every_check()
     {
         await using var server = await KubeApiServer.StartAsync(cancellationToken: _ct);
@@ -80,10 +108,52 @@ public sealed class DoctorTests(PostgresFixture postgres) : IDisposable
         Assert.Contains(report["checks"]!.AsArray(), c => (string?)c!["name"] == "catalog" && (bool)c["passed"]!);
     }
 
-    private async Task<OperatorProcess.Outcome> DoctorAsync(KubeApiServer server, string catalog, TenantServer tenantServer, params string[] arguments)
+    private const string OperatorToken = "controlplane-operator-token";
+
+    /// <summary>
+    /// Creates what config/rbac ships (its bindings' roles, in the namespaces they name), all but the Role or binding named
+    /// <paramref name="except"/>, and registers the operator's ServiceAccount token.
+    /// </summary>
+    private async Task ApplyShippedRbacAsync(KubeApiServer server, string? except)
+    {
+        server.RegisterToken(OperatorToken, "system:serviceaccount:econt-system:controlplane-operator",
+            ["system:serviceaccounts", "system:serviceaccounts:econt-system"]);
+        using var admin = server.CreateClient();
+        foreach (var ns in (string[])["econt-system", "econt-tenants"])
+        {
+            await admin.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } }, cancellationToken: _ct);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(Repository.Path("config", "rbac"), "*.yaml").Order(StringComparer.Ordinal))
+        {
+            foreach (var document in k8s.KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(file, _ct)))
+            {
+                switch (document)
+                {
+                    case k8s.Models.V1ClusterRole role:
+                        await admin.RbacAuthorizationV1.CreateClusterRoleAsync(role, cancellationToken: _ct);
+                        break;
+                    case k8s.Models.V1ClusterRoleBinding binding:
+                        await admin.RbacAuthorizationV1.CreateClusterRoleBindingAsync(binding, cancellationToken: _ct);
+                        break;
+                    case k8s.Models.V1Role role:
+                        await admin.RbacAuthorizationV1.CreateNamespacedRoleAsync(role, role.Metadata.NamespaceProperty, cancellationToken: _ct);
+                        break;
+                    case k8s.Models.V1RoleBinding binding when binding.Metadata.Name != except:
+                        await admin.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(binding, binding.Metadata.NamespaceProperty, cancellationToken: _ct);
+                        break;
+                }
+            }
+        }
+    }
+
+    private async Task<OperatorProcess.Outcome> DoctorAsync(KubeApiServer server, string catalog, TenantServer tenantServer, params string[] arguments) =>
+        await DoctorAsync(server, catalog, tenantServer, KubeApiServer.AdminToken, arguments);
+
+    private async Task<OperatorProcess.Outcome> DoctorAsync(KubeApiServer server, string catalog, TenantServer tenantServer, string token, params string[] arguments)
     {
         var kubeconfig = Path.Combine(_directory, Guid.NewGuid().ToString("N"));
-        server.WriteKubeconfig(kubeconfig);
+        server.WriteKubeconfig(kubeconfig, token: token);
         var admin = tenantServer.AdminConnection();
         return await OperatorProcess.RunAsync(["doctor", .. arguments], new Dictionary<string, string?>
         {

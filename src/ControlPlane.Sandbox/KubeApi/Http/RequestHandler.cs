@@ -5,13 +5,17 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlPlane.Sandbox.KubeApi.Api;
 using ControlPlane.Sandbox.KubeApi.Faults;
+using ControlPlane.Sandbox.KubeApi.Http.Rbac;
 using ControlPlane.Sandbox.KubeApi.Resources;
 using ControlPlane.Sandbox.KubeApi.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace ControlPlane.Sandbox.KubeApi.Http;
 
-/// <summary>The one request pipeline: record, delay, inject faults, route, serve, and turn failures into Status bodies.</summary>
+/// <summary>
+/// The one request pipeline: record, delay, inject faults, route, authenticate and authorize (with an authorizer), serve, and
+/// turn failures into Status bodies.
+/// </summary>
 internal sealed class RequestHandler(
     ResourceRegistry registry,
     ObjectStore store,
@@ -21,8 +25,12 @@ internal sealed class RequestHandler(
     FaultInjector faults,
     Func<TimeSpan> latency,
     TimeProvider time,
+    RbacAuthorizer? authorizer,
     CancellationToken serverStopping)
 {
+    /// <summary>The audience a projected token must carry to be accepted by this server itself.</summary>
+    public const string ApiAudience = "https://kubernetes.default.svc";
+
     public ConcurrentQueue<RecordedRequest> Log { get; } = new();
 
     public async Task HandleAsync(HttpContext context)
@@ -51,6 +59,7 @@ internal sealed class RequestHandler(
                 { RetryAfter = fault.RetryAfter };
             }
 
+            var caller = authorizer is null ? null : Authorize(context, route, verb, path);
             if (route is null)
             {
                 await ServeNonResourceAsync(context, segments);
@@ -62,7 +71,7 @@ internal sealed class RequestHandler(
             }
             else
             {
-                await ServeResourceAsync(context, route, verb);
+                await ServeResourceAsync(context, route, verb, caller);
             }
         }
         catch (ApiException e) when (!context.Response.HasStarted)
@@ -87,7 +96,34 @@ internal sealed class RequestHandler(
         record.StatusCode = context.Response.StatusCode;
     }
 
-    private async Task ServeResourceAsync(HttpContext context, ApiRoute route, string verb)
+    /// <summary>Authenticates the bearer token and asks the authorizer, throwing 401 or 403 as kube-apiserver answers.</summary>
+    private UserInfo Authorize(HttpContext context, ApiRoute? route, string verb, string path)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        var caller = UserInfo.Anonymous;
+        if (header.Length > 0)
+        {
+            caller = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && tokens.Authenticate(header["Bearer ".Length..].Trim(), ApiAudience) is { } user
+                ? user
+                : throw new ApiException(401, "Unauthorized", "Unauthorized");
+        }
+
+        var attributes = route is null
+            ? RequestAttributes.ForPath(verb, path)
+
+            // kube-apiserver names the namespace of a request on a Namespace object after the object itself.
+            : RequestAttributes.ForResource(verb, route.Type.Group, route.Type.Plural, route.Subresource,
+                route.Type == BuiltInResources.Namespaces ? route.Name : route.Namespace, route.Name);
+        if (!authorizer!.Authorize(caller, attributes).Allowed)
+        {
+            var details = route is null ? null : new JsonObject { ["name"] = route.Name ?? string.Empty, ["group"] = route.Type.Group, ["kind"] = route.Type.Plural };
+            throw new ApiException(403, "Forbidden", attributes.ForbiddenMessage(caller), details);
+        }
+
+        return caller;
+    }
+
+    private async Task ServeResourceAsync(HttpContext context, ApiRoute route, string verb, UserInfo? caller)
     {
         var type = route.Type;
         if (route.Subresource is not null && (route.Subresource != "status" || !type.HasStatusSubresource))
@@ -103,7 +139,7 @@ internal sealed class RequestHandler(
             }
 
             var review = await ReadObjectAsync(context);
-            await WriteJsonAsync(context, 201, type == BuiltInResources.SelfSubjectAccessReviews ? AccessReviews.Review(review) : tokens.Review(review));
+            await WriteJsonAsync(context, 201, type == BuiltInResources.SelfSubjectAccessReviews ? AccessReviews.Review(review, caller, authorizer) : tokens.Review(review));
             return;
         }
 

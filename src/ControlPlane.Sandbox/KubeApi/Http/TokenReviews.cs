@@ -26,6 +26,23 @@ internal sealed class TokenReviews
         }
     }
 
+    /// <summary>
+    /// The user a bearer token authenticates as for a request to the API itself: a token bound to audiences must include
+    /// <paramref name="apiAudience"/>, as kube-apiserver's service-account authenticator requires (so a token projected for
+    /// another audience, such as the resolver's, is refused here). Null for an unknown or foreign token.
+    /// </summary>
+    public Rbac.UserInfo? Authenticate(string token, string apiAudience)
+    {
+        if (!_users.TryGetValue(token, out var user)
+            || (_audiences.TryGetValue(token, out var bound) && !bound.Contains(apiAudience, StringComparer.Ordinal)))
+        {
+            return null;
+        }
+
+        var groups = (user["groups"] as JsonArray ?? []).Select(g => (string?)g).OfType<string>().Append("system:authenticated").Distinct(StringComparer.Ordinal);
+        return new Rbac.UserInfo((string)user["username"]!, [.. groups]);
+    }
+
     public JsonObject Review(JsonObject body)
     {
         if ((string?)body["kind"] is { } kind && kind != "TokenReview")

@@ -9,6 +9,16 @@ internal static class BuiltInResources
 
     public static readonly ResourceType Events = Core("Event", "events", "event", namespaced: true, ["ev"], allowCreateOnUpdate: true);
 
+    public static readonly ResourceType ServiceAccounts = Core("ServiceAccount", "serviceaccounts", "serviceaccount", namespaced: true, ["sa"], allowCreateOnUpdate: false);
+
+    public static readonly ResourceType Roles = Rbac("Role", "roles", "role", namespaced: true);
+
+    public static readonly ResourceType ClusterRoles = Rbac("ClusterRole", "clusterroles", "clusterrole", namespaced: false);
+
+    public static readonly ResourceType RoleBindings = Rbac("RoleBinding", "rolebindings", "rolebinding", namespaced: true);
+
+    public static readonly ResourceType ClusterRoleBindings = Rbac("ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", namespaced: false);
+
     public static readonly ResourceType Leases = new()
     {
         Group = "coordination.k8s.io",
@@ -54,7 +64,23 @@ internal static class BuiltInResources
         ReadOnly = true,
     };
 
-    public static IReadOnlyList<ResourceType> All { get; } = [Namespaces, Secrets, Events, Leases, TokenReviews, SelfSubjectAccessReviews, CustomResourceDefinitions];
+    public static IReadOnlyList<ResourceType> All { get; } =
+    [
+        Namespaces, Secrets, Events, ServiceAccounts, Roles, ClusterRoles, RoleBindings, ClusterRoleBindings, Leases, TokenReviews,
+        SelfSubjectAccessReviews, CustomResourceDefinitions,
+    ];
+
+    // kube-apiserver's RBAC strategies allow create-on-update (kubectl apply of a Role works either way).
+    private static ResourceType Rbac(string kind, string plural, string singular, bool namespaced) => new()
+    {
+        Group = "rbac.authorization.k8s.io",
+        Kind = kind,
+        Plural = plural,
+        Singular = singular,
+        Namespaced = namespaced,
+        Versions = [new ServedVersion("v1", null, [])],
+        AllowCreateOnUpdate = true,
+    };
 
     private static ResourceType Core(string kind, string plural, string singular, bool namespaced, string[] shortNames, bool allowCreateOnUpdate) => new()
     {
