@@ -107,6 +107,12 @@ internal static class DoctorChecks
                 checks.Add(new DoctorCheck(name, false, "not installed", "kubectl apply -k config/crds (or config/default)"));
                 continue;
             }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden)
+            {
+                checks.Add(new DoctorCheck(name, false, "cannot be read as this identity (403 Forbidden)",
+                    "kubectl apply -k config/rbac from this release (the operator's ClusterRole may get these CRDs)"));
+                continue;
+            }
 
             var expected = Shape(shipped);
             var actual = Shape(installed);
@@ -132,7 +138,10 @@ internal static class DoctorChecks
                 var group = rule.ApiGroups?.FirstOrDefault() ?? "";
                 var denied = new List<string>();
                 string? why = null;
-                foreach (var verb in rule.Verbs)
+
+                // A rule limited to resource names grants each name, not the resource: review each one.
+                IReadOnlyList<string?> resourceNames = rule.ResourceNames is { Count: > 0 } given ? [.. given] : [null];
+                foreach (var (verb, resourceName) in rule.Verbs.SelectMany(v => resourceNames.Select(n => (v, n))))
                 {
                     var parts = resource.Split('/', 2);
                     var review = await kubernetes.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(new V1SelfSubjectAccessReview
@@ -146,13 +155,13 @@ internal static class DoctorChecks
                                 Subresource = parts.Length > 1 ? parts[1] : null,
                                 Verb = verb,
                                 NamespaceProperty = scope,
-                                Name = rule.ResourceNames is [var only] ? only : null,
+                                Name = resourceName,
                             },
                         },
                     }, cancellationToken: cancellationToken);
                     if (review.Status?.Allowed != true)
                     {
-                        denied.Add(verb);
+                        denied.Add(resourceName is null ? verb : $"{verb} {resourceName}");
                     }
 
                     why ??= review.Status?.Reason;

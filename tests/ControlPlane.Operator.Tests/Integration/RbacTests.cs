@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Operator.Commands;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Resolver;
 using ControlPlane.Sandbox.KubeApi;
@@ -69,6 +70,9 @@ public sealed partial class RbacTests(PostgresFixture postgres)
         // The resolver endpoint reviews each caller's token through a client of its own with the operator's identity.
         await new TokenReviewAuthenticator(new TokenReviewClient(cluster.CreateOperatorClient()), new ConnectionEndpointOptions(), TimeProvider.System)
             .AuthenticateAsync("unregistered-token", _ct);
+
+        // `controlplane doctor` runs as the operator too: its reads of the shipped CRDs are calls the RBAC must grant.
+        Assert.All(await DoctorChecks.CrdsAsync(cluster.CreateOperatorClient(), ShippedCrds.Directory, _ct), c => Assert.True(c.Passed, c.Detail));
 
         var used = Used(cluster.Server);
         var granted = Granted();

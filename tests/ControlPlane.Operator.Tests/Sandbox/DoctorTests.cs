@@ -1,5 +1,6 @@
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Testing;
+using k8s;
 
 namespace ControlPlane.Operator.Tests.Sandbox;
 
@@ -75,7 +76,7 @@ public sealed class DoctorTests(PostgresFixture postgres) : IDisposable
         await using var server = await cluster.StartAsync(_ct);
         await ApplyShippedRbacAsync(server, except: null);
 
-        var outcome = await DoctorAsync(server, await CatalogTemplate.CreateDatabaseAsync(postgres, _ct), await TenantServer.CreateAsync(postgres, _ct), token: OperatorToken);
+        var outcome = await DoctorAsync(server, await CatalogTemplate.CreateDatabaseAsync(postgres, _ct), await TenantServer.CreateAsync(postgres, _ct), OperatorToken, []);
 
         Assert.True(outcome.ExitCode == 0, outcome.Output);
         Assert.Contains("PASS  RBAC controlplane.econt.io/tenants/status:", outcome.Output, StringComparison.Ordinal);
@@ -87,13 +88,13 @@ public sealed class DoctorTests(PostgresFixture postgres) : IDisposable
     {
         using var cluster = new RbacKubeApi();
         await using var server = await cluster.StartAsync(_ct);
-        await ApplyShippedRbacAsync(server, except: "controlplane-operator-tenant-secrets");
+        await ApplyShippedRbacAsync(server, except: "controlplane-operator-leader-election");
 
-        var outcome = await DoctorAsync(server, await CatalogTemplate.CreateDatabaseAsync(postgres, _ct), await TenantServer.CreateAsync(postgres, _ct), token: OperatorToken);
+        var outcome = await DoctorAsync(server, await CatalogTemplate.CreateDatabaseAsync(postgres, _ct), await TenantServer.CreateAsync(postgres, _ct), OperatorToken, []);
 
         Assert.Equal(1, outcome.ExitCode);
-        Assert.Equal(["FAIL  RBAC secrets in econt-tenants"], Failed(outcome.Output));
-        Assert.Contains("denied: get, create, delete", outcome.Output, StringComparison.Ordinal);
+        Assert.Equal(["FAIL  RBAC coordination.k8s.io/leases in econt-system"], Failed(outcome.Output));
+        Assert.Contains("denied: get, create, update", outcome.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -124,7 +125,8 @@ public sealed class DoctorTests(PostgresFixture postgres) : IDisposable
             await admin.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } }, cancellationToken: _ct);
         }
 
-        foreach (var file in Directory.EnumerateFiles(Repository.Path("config", "rbac"), "*.yaml").Order(StringComparer.Ordinal))
+        foreach (var file in Directory.EnumerateFiles(Repository.Path("config", "rbac"), "*.yaml")
+                     .Where(f => Path.GetFileName(f) != "kustomization.yaml").Order(StringComparer.Ordinal))
         {
             foreach (var document in k8s.KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(file, _ct)))
             {
@@ -150,7 +152,7 @@ public sealed class DoctorTests(PostgresFixture postgres) : IDisposable
     private async Task<OperatorProcess.Outcome> DoctorAsync(KubeApiServer server, string catalog, TenantServer tenantServer, params string[] arguments) =>
         await DoctorAsync(server, catalog, tenantServer, KubeApiServer.AdminToken, arguments);
 
-    private async Task<OperatorProcess.Outcome> DoctorAsync(KubeApiServer server, string catalog, TenantServer tenantServer, string token, params string[] arguments)
+    private async Task<OperatorProcess.Outcome> DoctorAsync(KubeApiServer server, string catalog, TenantServer tenantServer, string token, string[] arguments)
     {
         var kubeconfig = Path.Combine(_directory, Guid.NewGuid().ToString("N"));
         server.WriteKubeconfig(kubeconfig, token: token);
