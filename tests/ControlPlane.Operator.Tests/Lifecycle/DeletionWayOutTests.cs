@@ -80,7 +80,10 @@ public sealed class DeletionWayOutTests(PostgresFixture postgres)
             var current = o.TenantDatabaseServers["default"];
             o.TenantDatabaseServers["old"] = new TenantDatabaseServerOptions
             {
-                Host = current.Host, Port = current.Port, AdminUser = current.AdminUser, AdminSecretRef = current.AdminSecretRef,
+                Host = current.Host,
+                Port = current.Port,
+                AdminUser = current.AdminUser,
+                AdminSecretRef = current.AdminSecretRef,
             };
         });
         var database = cluster.DatabaseNameFor("moved");
