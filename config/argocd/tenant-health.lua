@@ -6,6 +6,8 @@ local hs = {}
 local degraded = {
   InvalidSpec = true, SlugConflict = true, DatabaseNameConflict = true, DatabaseConflict = true,
   UnknownSchemaVersion = true, SchemaDowngradeRefused = true, DatabaseServerTlsFailed = true,
+  DeletionBlocked = true, DatabaseAuthenticationFailed = true, CatalogRefused = true, SecretNotFound = true,
+  SecretAccessDenied = true, ReconcileFailed = true,
 }
 local status = obj.status
 if status == nil or status.conditions == nil then

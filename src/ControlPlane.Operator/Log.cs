@@ -54,6 +54,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Tenant {Slug} blocked: {Reason}: {Message}")]
     public static partial void Blocked(ILogger logger, string slug, string reason, string message);
 
+    // Failures and deletion's way out (issue 13): 60-61.
+    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Tenant {Slug} failed, retrying before it is shown: {Reason}: {Message}")]
+    public static partial void FailureRetried(ILogger logger, Exception? error, string slug, string reason, string message);
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "Tenant {Slug} deleted without full cleanup ({Annotation}): {Cause}; left: {Left}")]
+    public static partial void CleanupSkipped(ILogger logger, string slug, string annotation, string cause, string left);
+
     // Ownership (ADR-CP-007): 44-46, beside the tenant lifecycle's 40-43.
     [LoggerMessage(EventId = 44, Level = LogLevel.Information, Message = "Tenant {Slug}: status re-adopted from the catalog row {TenantId} recorded for this object")]
     public static partial void Readopted(ILogger logger, string slug, Guid tenantId);

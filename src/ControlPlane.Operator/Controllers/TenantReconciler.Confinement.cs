@@ -42,8 +42,7 @@ public sealed partial class TenantReconciler
         }
         catch (SecretStoreException e)
         {
-            var result = e.IsTransient ? ReconcileResult.TransientError(e.Message, e) : ReconcileResult.RequeueAfter(BlockedRecheck);
-            return await BlockAsync(tenant, null, TenantConditions.Reasons.SecretUnavailable, e.Message, result, cancellationToken);
+            return await FailAsync(tenant, null, TenantFailures.Classify(e), e, cancellationToken);
         }
     }
 }

@@ -1,18 +1,20 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Runtime;
-using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
+using ControlPlane.Store.TenantDatabases;
 using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
 using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
 using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
+using TenantDatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
 
 namespace ControlPlane.Operator.Controllers;
 
 /// <summary>
 /// Deletion behind the finalizer: catalog <c>deleting</c> → per <c>deletionPolicy</c> drop (Delete) or lock down
 /// (Retain) → catalog soft delete → finalizer removed. Never stuck on a tenant that never finished provisioning, whose
-/// database is already gone, or whose spec was never valid.
+/// database is already gone, or whose spec was never valid; and never stuck silently: what cleanup cannot do is named
+/// in <c>DeletionBlocked</c> with how to proceed, and the skip-cleanup annotation is the audited way out.
 /// </summary>
 public sealed partial class TenantReconciler
 {
@@ -23,7 +25,10 @@ public sealed partial class TenantReconciler
             return ReconcileResult.Success();
         }
 
-        var marked = await _status.UpdateAsync(tenant, t => TenantStatusRules.Deleting(t, time.GetUtcNow()), cancellationToken);
+        // Once: a blocked deletion keeps its DeletionBlocked condition instead of flipping back and forth on every retry.
+        var marked = tenant.Status.Phase == TenantPhases.Deleting
+            ? tenant
+            : await _status.UpdateAsync(tenant, t => TenantStatusRules.Deleting(t, time.GetUtcNow()), cancellationToken);
         if (marked is null)
         {
             return ReconcileResult.Success();
@@ -31,63 +36,159 @@ public sealed partial class TenantReconciler
 
         // A Tenant that never got a catalog row created nothing outside Kubernetes.
         var row = await OwnRowAsync(marked, cancellationToken);
-        if (row is not null && row.Status != CatalogTenantStatus.Deleted)
+        if (row is not null && row.Status != CatalogTenantStatus.Deleted && await CleanUpAsync(marked, row, cancellationToken) is { } blocked)
         {
-            var validation = TenantValidation.Of(marked, _validation);
-            if (validation is TenantValidation.Invalid invalid)
-            {
-                return await BlockAsync(marked, row, TenantConditions.Reasons.InvalidSpec,
-                    "Cannot clean up: " + string.Join(" ", invalid.Problems), ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
-            }
-
-            var intent = ((TenantValidation.Valid)validation).Intent;
-            var actor = Actor(marked);
-            var server = lifecycle.Servers.Get(intent.Server);
-
-            // Deletion touches only what carries this tenant's mark, whatever the row says; unmarked objects of the
-            // previous release only while the row still proves this tenant finished provisioning them.
-            var claim = row.Status is CatalogTenantStatus.Active or CatalogTenantStatus.Suspended
-                && intent.Describes(row, new TenantDatabaseServerAddress(server.Name, server.Host, server.Port));
-            var spec = intent.DatabaseSpec(new Store.TenantDatabases.TenantOwnership(row.Id, ClaimUnmarked: claim));
-            try
-            {
-                row = await lifecycle.Catalog.MarkDeletingAsync(row.Id, actor, cancellationToken);
-                await lifecycle.Faults.AfterAsync(ProvisioningSteps.MarkedDeleting, cancellationToken);
-
-                var left = await RemoveDatabaseAsync(server, intent, spec, cancellationToken);
-                await lifecycle.Faults.AfterAsync(ProvisioningSteps.DatabaseRemoved, cancellationToken);
-                if (left.Count > 0)
-                {
-                    var objects = string.Join(", ", left);
-                    Log.LeftNotOwned(logger, intent.Slug, objects);
-                    await events.RecordAsync(marked, EventRecorder.Warning, TenantConditions.Reasons.DatabaseConflict,
-                        $"Left on the server because they do not carry this tenant's ownership mark: {objects}.", cancellationToken);
-                }
-
-                // The generated secret goes with the role: a role this tenant cannot prove its own keeps its secret too.
-                await RemoveSecretAsync(intent, roleRemoved: !left.Any(o => o.StartsWith("role ", StringComparison.Ordinal)), cancellationToken);
-                await lifecycle.Faults.AfterAsync(ProvisioningSteps.SecretRemoved, cancellationToken);
-
-                await lifecycle.Catalog.MarkDeletedAsync(row.Id, actor, cancellationToken);
-                await lifecycle.Faults.AfterAsync(ProvisioningSteps.MarkedDeleted, cancellationToken);
-            }
-            catch (TenantServerException e)
-            {
-                return await BlockAsync(marked, row, e.Reason, e.Message, ReconcileResult.TransientError(e.Message, e), cancellationToken);
-            }
-            catch (SecretStoreException e)
-            {
-                var result = e.IsTransient ? ReconcileResult.TransientError(e.Message, e) : ReconcileResult.RequeueAfter(BlockedRecheck);
-                return await BlockAsync(marked, row, TenantConditions.Reasons.SecretUnavailable, e.Message, result, cancellationToken);
-            }
+            return blocked;
         }
 
         await _finalizers.RemoveAsync(marked, cancellationToken);
+        lifecycle.Failures.Succeeded(FailureKey(marked));
         await events.RecordAsync(marked, EventRecorder.Normal, "Deleted",
             row is null ? "Nothing was provisioned; finalizer removed." : $"Tenant {row.Slug} deleted ({marked.Spec.DeletionPolicy ?? DeletionPolicies.Retain}).",
             cancellationToken);
         return ReconcileResult.Success();
     }
+
+    /// <summary>Cleans up what the tenant provably owns; null when done, else the result of a named failure.</summary>
+    private async Task<ReconcileResult?> CleanUpAsync(Tenant marked, CatalogTenant row, CancellationToken cancellationToken)
+    {
+        // A server removed from the configuration is validated as the catalog recorded it, so the spec still yields
+        // the tenant's names and secret (the secret then follows the deletion policy).
+        var serverName = TenantSpecRules.EffectiveServer(marked);
+        var configured = lifecycle.Servers.Names.Contains(serverName);
+        var validation = TenantValidation.Of(marked, configured ? _validation : _validation with
+        {
+            Servers = new Dictionary<string, TenantServerFacts>(_validation.Servers)
+            {
+                [serverName] = new TenantServerFacts(serverName, row.DbHost, row.DbPort, new HashSet<string>()),
+            },
+        });
+        if (validation is TenantValidation.Invalid invalid)
+        {
+            return await FailAsync(marked, row, new TenantFailure(TenantConditions.Reasons.InvalidSpec,
+                "Cannot clean up: " + string.Join(" ", invalid.Problems), FailureRetry.Recheck), null, cancellationToken);
+        }
+
+        var intent = ((TenantValidation.Valid)validation).Intent;
+        var place = $"database {intent.Database} and its roles on {row.DbHost}:{row.DbPort}";
+        if (!configured)
+        {
+            return await SkipOrBlockAsync(marked, row, intent, new Blockage(
+                $"Database server '{serverName}' is no longer in the operator's configuration (TenantDatabaseServers): {place} cannot be cleaned up.",
+                "Add the server back to the configuration and deletion finishes by itself; or, if it is gone for good,",
+                [$"{place} (not checked)"], SecretGoes: intent.DeleteData && intent.GeneratedSecret, FailureRetry.Recheck, null), cancellationToken);
+        }
+
+        var actor = Actor(marked);
+        var server = lifecycle.Servers.Get(serverName);
+
+        // Deletion touches only what carries this tenant's mark, whatever the row says; unmarked objects of the
+        // previous release only while the row still proves this tenant finished provisioning them.
+        var claim = row.Status is CatalogTenantStatus.Active or CatalogTenantStatus.Suspended
+            && intent.Describes(row, new TenantDatabaseServerAddress(server.Name, server.Host, server.Port));
+        var spec = intent.DatabaseSpec(new TenantOwnership(row.Id, ClaimUnmarked: claim));
+        try
+        {
+            row = await lifecycle.Catalog.MarkDeletingAsync(row.Id, actor, cancellationToken);
+            await lifecycle.Faults.AfterAsync(ProvisioningSteps.MarkedDeleting, cancellationToken);
+
+            TenantDrop drop;
+            try
+            {
+                drop = await RemoveDatabaseAsync(server, intent, spec, cancellationToken);
+            }
+            catch (TenantServerException e)
+            {
+                // The start of this incident, not now: the message stays the same on every retry.
+                var since = lifecycle.Failures.Since(FailureKey(marked)) ?? time.GetUtcNow();
+                return await SkipOrBlockAsync(marked, row, intent, new Blockage(
+                    $"Cleanup on database server '{server.Name}' has failed since {since:yyyy-MM-dd HH:mm:ss}Z: {e.Failure.Message}",
+                    "Deletion resumes by itself when the server works again; if it is gone for good,",
+                    [$"{place} (not checked)"], SecretGoes: intent.DeleteData && intent.GeneratedSecret,
+                    e.Failure.Retry == FailureRetry.Immediately ? FailureRetry.Immediately : FailureRetry.Backoff, e), cancellationToken);
+            }
+
+            await lifecycle.Faults.AfterAsync(ProvisioningSteps.DatabaseRemoved, cancellationToken);
+            if (drop.NotOwned.Count > 0)
+            {
+                var objects = string.Join(", ", drop.NotOwned);
+                Log.LeftNotOwned(logger, intent.Slug, objects);
+                await events.RecordAsync(marked, EventRecorder.Warning, TenantConditions.Reasons.DatabaseConflict,
+                    $"Left on the server because they do not carry this tenant's ownership mark: {objects}.", cancellationToken);
+            }
+
+            if (drop.Blocked.Count > 0)
+            {
+                var roles = drop.Blocked.Select(d => d.Role).Distinct().ToList();
+                return await SkipOrBlockAsync(marked, row, intent, new Blockage(
+                    $"The tenant's database is dropped, but {string.Join("; ", drop.Blocked.Select(d => d.Describe()))}; the operator touches no database it has not proven the tenant's, so {(roles.Count == 1 ? "that role is" : "those roles are")} left locked (NOLOGIN).",
+                    $"In each database named, run REASSIGN OWNED BY … TO <new owner> and DROP OWNED BY … for {string.Join(", ", roles)} (revoking what they hold), and deletion finishes by itself; or",
+                    [.. roles.Select(r => $"role {r} (NOLOGIN) with what it owns elsewhere")], SecretGoes: false, FailureRetry.Recheck, null), cancellationToken);
+            }
+
+            // The generated secret goes with the role: a role this tenant cannot prove its own keeps its secret too.
+            await RemoveSecretAsync(intent, roleRemoved: !drop.RoleLeft, cancellationToken);
+            await lifecycle.Faults.AfterAsync(ProvisioningSteps.SecretRemoved, cancellationToken);
+
+            await lifecycle.Catalog.MarkDeletedAsync(row.Id, actor, cancellationToken);
+            await lifecycle.Faults.AfterAsync(ProvisioningSteps.MarkedDeleted, cancellationToken);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return await FailAsync(marked, row, TenantFailures.Classify(e), e, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// What cleanup could not do. <paramref name="Cause"/> and <paramref name="HowTo"/> make the DeletionBlocked message;
+    /// <paramref name="Left"/> is what the escape hatch leaves behind; <paramref name="SecretGoes"/> whether the generated
+    /// secret is deleted then (deletion policy Delete, no role left on a reachable server).
+    /// </summary>
+    private sealed record Blockage(string Cause, string HowTo, IReadOnlyList<string> Left, bool SecretGoes, FailureRetry Retry, Exception? Error);
+
+    /// <summary>
+    /// Without the skip-cleanup annotation: Ready=False <c>DeletionBlocked</c>, saying what blocks and how to proceed (a
+    /// failing server only once it repeated past the threshold). With it, once the blockage is shown: the catalog records
+    /// <c>cleanup_skipped</c> with the annotation's actor and what is left, the secret follows the deletion policy, the
+    /// row is soft-deleted, and the caller releases the finalizer. Work that can succeed is never skipped: the annotation
+    /// is read only here, after cleanup failed.
+    /// </summary>
+    private async Task<ReconcileResult?> SkipOrBlockAsync(Tenant marked, CatalogTenant row, TenantIntent intent, Blockage blockage, CancellationToken cancellationToken)
+    {
+        var failure = new TenantFailure(TenantConditions.Reasons.DeletionBlocked,
+            $"{blockage.Cause} {blockage.HowTo} annotate the Tenant {Tenant.SkipCleanupAnnotation}=<reason> to release it, leaving behind: {string.Join(", ", blockage.Left)} (docs/lifecycle.md).",
+            blockage.Retry);
+        var key = FailureKey(marked);
+        var reason = SkipCleanupReason(marked);
+        var shown = failure.NeedsHuman || lifecycle.Failures.Count(key) + 1 >= lifecycle.Failures.Threshold;
+        if (reason is null || !shown)
+        {
+            return await FailAsync(marked, row, failure, blockage.Error, cancellationToken);
+        }
+
+        var actor = Actor(marked);
+        row = await lifecycle.Catalog.MarkDeletingAsync(row.Id, actor, cancellationToken);
+        await lifecycle.Catalog.RecordCleanupSkippedAsync(row.Id, reason, blockage.Cause, blockage.Left,
+            Actors.ForAnnotation(lifecycle.OperatorIdentity, marked.Metadata, Tenant.SkipCleanupAnnotation), cancellationToken);
+        if (blockage.SecretGoes)
+        {
+            await lifecycle.Secrets.DeleteAsync(intent.SecretRef, cancellationToken);
+        }
+
+        await lifecycle.Catalog.MarkDeletedAsync(row.Id, actor, cancellationToken);
+        var left = string.Join(", ", blockage.Left);
+        Log.CleanupSkipped(logger, intent.Slug, reason, blockage.Cause, left);
+        await events.RecordAsync(marked, EventRecorder.Warning, "CleanupSkipped",
+            $"Released by {Tenant.SkipCleanupAnnotation} ({reason}) without full cleanup; left behind: {left}.", cancellationToken);
+        return null;
+    }
+
+    /// <summary>The escape hatch's reason when the annotation is set with a non-blank value; null otherwise.</summary>
+    private static string? SkipCleanupReason(Tenant tenant) =>
+        tenant.Metadata.Annotations?.TryGetValue(Tenant.SkipCleanupAnnotation, out var value) == true && !string.IsNullOrWhiteSpace(value)
+            ? value.Trim()
+            : null;
 
     /// <summary>
     /// The catalog row this Tenant created: the one its status names when that row is this object's, else the live row
@@ -114,16 +215,16 @@ public sealed partial class TenantReconciler
         return await lifecycle.Catalog.FindLiveByOwnerAsync(tenant.Metadata.NamespaceProperty, tenant.Metadata.Name, cancellationToken);
     }
 
-    /// <summary>Drops (Delete) or locks down (Retain) what the tenant provably owns; returns what was left as not its own.</summary>
-    private static async Task<IReadOnlyList<string>> RemoveDatabaseAsync(
-        TenantDatabaseServer server, TenantIntent intent, Store.TenantDatabases.TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    /// <summary>Drops (Delete) or locks down (Retain) what the tenant provably owns; returns what was left.</summary>
+    private static async Task<TenantDrop> RemoveDatabaseAsync(
+        TenantDatabaseServer server, TenantIntent intent, TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> left = [];
+        var drop = new TenantDrop([], []);
         await OnServerAsync(server, async () =>
         {
             if (intent.DeleteData)
             {
-                left = await server.Administrator.DropAsync(spec, cancellationToken);
+                drop = await server.Administrator.DropAsync(spec, cancellationToken);
             }
             else if ((await server.Administrator.ProveAsync(spec, cancellationToken)).Problem is null)
             {
@@ -131,10 +232,10 @@ public sealed partial class TenantReconciler
             }
             else
             {
-                left = ["the database and role (not locked down)"];
+                drop = new TenantDrop(["the database and role (not locked down)"], []);
             }
         });
-        return left;
+        return drop;
     }
 
     /// <summary>

@@ -58,52 +58,12 @@ public sealed partial class TenantReconciler
 
             var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Converged(t, row, intent, time.GetUtcNow()), cancellationToken);
             await AnnounceAsync(written ?? tenant, before, row, from, cancellationToken);
+            lifecycle.Failures.Succeeded(FailureKey(tenant));
             return ReconcileResult.Success();
         }
-        catch (SlugTakenException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return await BlockAsync(tenant, null, TenantConditions.Reasons.SlugConflict,
-                $"The slug '{intent.Slug}' belongs to another live tenant (compared case-insensitively); nothing was changed.",
-                ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
-        }
-        catch (DatabaseNameTakenException)
-        {
-            return await BlockAsync(tenant, null, TenantConditions.Reasons.DatabaseNameConflict,
-                $"The database name '{intent.Database}' belongs to another live tenant; set spec.database.name. Nothing was changed.",
-                ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
-        }
-        catch (OwnerTakenException e)
-        {
-            return await BlockAsync(tenant, null, TenantConditions.Reasons.DatabaseConflict, e.Message,
-                ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
-        }
-        catch (TenantDatabaseConflictException e)
-        {
-            return await BlockAsync(tenant, row, TenantConditions.Reasons.DatabaseConflict, e.Message,
-                ReconcileResult.RequeueAfter(BlockedRecheck), cancellationToken);
-        }
-        catch (SchemaMigrationException e)
-        {
-            var result = e.Reason == TenantConditions.Reasons.SchemaMigrationFailed
-                ? ReconcileResult.TransientError(e.Message, e)
-                : ReconcileResult.TerminalError(e.Reason, e.Message);
-            return await BlockAsync(tenant, row, e.Reason, e.Message, result, cancellationToken);
-        }
-        catch (TenantServerException e)
-        {
-            return await BlockAsync(tenant, row, e.Reason, e.Message, ReconcileResult.TransientError(e.Message, e), cancellationToken);
-        }
-        catch (SecretStoreException e)
-        {
-            var result = e.IsTransient ? ReconcileResult.TransientError(e.Message, e) : ReconcileResult.RequeueAfter(BlockedRecheck);
-            return await BlockAsync(tenant, row, TenantConditions.Reasons.SecretUnavailable, e.Message, result, cancellationToken);
-        }
-        catch (NpgsqlException e)
-        {
-            // Tenant server failures are TenantServerException; what is left is the catalog itself, so no catalog event.
-            var message = $"The control-plane catalog cannot be reached: {Describe(e)}";
-            return await BlockAsync(tenant, null, TenantConditions.Reasons.CatalogUnavailable, message,
-                ReconcileResult.TransientError(message, e), cancellationToken);
+            return await FailAsync(tenant, row, TenantFailures.Classify(e), e, cancellationToken);
         }
     }
 
@@ -342,99 +302,4 @@ public sealed partial class TenantReconciler
             await events.RecordAsync(tenant, EventRecorder.Normal, "Resumed", "Logins and connections are allowed again.", cancellationToken);
         }
     }
-
-    /// <summary>
-    /// Ready=False with the reason, a Warning event (repeats raise its count) and a catalog <c>error</c> event unless the
-    /// newest catalog event already reports this very problem (a retry of the same failure adds nothing), then the result.
-    /// </summary>
-    private async Task<ReconcileResult> BlockAsync(
-        Tenant tenant, CatalogTenant? row, string reason, string message, ReconcileResult result, CancellationToken cancellationToken)
-    {
-        var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, reason, message, time.GetUtcNow()), cancellationToken);
-        await events.RecordAsync(written ?? tenant, EventRecorder.Warning, reason, message, cancellationToken);
-        if (row is not null && !await IsLatestErrorAsync(row.Id, reason, message, cancellationToken))
-        {
-            await lifecycle.Catalog.RecordErrorAsync(row.Id, reason, message, Actor(tenant), cancellationToken);
-        }
-
-        Log.Blocked(logger, TenantSpecRules.EffectiveSlug(tenant), reason, message);
-        return result;
-    }
-
-    private async Task<bool> IsLatestErrorAsync(Guid tenantId, string reason, string message, CancellationToken cancellationToken)
-    {
-        var newest = (await lifecycle.Catalog.GetEventsAsync(tenantId, 1, null, cancellationToken)).Items.FirstOrDefault();
-        return newest is { EventType: "error", Payload: { } payload }
-            && payload.TryGetProperty("reason", out var r) && r.GetString() == reason
-            && payload.TryGetProperty("message", out var m) && m.GetString() == message;
-    }
-
-    /// <summary>Runs work against a tenant database server, turning its connection failures into one typed error.</summary>
-    private static async Task OnServerAsync(TenantDatabaseServer server, Func<Task> work)
-    {
-        try
-        {
-            await work();
-        }
-        catch (NpgsqlException e) when (TlsFailure(e) is { } tls)
-        {
-            throw new TenantServerException(
-                $"TLS to tenant database server '{server.Name}' ({server.Host}:{server.Port}, sslmode {server.Tls?.ModeName ?? "default"}" +
-                $"{(server.Tls?.RootCertificate is { } ca ? $", CA {ca}" : "")}) failed: {tls}",
-                e,
-                TenantConditions.Reasons.DatabaseServerTlsFailed);
-        }
-        catch (NpgsqlException e) when (e is not PostgresException || IsServerSide((PostgresException)e))
-        {
-            var denied = e is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege };
-            throw new TenantServerException(
-                denied
-                    ? $"The admin role of tenant database server '{server.Name}' lacks a privilege (it needs CREATEDB and CREATEROLE, see docs/lifecycle.md): {Describe(e)}"
-                    : $"Tenant database server '{server.Name}' ({server.Host}:{server.Port}) failed: {Describe(e)}",
-                e,
-                denied ? TenantConditions.Reasons.DatabasePermissionDenied : TenantConditions.Reasons.DatabaseServerUnavailable);
-        }
-    }
-
-    /// <summary>
-    /// Why TLS failed, in stable words (the chain, the name, or no TLS at all), or null for any other failure. The
-    /// certificate check's own message says which: "…because of errors in the certificate chain: UntrustedRoot" or
-    /// "…RemoteCertificateNameMismatch".
-    /// </summary>
-    private static string? TlsFailure(NpgsqlException e)
-    {
-        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is System.Security.Authentication.AuthenticationException authentication)
-            {
-                return authentication.Message;
-            }
-        }
-
-        // Npgsql's words when the server answers the TLS request with "no": the mode demands TLS and the server has none.
-        return e is not PostgresException && e.Message.Contains("SSL", StringComparison.Ordinal) && e.Message.Contains("not", StringComparison.OrdinalIgnoreCase)
-            ? "the server does not offer TLS"
-            : null;
-    }
-
-    private static bool IsServerSide(PostgresException e) =>
-        e.SqlState.StartsWith("08", StringComparison.Ordinal)    // connection exceptions
-        || e.SqlState.StartsWith("28", StringComparison.Ordinal) // invalid authorization (admin password wrong)
-        || e.SqlState.StartsWith("53", StringComparison.Ordinal) // insufficient resources
-        || e.SqlState.StartsWith("57", StringComparison.Ordinal) // operator intervention (shutdown, cancel)
-        || e.SqlState == PostgresErrorCodes.InsufficientPrivilege;
-
-    /// <summary>
-    /// A stable description: the same outage must read the same on every retry, so that conditions and the catalog's
-    /// error events do not churn with the socket layer's wording.
-    /// </summary>
-    /// <remarks>
-    /// Transport failures of one outage surface in several shapes (refused, reset, closed mid-handshake, timed out); the
-    /// condition says only that the server is unreachable, and the exception with its detail goes to the log.
-    /// </remarks>
-    private static string Describe(NpgsqlException e) => e switch
-    {
-        PostgresException postgres => $"{postgres.SqlState}: {postgres.MessageText}",
-        _ => "unreachable (connection refused, closed or timed out)",
-    };
 }

@@ -27,6 +27,20 @@ public sealed partial class TenantReconciler(
 
     public async Task<ReconcileResult> ReconcileAsync(Tenant tenant, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReconcileOnceAsync(tenant, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Outside the steps that name their own failures (status writes, finalizer, confinement, lookups): still
+            // named, so nothing the runtime would only retry loops without a condition.
+            return await FailAsync(tenant, null, TenantFailures.Classify(e), e, cancellationToken);
+        }
+    }
+
+    private async Task<ReconcileResult> ReconcileOnceAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
         if (Finalizers<Tenant>.IsDeleting(tenant))
         {
             return await DeleteAsync(tenant, cancellationToken);

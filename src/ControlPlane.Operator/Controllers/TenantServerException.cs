@@ -1,11 +1,14 @@
-using ControlPlane.Operator.Api.V1Alpha1;
-
 namespace ControlPlane.Operator.Controllers;
 
-/// <summary>A tenant database server could not do what was asked (down, refusing the admin, out of resources). Retried.</summary>
-public sealed class TenantServerException(string message, Exception inner, string reason = TenantConditions.Reasons.DatabaseServerUnavailable)
-    : Exception(message, inner)
+/// <summary>
+/// A tenant database server could not do what was asked (down, refusing the admin, out of resources, refusing a
+/// statement), already classified by <see cref="TenantFailures.OfServer"/>.
+/// </summary>
+public sealed class TenantServerException(TenantFailure failure, Exception inner) : Exception(failure.Message, inner)
 {
-    /// <summary>The Ready condition's reason: unavailable, or a permission the admin role lacks.</summary>
-    public string Reason { get; } = reason;
+    /// <summary>The named failure: the Ready condition's reason, its message and its retry policy.</summary>
+    public TenantFailure Failure { get; } = failure;
+
+    /// <summary>The Ready condition's reason.</summary>
+    public string Reason => Failure.Reason;
 }

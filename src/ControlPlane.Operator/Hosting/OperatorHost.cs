@@ -69,6 +69,7 @@ internal static class OperatorHost
         {
             Confinement = TenantBoundaries.Confinement(sp, options),
             Namespaces = TenantBoundaries.Namespaces(options),
+            Failures = new TenantFailureTracker(options.FailureThreshold),
         });
         builder.Services.AddSingleton(sp => new TenantOperator(
             kubernetes, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILoggerFactory>(),

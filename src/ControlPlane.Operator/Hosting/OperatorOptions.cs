@@ -45,6 +45,12 @@ public sealed class OperatorOptions
     /// <summary>Cap of a failing key's retry delay.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How many consecutive failures of a Tenant a retry may absorb before Ready=False names it and the catalog records an
+    /// <c>error</c> event (once per distinct problem). Failures a human must resolve (conflicts, a missing secret) show at once.
+    /// </summary>
+    public int FailureThreshold { get; set; } = Controllers.TenantFailureTracker.DefaultThreshold;
+
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
     /// <summary>

@@ -117,6 +117,11 @@ public static partial class OperatorOptionsLoader
             problems.Add($"{OperatorOptions.SectionName}:RetryInitialDelay must be positive and not above RetryMaxDelay.");
         }
 
+        if (options.FailureThreshold is < 1 or > 100)
+        {
+            problems.Add($"{OperatorOptions.SectionName}:FailureThreshold must be between 1 and 100 (got {options.FailureThreshold}).");
+        }
+
         ValidateLeaderElection(options.LeaderElection, problems);
         foreach (var (name, server) in options.TenantDatabaseServers)
         {

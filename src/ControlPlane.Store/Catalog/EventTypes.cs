@@ -20,6 +20,9 @@ public static class EventTypes
     /// <summary>A deleted tenant's retained database and role were explicitly adopted (V7).</summary>
     public const string Adopted = "adopted";
 
+    /// <summary>Deletion released by the skip-cleanup annotation without (full) cleanup (V12).</summary>
+    public const string CleanupSkipped = "cleanup_skipped";
+
     public static IReadOnlyList<string> All { get; } =
-        [Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted];
+        [Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted, CleanupSkipped];
 }

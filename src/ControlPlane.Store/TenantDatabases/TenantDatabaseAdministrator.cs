@@ -155,10 +155,12 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     /// <summary>
     /// <c>deletionPolicy: Delete</c>: ends the roles' sessions, drops the database, then the roles, each only when it
     /// carries the tenant's mark, whatever the catalog says. Succeeds when they are already gone, so a tenant that never
-    /// finished provisioning, or whose database was dropped by hand, is not stuck. Returns what exists under the tenant's
-    /// names but was left because it is not provably the tenant's (empty when nothing was left).
+    /// finished provisioning, or whose database was dropped by hand, is not stuck. Dropping the tenant's own database
+    /// removes everything its roles own or were granted in it (what REASSIGN/DROP OWNED would do there, with no session
+    /// inside it); a role that still owns objects or holds privileges elsewhere (2BP01) is not touched in those
+    /// databases, which are not proven the tenant's: it is locked (NOLOGIN) and reported with what keeps it.
     /// </summary>
-    public async Task<IReadOnlyList<string>> DropAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    public async Task<TenantDrop> DropAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
@@ -177,19 +179,44 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
             left.Add($"database {spec.Database}");
         }
 
+        var blocked = new List<RoleDependency>();
         foreach (var role in state.ObservedMarks.Roles.Where(r => r.Exists))
         {
-            if (proof.Roles.Contains(role.Role))
+            if (!proof.Roles.Contains(role.Role))
+            {
+                left.Add($"role {role.Role}");
+                continue;
+            }
+
+            try
             {
                 await ExecuteAsync(TenantDatabaseSql.DropRole(role.Role), cancellationToken);
             }
-            else
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DependentObjectsStillExist)
             {
-                left.Add($"role {role.Role}");
+                await ExecuteAsync(TenantDatabaseSql.LockRole(role.Role), cancellationToken);
+                await TerminateSessionsAsync([role.Role], cancellationToken);
+                blocked.AddRange(await DependenciesAsync(role.Role, cancellationToken));
             }
         }
 
-        return left;
+        return new TenantDrop(left, blocked);
+    }
+
+    /// <summary>Why <paramref name="role"/> cannot be dropped, per database; read from the shared catalog only.</summary>
+    public async Task<IReadOnlyList<RoleDependency>> DependenciesAsync(string role, CancellationToken cancellationToken)
+    {
+        await using var command = admin.CreateCommand(TenantDatabaseSql.RoleDependencies);
+        command.Parameters.Add(new() { Value = role });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var dependencies = new List<RoleDependency>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            dependencies.Add(new RoleDependency(role, reader.IsDBNull(0) ? null : reader.GetString(0),
+                reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetBoolean(4)));
+        }
+
+        return dependencies;
     }
 
     /// <summary><c>deletionPolicy: Retain</c>: the database and roles stay, but nobody can log in or connect.</summary>

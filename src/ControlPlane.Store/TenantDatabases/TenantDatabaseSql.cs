@@ -203,4 +203,28 @@ public static class TenantDatabaseSql
     public static string DropDatabase(string database) => $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(database)} WITH (FORCE)";
 
     public static string DropRole(string role) => $"DROP ROLE IF EXISTS {SqlIdentifier.Quote(role)}";
+
+    /// <summary>A role left behind on deletion (its drop was blocked): nobody logs in as it any more.</summary>
+    public static string LockRole(string role) => $"ALTER ROLE {SqlIdentifier.Quote(role)} NOLOGIN";
+
+    /// <summary>
+    /// Why a role cannot be dropped (SQLSTATE 2BP01), per database, from the shared dependency catalog (readable by any
+    /// role; no session in those databases): objects it owns or privileges it holds there (<c>dbid</c> of the
+    /// database), databases it owns or holds privileges on (<c>dbid</c> 0, class <c>pg_database</c>). Other shared
+    /// objects (tablespaces, parameters) come with a null database. $1: the role.
+    /// </summary>
+    public const string RoleDependencies = """
+        SELECT coalesce(inside.datname, shared.datname) AS database,
+               bool_or(s.dbid <> 0 AND s.deptype = 'o') AS owns_objects,
+               bool_or(s.dbid <> 0 AND s.deptype <> 'o') AS holds_privileges,
+               bool_or(s.dbid = 0 AND shared.oid IS NOT NULL AND s.deptype = 'o') AS owns_database,
+               bool_or(s.dbid = 0 AND shared.oid IS NOT NULL AND s.deptype <> 'o') AS database_privileges
+        FROM pg_catalog.pg_shdepend s
+        JOIN pg_catalog.pg_roles r ON r.oid = s.refobjid AND r.rolname = $1
+        LEFT JOIN pg_catalog.pg_database inside ON s.dbid <> 0 AND inside.oid = s.dbid
+        LEFT JOIN pg_catalog.pg_database shared ON s.dbid = 0 AND s.classid = 'pg_catalog.pg_database'::regclass AND shared.oid = s.objid
+        WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.deptype IN ('o', 'a', 'r', 'i')
+        GROUP BY 1
+        ORDER BY 1
+        """;
 }

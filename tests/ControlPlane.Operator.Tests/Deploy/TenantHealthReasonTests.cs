@@ -34,6 +34,15 @@ public sealed class TenantHealthReasonTests
         { Reasons.DatabaseConflict, TenantPhases.Provisioning, "Degraded" },
         { Reasons.UnknownSchemaVersion, TenantPhases.Active, "Degraded" },
         { Reasons.SchemaDowngradeRefused, TenantPhases.Active, "Degraded" },
+        { Reasons.DeletionBlocked, TenantPhases.Deleting, "Degraded" },
+        { Reasons.DatabaseAuthenticationFailed, TenantPhases.Active, "Degraded" },
+        { Reasons.CatalogRefused, TenantPhases.Provisioning, "Degraded" },
+        { Reasons.SecretNotFound, TenantPhases.Provisioning, "Degraded" },
+        { Reasons.SecretAccessDenied, TenantPhases.Provisioning, "Degraded" },
+        { Reasons.ReconcileFailed, TenantPhases.Active, "Degraded" },
+        { Reasons.DatabaseContention, TenantPhases.Active, "Progressing" },
+        { Reasons.DatabaseOperationFailed, TenantPhases.Active, "Progressing" },
+        { Reasons.KubernetesApiFailed, TenantPhases.Active, "Progressing" },
     };
 
     [Fact]

@@ -153,6 +153,7 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
             "controlplane-operator/test")
         {
             Faults = faults ?? IProvisioningFaults.None,
+            Failures = new TenantFailureTracker(options.FailureThreshold),
             Confinement = TenantBoundaries.Confinement(services, options),
             Namespaces = TenantBoundaries.Namespaces(options),
         };

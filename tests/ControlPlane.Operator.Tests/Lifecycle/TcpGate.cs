@@ -5,7 +5,8 @@ namespace ControlPlane.Operator.Tests.Lifecycle;
 
 /// <summary>
 /// A TCP forwarder on 127.0.0.1 that starts closed (every connection is cut at once, as a server that is down) and,
-/// once opened, relays to the real server: a database outage and its recovery, with real sockets.
+/// once opened, relays to the real server: a database outage and its recovery, with real sockets. Closing it again cuts
+/// every relay in flight (pooled connections included): a server that goes down for good.
 /// </summary>
 internal sealed class TcpGate : IAsyncDisposable
 {
@@ -14,6 +15,7 @@ internal sealed class TcpGate : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private volatile bool _open;
+    private CancellationTokenSource _relays = new();
 
     private TcpGate((string Host, int Port) target)
     {
@@ -32,6 +34,14 @@ internal sealed class TcpGate : IAsyncDisposable
 
     public void Open() => _open = true;
 
+    public void Close()
+    {
+        _open = false;
+        var relays = Interlocked.Exchange(ref _relays, new CancellationTokenSource());
+        relays.Cancel();
+        relays.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -45,6 +55,7 @@ internal sealed class TcpGate : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _relays.Dispose();
     }
 
     private async Task AcceptAsync()
@@ -68,21 +79,23 @@ internal sealed class TcpGate : IAsyncDisposable
                 continue;
             }
 
-            _ = Task.Run(() => RelayAsync(client));
+            var relay = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, _relays.Token);
+            _ = Task.Run(() => RelayAsync(client, relay));
         }
     }
 
-    private async Task RelayAsync(TcpClient client)
+    private async Task RelayAsync(TcpClient client, CancellationTokenSource relay)
     {
+        using (relay)
         using (client)
         using (var upstream = new TcpClient())
         {
             try
             {
-                await upstream.ConnectAsync(_target.Host, _target.Port, _stop.Token);
+                await upstream.ConnectAsync(_target.Host, _target.Port, relay.Token);
                 await using var a = client.GetStream();
                 await using var b = upstream.GetStream();
-                await Task.WhenAny(a.CopyToAsync(b, _stop.Token), b.CopyToAsync(a, _stop.Token));
+                await Task.WhenAny(a.CopyToAsync(b, relay.Token), b.CopyToAsync(a, relay.Token));
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
             {

@@ -157,7 +157,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
             () => _administrator.ConvergeAsync(spec, ScramVerifier.Compute("Other" + Password), Token));
         await Assert.ThrowsAsync<TenantDatabaseConflictException>(
             () => _administrator.SetPasswordAsync(spec, ScramVerifier.Compute("Other" + Password), Token));
-        var left = await _administrator.DropAsync(spec, Token);
+        var left = (await _administrator.DropAsync(spec, Token)).NotOwned;
 
         Assert.Equal(TenantOwnershipProof.RoleNotOwned, error.Reason);
         Assert.Equal([$"database {spec.Database}", $"role {spec.Role}"], left);
@@ -174,7 +174,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
 
         await Assert.ThrowsAsync<TenantDatabaseConflictException>(() => _administrator.ConvergeAsync(intruder, ScramVerifier.Compute(Password), Token));
         Assert.Empty(await _administrator.RetainAsync(intruder, Token));
-        Assert.Equal([$"database {retained.Database}", $"role {retained.Role}", $"role {retained.OwnerRole}"], await _administrator.DropAsync(intruder, Token));
+        Assert.Equal([$"database {retained.Database}", $"role {retained.Role}", $"role {retained.OwnerRole}"], (await _administrator.DropAsync(intruder, Token)).NotOwned);
 
         var state = await _administrator.ObserveAsync(retained, Token);
         Assert.True(state.DatabaseExists && state.RoleExists && !state.RoleCanLogin);
@@ -270,6 +270,44 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
 
         Assert.Equal("UnknownSchemaVersion", error.Reason);
         Assert.Contains("available: 1, 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_role_owning_objects_in_another_database_is_left_locked_and_the_database_is_named_until_they_are_gone()
+    {
+        var spec = Spec("spread");
+        await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
+        var elsewhere = _server.Prefix + "elsewhere";
+        await ExecuteAsAdminAsync($"CREATE DATABASE {elsewhere}");
+        await using (var inElsewhere = NpgsqlDataSource.Create(_server.AdminConnection(elsewhere).ConnectionString))
+        await using (var grant = inElsewhere.CreateCommand($"GRANT CREATE ON SCHEMA public TO {spec.Role}"))
+        {
+            await grant.ExecuteNonQueryAsync(Token);
+        }
+
+        // The tenant's own role creates a table in a database that is not the tenant's.
+        await using (var tenant = await OpenAsync(_server.LoginAs(spec.Role, Password, elsewhere)))
+        await using (var create = new NpgsqlCommand("CREATE TABLE public.kept (id int)", tenant))
+        {
+            await create.ExecuteNonQueryAsync(Token);
+        }
+
+        var drop = await _administrator.DropAsync(spec, Token);
+
+        Assert.Empty(drop.NotOwned);
+        var blocked = Assert.Single(drop.Blocked);
+        Assert.Equal(new RoleDependency(spec.Role, elsewhere, OwnsObjects: true, HoldsPrivileges: true, OwnsDatabase: false, DatabasePrivileges: false), blocked);
+        Assert.Equal($"role {spec.Role} owns objects in database {elsewhere} and holds privileges on objects in database {elsewhere}", blocked.Describe());
+        Assert.False(await ScalarAsync<bool>($"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{spec.Database}')"));
+        Assert.False((await ReadRoleAsync(spec.Role)).Login);
+        Assert.False(await ScalarAsync<bool>($"SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{spec.OwnerRole}')"));
+
+        // Once what it owns elsewhere is gone, the same drop finishes.
+        await ExecuteAsAdminAsync($"DROP DATABASE {elsewhere}");
+        var second = await _administrator.DropAsync(spec, Token);
+        Assert.Empty(second.Blocked);
+        Assert.Empty(second.NotOwned);
+        Assert.False(await ScalarAsync<bool>($"SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{spec.Role}')"));
     }
 
     private TenantDatabaseSpec Spec(string name, Guid? tenant = null) =>

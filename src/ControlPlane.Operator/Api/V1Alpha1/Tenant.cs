@@ -15,6 +15,13 @@ public sealed class Tenant : IKubernetesObject<V1ObjectMeta>, ISpec<TenantSpec>,
     /// <summary>Added before any external side effect; removed only after cleanup.</summary>
     public const string Finalizer = "controlplane.econt.io/finalizer";
 
+    /// <summary>
+    /// Deletion's escape hatch (docs/lifecycle.md): on a Tenant being deleted, its value (the reason, required) lets the
+    /// operator release the finalizer when cleanup cannot finish (server removed from the configuration or failing,
+    /// roles owning objects in other databases), audited as a catalog <c>cleanup_skipped</c> event. Ignored otherwise.
+    /// </summary>
+    public const string SkipCleanupAnnotation = "controlplane.econt.io/skip-cleanup";
+
     [JsonPropertyName("apiVersion")]
     public string ApiVersion { get; set; } = $"{ApiGroup}/{ApiVersionName}";
 

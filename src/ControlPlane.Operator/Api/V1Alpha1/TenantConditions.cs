@@ -58,5 +58,35 @@ public static class TenantConditions
 
         /// <summary>The Tenant is being deleted; cleanup runs behind the finalizer.</summary>
         public const string Deleting = "Deleting";
+
+        /// <summary>
+        /// Deletion cannot finish and the message says why (server removed from the configuration, server failing since
+        /// a time, a role owning objects in other databases) and how to proceed, including the skip-cleanup annotation.
+        /// </summary>
+        public const string DeletionBlocked = "DeletionBlocked";
+
+        /// <summary>The tenant server refused the admin role's login (SQLSTATE class 28): its user or secret is wrong.</summary>
+        public const string DatabaseAuthenticationFailed = "DatabaseAuthenticationFailed";
+
+        /// <summary>A concurrent change got in the way (serialization failure, deadlock, lock timeout); retried at once.</summary>
+        public const string DatabaseContention = "DatabaseContention";
+
+        /// <summary>The tenant server refused a statement for another reason; the message carries its SQLSTATE.</summary>
+        public const string DatabaseOperationFailed = "DatabaseOperationFailed";
+
+        /// <summary>The catalog refused a statement (not a connection failure); the message carries its SQLSTATE.</summary>
+        public const string CatalogRefused = "CatalogRefused";
+
+        /// <summary>The secret the spec names does not exist; retried periodically.</summary>
+        public const string SecretNotFound = "SecretNotFound";
+
+        /// <summary>The secret manager denies the operator the tenant's secret; retried periodically.</summary>
+        public const string SecretAccessDenied = "SecretAccessDenied";
+
+        /// <summary>The Kubernetes API refused or failed a call of the reconcile (forbidden, throttled, unavailable).</summary>
+        public const string KubernetesApiFailed = "KubernetesApiFailed";
+
+        /// <summary>A failure no other reason names kept repeating; the message carries its type and text (redacted).</summary>
+        public const string ReconcileFailed = "ReconcileFailed";
     }
 }

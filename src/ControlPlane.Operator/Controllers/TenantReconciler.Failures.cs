@@ -1,0 +1,82 @@
+using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Operator.Provisioning;
+using ControlPlane.Operator.Runtime;
+using ControlPlane.Store.Catalog;
+using Npgsql;
+using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
+using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
+
+namespace ControlPlane.Operator.Controllers;
+
+/// <summary>
+/// The one way a failure leaves a reconcile: named by <see cref="TenantFailures"/>, counted by the process's
+/// <see cref="TenantFailureTracker"/>, shown as Ready=False once a human must act or it repeated past the threshold,
+/// recorded in the catalog once per distinct problem, then retried as its class says.
+/// </summary>
+public sealed partial class TenantReconciler
+{
+    /// <summary>How soon a race (conflict, deadlock, a stale object) is retried while below the threshold.</summary>
+    internal static readonly TimeSpan FastRetry = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Below the threshold a transient failure is only logged and retried. Once shown: Ready=False with the reason, a
+    /// Warning event (repeats raise its count) and, the first time this incident meets the problem, a catalog
+    /// <c>error</c> event unless the newest catalog event already reports it (a restarted operator adds nothing).
+    /// </summary>
+    private async Task<ReconcileResult> FailAsync(
+        Tenant tenant, CatalogTenant? row, TenantFailure failure, Exception? error, CancellationToken cancellationToken)
+    {
+        var key = FailureKey(tenant);
+        var slug = TenantSpecRules.EffectiveSlug(tenant);
+        if (!lifecycle.Failures.Failed(key, failure, time.GetUtcNow()))
+        {
+            Log.FailureRetried(logger, error, slug, failure.Reason, failure.Message);
+            return failure.Retry == FailureRetry.Immediately ? ReconcileResult.RequeueAfter(FastRetry) : ReconcileResult.TransientError(failure.Message, error);
+        }
+
+        var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, failure.Reason, failure.Message, time.GetUtcNow()), cancellationToken);
+        await events.RecordAsync(written ?? tenant, EventRecorder.Warning, failure.Reason, failure.Message, cancellationToken);
+        var tenantId = row?.Id ?? (failure.InCatalog ? (await RowFromStatusAsync(tenant, cancellationToken))?.Id : null);
+        if (failure.InCatalog && tenantId is { } id && lifecycle.Failures.FirstOccurrence(key, failure)
+            && !await IsLatestErrorAsync(id, failure.Reason, failure.Message, cancellationToken))
+        {
+            await lifecycle.Catalog.RecordErrorAsync(id, failure.Reason, failure.Message, Actor(tenant), cancellationToken);
+        }
+
+        Log.Blocked(logger, slug, failure.Reason, failure.Message);
+        return failure.Retry switch
+        {
+            FailureRetry.Recheck => ReconcileResult.RequeueAfter(BlockedRecheck),
+            FailureRetry.UntilSpecChanges => ReconcileResult.TerminalError(failure.Reason, failure.Message),
+
+            // Past the threshold a race that keeps recurring is no longer "at once": it backs off like any other.
+            _ => ReconcileResult.TransientError(failure.Message, error),
+        };
+    }
+
+    private async Task<bool> IsLatestErrorAsync(Guid tenantId, string reason, string message, CancellationToken cancellationToken)
+    {
+        var newest = (await lifecycle.Catalog.GetEventsAsync(tenantId, 1, null, cancellationToken)).Items.FirstOrDefault();
+        return newest is { EventType: EventTypes.Error, Payload: { } payload }
+            && payload.TryGetProperty("reason", out var r) && r.GetString() == reason
+            && payload.TryGetProperty("message", out var m) && m.GetString() == message;
+    }
+
+    /// <summary>One Tenant object: a re-created Tenant (new uid) starts with no failures.</summary>
+    private static string FailureKey(Tenant tenant) =>
+        $"{tenant.Metadata.NamespaceProperty}/{tenant.Metadata.Name}/{tenant.Metadata.Uid}";
+
+    /// <summary>Runs work against a tenant database server, turning every Npgsql failure into one named <see cref="TenantServerException"/>.</summary>
+    private static async Task OnServerAsync(TenantDatabaseServer server, Func<Task> work)
+    {
+        try
+        {
+            await work();
+        }
+        catch (NpgsqlException e)
+        {
+            var tls = $"sslmode {server.Tls?.ModeName ?? "default"}{(server.Tls?.RootCertificate is { } ca ? $", CA {ca}" : "")}";
+            throw new TenantServerException(TenantFailures.OfServer(server.Name, server.Host, server.Port, tls, e), e);
+        }
+    }
+}
