@@ -1,9 +1,11 @@
 using ControlPlane.Secrets.Aws;
 using ControlPlane.Secrets.Caching;
+using ControlPlane.Secrets.Cloud;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Confinement;
 using ControlPlane.Secrets.Dev;
 using ControlPlane.Secrets.Gcp;
+using ControlPlane.Secrets.KeyVault;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Secrets.Vault;
 using ControlPlane.Store.Secrets;
@@ -61,6 +63,11 @@ public static class SecretStoreServiceCollectionExtensions
             var gcp = provider.GetRequiredService<IOptions<SecretStoreOptions>>().Value.Gcp;
             return new GcpSecretManagerBackend(new GcpSecretManagerClient(
                 new HttpClient(), ct => GcpCredentials.CreateAsync(gcp, ct), gcp, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<GcpSecretManagerClient>>()));
+        });
+        services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Azure, (provider, _) =>
+        {
+            var azure = provider.GetRequiredService<IOptions<SecretStoreOptions>>().Value.Azure;
+            return new SerializedSecretBackend(new AzureKeyVaultBackend(azure, AzureCredentials.Create(azure), provider.GetRequiredService<ILogger<AzureKeyVaultBackend>>()));
         });
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Env, (_, _) => new EnvSecretBackend());
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Mock, (_, _) => new MockSecretBackend());
