@@ -113,7 +113,7 @@ public static class SecretStoreConfiguration
         template.Contains(AzureKeyVaultOptions.VaultPlaceholder, StringComparison.Ordinal)
         && Uri.TryCreate(template.Replace(AzureKeyVaultOptions.VaultPlaceholder, "vault", StringComparison.Ordinal), UriKind.Absolute, out var url)
         && url.Scheme == Uri.UriSchemeHttps
-            ? template.EndsWith('/') ? template : template + "/"
+            ? template
             : throw new ConfigurationException($"{AzureVaultUrlVariable} must be an https URL containing {AzureKeyVaultOptions.VaultPlaceholder}, such as {AzureKeyVaultOptions.DefaultVaultUrl}.");
 
     private static Uri? Url(IConfiguration configuration, string key) => Value(configuration, key) is not { } text
