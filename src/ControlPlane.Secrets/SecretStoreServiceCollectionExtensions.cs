@@ -1,3 +1,4 @@
+using Azure.Core.Pipeline;
 using ControlPlane.Secrets.Aws;
 using ControlPlane.Secrets.Caching;
 using ControlPlane.Secrets.Cloud;
@@ -66,8 +67,11 @@ public static class SecretStoreServiceCollectionExtensions
         });
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Azure, (provider, _) =>
         {
+            // A transport registered under the Azure key (an egress proxy, a test's fake) carries Key Vault and Entra ID traffic.
             var azure = provider.GetRequiredService<IOptions<SecretStoreOptions>>().Value.Azure;
-            return new SerializedSecretBackend(new AzureKeyVaultBackend(azure, AzureCredentials.Create(azure), provider.GetRequiredService<ILogger<AzureKeyVaultBackend>>()));
+            var transport = provider.GetKeyedService<HttpPipelineTransport>(SecretBackendKind.Azure);
+            return new SerializedSecretBackend(new AzureKeyVaultBackend(
+                azure, AzureCredentials.Create(azure, transport), provider.GetRequiredService<ILogger<AzureKeyVaultBackend>>(), transport));
         });
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Env, (_, _) => new EnvSecretBackend());
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Mock, (_, _) => new MockSecretBackend());
