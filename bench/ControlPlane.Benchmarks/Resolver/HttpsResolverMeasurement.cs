@@ -41,7 +41,7 @@ internal static class HttpsResolverMeasurement
     public static async Task<int> RunAsync(NpgsqlDataSource dataSource, ISecretStore secrets, string[] slugs, CancellationToken cancellationToken)
     {
         using var certificates = new TestCertificates("econt bench CA");
-        certificates.IssueServer("resolver", "localhost");
+        certificates.IssueServer("resolver");
         await using var api = await KubeApiServer.StartAsync(new KubeApiServerOptions { LoadRepositoryCrds = false }, cancellationToken);
         api.RegisterToken(Token, Caller);
         await using var app = await StartAsync(dataSource, secrets, api, certificates, cancellationToken);
