@@ -50,4 +50,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "{Cloud} {Operation} attempt {Attempt} was throttled or unavailable ({Code}); retrying in {DelayMs} ms")]
     public static partial void CloudRetry(ILogger logger, string cloud, string operation, int attempt, string code, long delayMs);
+
+    [LoggerMessage(EventId = 3031, Level = LogLevel.Warning, Message = "Azure Key Vault refused to purge the deleted secret {Reference} ({Code}); it stays recoverable (soft delete) until the vault's retention ends")]
+    public static partial void AzurePurgeRefused(ILogger logger, SecretReference reference, string code);
 }

@@ -19,6 +19,7 @@ public sealed partial class SecretReferencePlanner(IOptions<SecretStoreOptions> 
     /// The reference for <paramref name="tenantSlug"/>'s database password:
     /// <c>k8s:&lt;ns&gt;/tenant-&lt;slug&gt;-db#password</c>, <c>vault:&lt;mount&gt;/&lt;prefix&gt;/&lt;slug&gt;#password</c>,
     /// <c>aws:&lt;region&gt;/&lt;prefix&gt;/&lt;slug&gt;#password</c>, <c>gcp:&lt;project&gt;/tenant-&lt;slug&gt;-db#password</c>,
+    /// <c>azure:&lt;vault&gt;/tenant-&lt;slug&gt;-db#password</c>,
     /// <c>env:TENANT_&lt;SLUG&gt;_DB_PASSWORD</c> or <c>mock:tenant-&lt;slug&gt;-db</c>.
     /// </summary>
     public SecretReference ForTenantDatabase(string tenantSlug)
@@ -31,6 +32,7 @@ public sealed partial class SecretReferencePlanner(IOptions<SecretStoreOptions> 
             SecretBackendKind.Vault => $"vault:{settings.Vault.Mount}/{settings.Vault.PathPrefix}/{tenantSlug}#{PasswordKey}",
             SecretBackendKind.Aws => $"aws:{settings.Aws.Region}/{settings.Aws.NamePrefix}/{tenantSlug}#{PasswordKey}",
             SecretBackendKind.Gcp => $"gcp:{settings.Gcp.Project}/tenant-{tenantSlug}-db#{PasswordKey}",
+            SecretBackendKind.Azure => $"azure:{settings.Azure.Vault}/tenant-{tenantSlug}-db#{PasswordKey}",
             SecretBackendKind.Env => $"env:TENANT_{tenantSlug.Replace('-', '_').ToUpper(CultureInfo.InvariantCulture)}_DB_PASSWORD",
             _ => $"mock:tenant-{tenantSlug}-db",
         };

@@ -76,6 +76,9 @@ public sealed class SecretStore(
                                                  $"({SecretStoreConfiguration.AwsRoleArnVariable} with {SecretStoreConfiguration.AwsWebIdentityTokenFileVariable}, or static keys in dev).",
                         SecretBackendKind.Gcp => $"Secret reference {reference} points into Google Secret Manager, but it is not configured " +
                                                  $"(set {SecretStoreConfiguration.GcpProjectVariable} or {SecretStoreConfiguration.GcpCredentialsVariable}).",
+                        SecretBackendKind.Azure => $"Secret reference {reference} points into Azure Key Vault, but no Azure identity is configured " +
+                                                   $"({SecretStoreConfiguration.AzureTenantIdVariable}, {SecretStoreConfiguration.AzureClientIdVariable} and " +
+                                                   $"{SecretStoreConfiguration.AzureFederatedTokenFileVariable}, or {SecretStoreConfiguration.AzureClientSecretVariable} in dev).",
                         _ => $"Secret reference {reference} points into {reference.Backend}, which this operator does not implement yet.",
                     },
                 reference);

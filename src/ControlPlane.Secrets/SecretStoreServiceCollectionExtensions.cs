@@ -1,9 +1,12 @@
+using Azure.Core.Pipeline;
 using ControlPlane.Secrets.Aws;
 using ControlPlane.Secrets.Caching;
+using ControlPlane.Secrets.Cloud;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Confinement;
 using ControlPlane.Secrets.Dev;
 using ControlPlane.Secrets.Gcp;
+using ControlPlane.Secrets.KeyVault;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Secrets.Vault;
 using ControlPlane.Store.Secrets;
@@ -61,6 +64,14 @@ public static class SecretStoreServiceCollectionExtensions
             var gcp = provider.GetRequiredService<IOptions<SecretStoreOptions>>().Value.Gcp;
             return new GcpSecretManagerBackend(new GcpSecretManagerClient(
                 new HttpClient(), ct => GcpCredentials.CreateAsync(gcp, ct), gcp, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<GcpSecretManagerClient>>()));
+        });
+        services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Azure, (provider, _) =>
+        {
+            // A transport registered under the Azure key (an egress proxy, a test's fake) carries Key Vault and Entra ID traffic.
+            var azure = provider.GetRequiredService<IOptions<SecretStoreOptions>>().Value.Azure;
+            var transport = provider.GetKeyedService<HttpPipelineTransport>(SecretBackendKind.Azure);
+            return new SerializedSecretBackend(new AzureKeyVaultBackend(
+                azure, AzureCredentials.Create(azure, transport), provider.GetRequiredService<ILogger<AzureKeyVaultBackend>>(), transport));
         });
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Env, (_, _) => new EnvSecretBackend());
         services.AddKeyedSingleton<ISecretBackend>(SecretBackendKind.Mock, (_, _) => new MockSecretBackend());

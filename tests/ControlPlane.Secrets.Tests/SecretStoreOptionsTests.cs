@@ -62,9 +62,9 @@ public sealed class SecretStoreOptionsTests
     }
 
     [Theory]
-    [InlineData("azure", "not implemented")]
-    [InlineData("consul", "must be one of vault, k8s, aws, gcp, env, mock")]
-    public void Unknown_or_unimplemented_backends_are_refused_while_reading(string backend, string expected)
+    [InlineData("consul", "must be one of vault, k8s, aws, gcp, azure, env, mock")]
+    [InlineData("keyvault", "must be one of vault, k8s, aws, gcp, azure, env, mock")]
+    public void Unknown_backends_are_refused_while_reading(string backend, string expected)
     {
         var error = Assert.Throws<ConfigurationException>(() => Read(new() { ["ENVIRONMENT"] = "prod", ["SECRET_MANAGER_BACKEND"] = backend }));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);

@@ -18,11 +18,13 @@ namespace ControlPlane.Benchmarks.Resolver;
 /// one thread (listener up, every slug warm; targets ≥ 200,000/s and p99 &lt; 50 µs). Uncached path: a resolve with
 /// the cache off against the bare catalog statement (the same SQL through Npgsql) plus the secret read issued directly,
 /// interleaved (target ratio ≤ 1.2 at p50). The secret backend is the in-memory mock, so the ratio measures the
-/// resolver's own overhead over the catalog round trip, not a secret manager's latency.
+/// resolver's own overhead over the catalog round trip, not a secret manager's latency. Then the HTTPS endpoint against
+/// the library call and the TLS handshake's cost (<see cref="HttpsResolverMeasurement"/>).
 /// </summary>
 internal sealed class ResolverBenchmark : IBenchmark
 {
     private const int Tenants = 1_000;
+    private const int HttpsSlugs = 100;
     private const int CachedCalls = 2_000_000;
     private const int Warmup = 1_000;
     private const int Iterations = 10_000;
@@ -32,7 +34,7 @@ internal sealed class ResolverBenchmark : IBenchmark
 
     public string Name => "resolver";
 
-    public string Description => "cached resolves/s and p50/p99 on one thread; uncached resolve vs bare catalog query + secret read (ratio)";
+    public string Description => "cached resolves/s and p50/p99 on one thread; uncached resolve vs bare catalog query + secret read (ratio); HTTPS vs library call, TLS handshake cost";
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -55,6 +57,8 @@ internal sealed class ResolverBenchmark : IBenchmark
         Console.WriteLine($"uncached: {Iterations:N0} calls each, interleaved, after {Warmup:N0} warm-up calls; target ratio ≤ {RatioTarget} at p50");
         Console.WriteLine(LatencyComparison.Header("resolve", "direct"));
         Console.WriteLine(uncached.Format(RatioTarget));
+
+        await HttpsResolverMeasurement.RunAsync(dataSource, secrets, slugs[..HttpsSlugs], cancellationToken);
 
         var met = rate >= ThroughputTarget && p99 < P99TargetMicroseconds && uncached.RatioP50 <= RatioTarget;
         Console.WriteLine(met ? "Result: within every target." : "Result: a target was missed (see above).");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ControlPlane.Secrets.KeyVault;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +43,13 @@ public static class SecretStoreConfiguration
     public const string GcpEndpointVariable = "SECRET_GCP_ENDPOINT";
     public const string GcpCredentialsVariable = "GOOGLE_APPLICATION_CREDENTIALS";
     public const string GcpMetadataHostVariable = "GCE_METADATA_HOST";
+    public const string AzureVaultVariable = "SECRET_AZURE_VAULT";
+    public const string AzureVaultUrlVariable = "SECRET_AZURE_VAULT_URL";
+    public const string AzureTenantIdVariable = "AZURE_TENANT_ID";
+    public const string AzureClientIdVariable = "AZURE_CLIENT_ID";
+    public const string AzureFederatedTokenFileVariable = "AZURE_FEDERATED_TOKEN_FILE";
+    public const string AzureClientSecretVariable = "AZURE_CLIENT_SECRET";
+    public const string AzureAuthorityHostVariable = "AZURE_AUTHORITY_HOST";
 
     /// <summary>Where a dev operator finds `vault server -dev` when no endpoint is given.</summary>
     public static readonly Uri DevVaultAddress = new("http://127.0.0.1:8200");
@@ -89,7 +97,24 @@ public static class SecretStoreConfiguration
         gcp.CredentialsFile = Value(configuration, GcpCredentialsVariable);
         gcp.MetadataHost = Value(configuration, GcpMetadataHostVariable) ?? gcp.MetadataHost;
         options.GcpConfigured = options.DefaultBackend == SecretBackendKind.Gcp || gcp.Project is not null || gcp.CredentialsFile is not null;
+
+        var azure = options.Azure;
+        azure.Vault = Value(configuration, AzureVaultVariable);
+        azure.VaultUrl = Value(configuration, AzureVaultUrlVariable) is { } template ? VaultUrl(template) : azure.VaultUrl;
+        azure.TenantId = Value(configuration, AzureTenantIdVariable);
+        azure.ClientId = Value(configuration, AzureClientIdVariable);
+        azure.FederatedTokenFile = Value(configuration, AzureFederatedTokenFileVariable);
+        azure.ClientSecret = Value(configuration, AzureClientSecretVariable) is { } clientSecret ? new SecretValue(clientSecret) : null;
+        azure.AuthorityHost = Url(configuration, AzureAuthorityHostVariable);
     }
+
+    /// <summary>A vault URL template: https, with the <c>{vault}</c> placeholder, so no reference is sent to another vault than it names.</summary>
+    private static string VaultUrl(string template) =>
+        template.Contains(AzureKeyVaultOptions.VaultPlaceholder, StringComparison.Ordinal)
+        && Uri.TryCreate(template.Replace(AzureKeyVaultOptions.VaultPlaceholder, "vault", StringComparison.Ordinal), UriKind.Absolute, out var url)
+        && url.Scheme == Uri.UriSchemeHttps
+            ? template
+            : throw new ConfigurationException($"{AzureVaultUrlVariable} must be an https URL containing {AzureKeyVaultOptions.VaultPlaceholder}, such as {AzureKeyVaultOptions.DefaultVaultUrl}.");
 
     private static Uri? Url(IConfiguration configuration, string key) => Value(configuration, key) is not { } text
         ? null
@@ -146,16 +171,15 @@ public static class SecretStoreConfiguration
     {
         null or "" when environment == DeploymentEnvironment.Dev => SecretBackendKind.Mock,
         null or "" => throw new ConfigurationException(
-            $"{BackendVariable} is required when ENVIRONMENT={environment.ToString().ToLowerInvariant()}; use vault, k8s, aws or gcp."),
+            $"{BackendVariable} is required when ENVIRONMENT={environment.ToString().ToLowerInvariant()}; use vault, k8s, aws, gcp or azure."),
         "k8s" or "kubernetes" => SecretBackendKind.Kubernetes,
         "vault" => SecretBackendKind.Vault,
         "env" => SecretBackendKind.Env,
         "mock" => SecretBackendKind.Mock,
         "aws" => SecretBackendKind.Aws,
         "gcp" => SecretBackendKind.Gcp,
-        "azure" => throw new ConfigurationException(
-            $"{BackendVariable}=azure is named by the specification but not implemented by this operator yet; use vault, k8s, aws or gcp."),
-        _ => throw new ConfigurationException($"{BackendVariable} must be one of vault, k8s, aws, gcp, env, mock (got '{Truncate(value)}')."),
+        "azure" => SecretBackendKind.Azure,
+        _ => throw new ConfigurationException($"{BackendVariable} must be one of vault, k8s, aws, gcp, azure, env, mock (got '{Truncate(value)}')."),
     };
 
     private static string? Value(IConfiguration configuration, string key) =>

@@ -1,5 +1,6 @@
 using ControlPlane.Secrets.Aws;
 using ControlPlane.Secrets.Gcp;
+using ControlPlane.Secrets.KeyVault;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Secrets;
 
@@ -24,13 +25,16 @@ public sealed class SecretStoreOptions
 
     public GcpSecretOptions Gcp { get; set; } = new();
 
+    public AzureKeyVaultOptions Azure { get; set; } = new();
+
     /// <summary>Whether Google Secret Manager is configured (default backend, a project or a credentials file).</summary>
     public bool GcpConfigured { get; set; }
 
     /// <summary>
     /// Whether references of <paramref name="kind"/> are served at all. env and mock exist only in dev
     /// (specification §5, §7); Vault only when an endpoint is configured; AWS when credentials are (web identity
-    /// or static keys); Google when configured; Kubernetes always (in-cluster). Azure is not implemented yet.
+    /// or static keys); Google when configured; Azure when an identity is (workload identity or a client secret);
+    /// Kubernetes always (in-cluster).
     /// </summary>
     public bool IsEnabled(SecretBackendKind kind) => kind switch
     {
@@ -39,6 +43,7 @@ public sealed class SecretStoreOptions
         SecretBackendKind.Env or SecretBackendKind.Mock => Environment == DeploymentEnvironment.Dev,
         SecretBackendKind.Aws => Aws.UsesWebIdentity || (Aws.AccessKeyId is not null && Aws.SecretAccessKey is not null),
         SecretBackendKind.Gcp => GcpConfigured,
+        SecretBackendKind.Azure => Azure.HasCredentials,
         _ => false,
     };
 }

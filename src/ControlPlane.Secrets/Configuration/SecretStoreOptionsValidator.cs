@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ControlPlane.Secrets.KeyVault;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Options;
@@ -81,9 +82,40 @@ public sealed partial class SecretStoreOptionsValidator : IValidateOptions<Secre
             yield return $"{SecretStoreConfiguration.BackendVariable}=gcp needs {SecretStoreConfiguration.GcpProjectVariable} (the project of generated secrets).";
         }
 
+        foreach (var failure in AzureFailures(options.DefaultBackend, options.Azure))
+        {
+            yield return failure;
+        }
+
         if (options.Gcp.CredentialsFile is { } file && !File.Exists(file))
         {
             yield return $"{SecretStoreConfiguration.GcpCredentialsVariable} names a file that does not exist: {file}.";
+        }
+    }
+
+    private static IEnumerable<string> AzureFailures(SecretBackendKind backend, AzureKeyVaultOptions azure)
+    {
+        if (backend == SecretBackendKind.Azure)
+        {
+            if (azure.Vault is null)
+            {
+                yield return $"{SecretStoreConfiguration.BackendVariable}=azure needs {SecretStoreConfiguration.AzureVaultVariable} (the Key Vault of generated secrets).";
+            }
+            else if (!KeyVaultName().IsMatch(azure.Vault))
+            {
+                yield return $"{SecretStoreConfiguration.AzureVaultVariable} must be a Key Vault name: 3-24 letters, digits and '-', starting with a letter.";
+            }
+
+            if (!azure.HasCredentials)
+            {
+                yield return $"{SecretStoreConfiguration.BackendVariable}=azure needs {SecretStoreConfiguration.AzureTenantIdVariable} and {SecretStoreConfiguration.AzureClientIdVariable} " +
+                             $"with {SecretStoreConfiguration.AzureFederatedTokenFileVariable} (Azure Workload Identity) or, in dev, {SecretStoreConfiguration.AzureClientSecretVariable}.";
+            }
+        }
+
+        if (azure.FederatedTokenFile is not null && azure.ClientSecret is not null)
+        {
+            yield return $"{SecretStoreConfiguration.AzureFederatedTokenFileVariable} and {SecretStoreConfiguration.AzureClientSecretVariable} are both set; keep one identity (workload identity outside dev).";
         }
     }
 
@@ -146,6 +178,9 @@ public sealed partial class SecretStoreOptionsValidator : IValidateOptions<Secre
                          "segments of letters, digits, '.', '_' and '-'.";
         }
     }
+
+    [GeneratedRegex("^[a-zA-Z][-a-zA-Z0-9]{1,22}[a-zA-Z0-9]$", RegexOptions.CultureInvariant)]
+    private static partial Regex KeyVaultName();
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex DnsLabel();

@@ -12,6 +12,12 @@ public sealed record ContractHarness(ISecretBackend Backend, Func<string, string
 {
     public ISecretBackend? Second { get; init; }
 
+    /// <summary>Why the backend cannot be run as two processes against one store (printed as the skip reason).</summary>
+    public string? NoSecondProcess { get; init; }
+
+    /// <summary>Why the backend refuses every write (printed as the skip reason of the cases that write).</summary>
+    public string? ReadOnly { get; init; }
+
     public Action<string>? Deny { get; init; }
 
     public Action<int>? Throttle { get; init; }
@@ -51,6 +57,7 @@ public abstract class BackendContract : IAsyncLifetime
     [Fact]
     public async Task A_written_value_reads_back_and_each_write_is_a_new_version()
     {
+        SkipIfReadOnly();
         var reference = Harness.Reference(Unique("tenant-acme-db"), "password");
         await Harness.Backend.WriteAsync(reference, new SecretValue("first-value-0000000000000000"), Acme, Ct);
         await Harness.Backend.WriteAsync(reference, new SecretValue("second-value-111111111111111"), Acme, Ct);
@@ -65,6 +72,7 @@ public abstract class BackendContract : IAsyncLifetime
     [Fact]
     public async Task Other_keys_of_the_same_secret_survive_a_write_and_a_delete()
     {
+        SkipIfReadOnly();
         var name = Unique("tenant-acme-db");
         var password = Harness.Reference(name, "password");
         var user = Harness.Reference(name, "username");
@@ -84,6 +92,7 @@ public abstract class BackendContract : IAsyncLifetime
     [Fact]
     public async Task Delete_removes_the_secret_and_a_repeated_delete_finds_nothing()
     {
+        SkipIfReadOnly();
         var reference = Harness.Reference(Unique("tenant-acme-db"), "password");
         await Harness.Backend.WriteAsync(reference, new SecretValue("to-be-deleted-000000000000"), Acme, Ct);
 
@@ -97,19 +106,19 @@ public abstract class BackendContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_ensure_calls_within_one_process_converge_on_one_stored_password()
+    {
+        SkipIfReadOnly();
+        await ConcurrentEnsureAsync(Harness.Backend, Harness.Backend);
+    }
+
+    [Fact]
     public async Task Concurrent_ensure_calls_from_two_processes_converge_on_one_stored_password()
     {
-        var reference = Harness.Reference(Unique("tenant-acme-db"), "password");
-        var second = Harness.Second ?? Harness.Backend;
-        var candidates = Enumerable.Range(0, 8).Select(i => new SecretValue($"candidate-{i}-{Guid.NewGuid():N}")).ToArray();
-
-        var results = await Task.WhenAll(candidates.Select((candidate, i) =>
-            Task.Run(() => (i % 2 == 0 ? Harness.Backend : second).GetOrCreateAsync(reference, candidate, Acme, Ct), Ct)));
-
-        Assert.Single(results.Select(r => r.Reveal()).Distinct());
-        Assert.Contains(results[0], candidates);
-        Assert.Equal(results[0], await Harness.Backend.ReadAsync(reference, Ct));
-        Assert.Equal(results[0], await Harness.Backend.GetOrCreateAsync(reference, new SecretValue("late-candidate-0000000000"), Acme, Ct));
+        SkipIfReadOnly();
+        var second = Harness.Second;
+        Assert.SkipWhen(second is null, $"{Harness.Backend.Kind}: {Harness.NoSecondProcess ?? "no second process configured."}");
+        await ConcurrentEnsureAsync(Harness.Backend, second);
     }
 
     [Fact]
@@ -124,6 +133,7 @@ public abstract class BackendContract : IAsyncLifetime
     [Fact]
     public async Task A_refused_permission_is_access_denied_and_not_retried_as_transient()
     {
+        SkipIfReadOnly();
         if (Harness.Deny is null)
         {
             Assert.Skip($"{Harness.Backend.Kind} has no permissions to refuse.");
@@ -141,6 +151,7 @@ public abstract class BackendContract : IAsyncLifetime
     [Fact]
     public async Task Throttling_is_retried_or_reported_as_transient_and_then_succeeds()
     {
+        SkipIfReadOnly();
         if (Harness.Throttle is null)
         {
             Assert.Skip($"{Harness.Backend.Kind} is never throttled.");
@@ -167,6 +178,7 @@ public abstract class BackendContract : IAsyncLifetime
     [Fact]
     public async Task A_secret_the_operator_did_not_create_is_neither_changed_nor_deleted()
     {
+        SkipIfReadOnly();
         if (Harness.PutForeign is null)
         {
             Assert.Skip($"{Harness.Backend.Kind} secrets carry no ownership mark.");
@@ -178,5 +190,21 @@ public abstract class BackendContract : IAsyncLifetime
         await Assert.ThrowsAsync<SecretOwnershipException>(() => Harness.Backend.WriteAsync(reference, new SecretValue("ours-000000000000000"), Acme, Ct));
         Assert.Equal(SecretDeletion.NotOwned, await Harness.Backend.DeleteAsync(reference, Ct));
         Assert.Equal("theirs-0000000000000", (await Harness.Backend.ReadAsync(reference, Ct)).Reveal());
+    }
+
+    private void SkipIfReadOnly() => Assert.SkipWhen(Harness.ReadOnly is not null, $"{Harness.Backend.Kind}: {Harness.ReadOnly}");
+
+    private async Task ConcurrentEnsureAsync(ISecretBackend first, ISecretBackend second)
+    {
+        var reference = Harness.Reference(Unique("tenant-acme-db"), "password");
+        var candidates = Enumerable.Range(0, 8).Select(i => new SecretValue($"candidate-{i}-{Guid.NewGuid():N}")).ToArray();
+
+        var results = await Task.WhenAll(candidates.Select((candidate, i) =>
+            Task.Run(() => (i % 2 == 0 ? first : second).GetOrCreateAsync(reference, candidate, Acme, Ct), Ct)));
+
+        Assert.Single(results.Select(r => r.Reveal()).Distinct());
+        Assert.Contains(results[0], candidates);
+        Assert.Equal(results[0], await first.ReadAsync(reference, Ct));
+        Assert.Equal(results[0], await second.GetOrCreateAsync(reference, new SecretValue("late-candidate-0000000000"), Acme, Ct));
     }
 }

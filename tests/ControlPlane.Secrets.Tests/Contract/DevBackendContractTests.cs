@@ -7,5 +7,8 @@ namespace ControlPlane.Secrets.Tests.Contract;
 public sealed class MockBackendContractTests : BackendContract
 {
     protected override ValueTask<ContractHarness> StartAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult(new ContractHarness(new MockSecretBackend(), (name, _) => SecretReference.Parse($"mock:{name}")));
+        ValueTask.FromResult(new ContractHarness(new MockSecretBackend(), (name, _) => SecretReference.Parse($"mock:{name}"))
+        {
+            NoSecondProcess = "mock secrets live in one process's memory; another process has its own.",
+        });
 }

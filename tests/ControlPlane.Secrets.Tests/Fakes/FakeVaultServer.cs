@@ -34,6 +34,8 @@ public sealed class FakeVaultServer : IAsyncDisposable
         _time = time;
     }
 
+    private int _throttle;
+
     public Uri Address { get; private set; } = null!;
 
     public HashSet<string> Mounts { get; } = ["secret"];
@@ -89,6 +91,9 @@ public sealed class FakeVaultServer : IAsyncDisposable
 
     public void RevokeAllTokens() => _tokens.Clear();
 
+    /// <summary>The next <paramref name="requests"/> requests exceed a rate limit quota (429).</summary>
+    public void Throttle(int requests) => Interlocked.Exchange(ref _throttle, requests);
+
     public int CurrentVersion(string mountAndPath)
     {
         lock (_gate)
@@ -127,6 +132,14 @@ public sealed class FakeVaultServer : IAsyncDisposable
         if (ResponseDelay > TimeSpan.Zero)
         {
             await Task.Delay(ResponseDelay, context.RequestAborted);
+        }
+
+        if (Interlocked.Decrement(ref _throttle) >= 0)
+        {
+            // A rate limit quota: Vault answers 429 with Retry-After.
+            context.Response.Headers.RetryAfter = "0";
+            await Errors(context, 429, $"request path \"{path}\": rate limit quota exceeded");
+            return;
         }
 
         if (SealedWhen?.Invoke(method, path) == true)

@@ -17,7 +17,9 @@ public sealed class TestCertificates : IDisposable
 
     public X509Certificate2 Server { get; }
 
-    public static TestCertificates Create(string authorityName = "econt test CA")
+    /// <param name="authorityName">The CA's common name.</param>
+    /// <param name="dnsNames">Host names the server certificate covers besides 127.0.0.1 and localhost (wildcards allowed).</param>
+    public static TestCertificates Create(string authorityName = "econt test CA", params string[] dnsNames)
     {
         var now = DateTimeOffset.UtcNow;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -31,6 +33,10 @@ public sealed class TestCertificates : IDisposable
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         names.AddDnsName("localhost");
+        foreach (var name in dnsNames)
+        {
+            names.AddDnsName(name);
+        }
         serverRequest.CertificateExtensions.Add(names.Build());
         serverRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
