@@ -33,7 +33,7 @@ internal sealed class CountingReconciler(IReconciler<Tenant> inner, StepTimer st
         var result = await inner.ReconcileAsync(resource, cancellationToken);
         steps.Mark(StepTimer.Rest);
         Interlocked.Increment(ref _calls);
-        if (result is ReconcileResult.Done)
+        if (result is ReconcileResult.Done or ReconcileResult.Requeue)
         {
             lock (_done)
             {

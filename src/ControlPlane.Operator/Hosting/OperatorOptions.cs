@@ -45,6 +45,13 @@ public sealed class OperatorOptions
     /// <summary>Cap of a failing key's retry delay.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How often each healthy Tenant is reconciled again although nothing changed, to find and repair drift (a database
+    /// or role dropped by hand, a changed connection limit, a re-created database behind its schema). Jittered by
+    /// ±10 % per tenant (<see cref="Controllers.TenantResync"/>). Also <c>TENANT_RESYNC_PERIOD_SECONDS</c>.
+    /// </summary>
+    public TimeSpan ResyncPeriod { get; set; } = Controllers.TenantResync.DefaultPeriod;
+
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
     /// <summary>

@@ -20,6 +20,9 @@ public static class EventTypes
     /// <summary>A deleted tenant's retained database and role were explicitly adopted (V7).</summary>
     public const string Adopted = "adopted";
 
+    /// <summary>The resync restored what was changed by hand: a dropped database or role, a login state, a connection limit, the schema (V13).</summary>
+    public const string DriftRepaired = "drift_repaired";
+
     public static IReadOnlyList<string> All { get; } =
-        [Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted];
+        [Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted, DriftRepaired];
 }

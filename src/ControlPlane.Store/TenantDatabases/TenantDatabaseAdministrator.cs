@@ -153,6 +153,32 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     }
 
     /// <summary>
+    /// The schema version the tenant database's own changelog records (null when it has none: an empty database), read
+    /// in a session logged in as the application role with <paramref name="loginPassword"/> (the password of the
+    /// tenant's Secret): the changelog is readable to it, whatever runs there runs with the tenant's rights only, and
+    /// nothing is changed (no DDL, unlike a session of the owner role, which must be unsealed first). Unpooled, so no
+    /// session outlives the read.
+    /// </summary>
+    /// <exception cref="PostgresException">The login or the read was refused (suspended, wrong password, connection limit).</exception>
+    public async Task<SchemaVersion?> ObserveSchemaVersionAsync(TenantDatabaseSpec spec, string loginPassword, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentException.ThrowIfNullOrEmpty(loginPassword);
+        var settings = new NpgsqlConnectionStringBuilder(admin.ConnectionString)
+        {
+            Username = spec.Role,
+            Password = loginPassword,
+            Database = spec.Database,
+            Pooling = false,
+            SearchPath = "public",
+            ApplicationName = "controlplane-operator-observer",
+        };
+        await using var connection = new NpgsqlConnection(settings.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        return await TenantSchemaMigrator.CurrentVersionAsync(connection, cancellationToken);
+    }
+
+    /// <summary>
     /// <c>deletionPolicy: Delete</c>: ends the roles' sessions, drops the database, then the roles, each only when it
     /// carries the tenant's mark, whatever the catalog says. Succeeds when they are already gone, so a tenant that never
     /// finished provisioning, or whose database was dropped by hand, is not stuck. Returns what exists under the tenant's
