@@ -94,7 +94,16 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         var password = passwordForNewRole is not null && plan.Any(step => step is TenantDatabaseStep.CreateRole)
             ? await passwordForNewRole(cancellationToken)
             : null;
-        foreach (var step in plan)
+
+        // The marks a plan starts with (claimed, adopted or re-marked objects) are written together: a crash between two
+        // of them would leave a half-marked tenant whose unmarked rest could no longer be claimed (TenantOwnershipProof).
+        var remarks = plan.TakeWhile(step => step is TenantDatabaseStep.MarkRole or TenantDatabaseStep.MarkDatabase).ToList();
+        if (remarks.Count > 0)
+        {
+            await ExecuteInTransactionAsync([.. remarks.Select(step => TenantDatabaseSql.For(step, spec, password))], cancellationToken);
+        }
+
+        foreach (var step in plan.Skip(remarks.Count))
         {
             await ApplyAsync(step, spec, password, cancellationToken);
         }
