@@ -9,7 +9,7 @@ namespace ControlPlane.Benchmarks.Provision;
 /// </summary>
 internal sealed class CountingReconciler(IReconciler<Tenant> inner, StepTimer steps) : IReconciler<Tenant>
 {
-    private readonly HashSet<string> _done = [];
+    private readonly Dictionary<string, int> _done = [];
     private int _calls;
 
     /// <summary>Reconciles that returned (any result), repeats included.</summary>
@@ -27,6 +27,15 @@ internal sealed class CountingReconciler(IReconciler<Tenant> inner, StepTimer st
         }
     }
 
+    /// <summary>Distinct tenants whose reconcile returned success at least <paramref name="times"/> times.</summary>
+    public int SucceededAtLeast(int times)
+    {
+        lock (_done)
+        {
+            return _done.Values.Count(n => n >= times);
+        }
+    }
+
     public async Task<ReconcileResult> ReconcileAsync(Tenant resource, CancellationToken cancellationToken)
     {
         steps.Begin();
@@ -37,7 +46,8 @@ internal sealed class CountingReconciler(IReconciler<Tenant> inner, StepTimer st
         {
             lock (_done)
             {
-                _done.Add($"{resource.Metadata.NamespaceProperty}/{resource.Metadata.Name}");
+                var key = $"{resource.Metadata.NamespaceProperty}/{resource.Metadata.Name}";
+                _done[key] = _done.GetValueOrDefault(key) + 1;
             }
         }
 
