@@ -126,7 +126,8 @@ public sealed partial class TenantReconciler
         if (await RowFromStatusAsync(tenant, cancellationToken) is { } known)
         {
             // Rows of the previous release have no owner: the Tenant whose status names the row is recorded as its owner.
-            return await lifecycle.Catalog.RecordOwnerAsync(known.Id, owner, actor, cancellationToken);
+            // A row that already records exactly this object costs no locking transaction (a resync reads, never writes).
+            return known.Owner == owner ? known : await lifecycle.Catalog.RecordOwnerAsync(known.Id, owner, actor, cancellationToken);
         }
 
         if (await lifecycle.Catalog.FindLiveByOwnerAsync(owner.Namespace, owner.Name, cancellationToken) is { } recorded)
