@@ -11,6 +11,10 @@ internal sealed class CountingReconciler(IReconciler<Tenant> inner, StepTimer st
 {
     private readonly Dictionary<string, int> _done = [];
     private int _calls;
+    private int _started;
+
+    /// <summary>Reconciles that began, including one cancelled in flight when the operator stopped (its statements are logged).</summary>
+    public int Started => Volatile.Read(ref _started);
 
     /// <summary>Reconciles that returned (any result), repeats included.</summary>
     public int Calls => Volatile.Read(ref _calls);
@@ -38,6 +42,7 @@ internal sealed class CountingReconciler(IReconciler<Tenant> inner, StepTimer st
 
     public async Task<ReconcileResult> ReconcileAsync(Tenant resource, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _started);
         steps.Begin();
         var result = await inner.ReconcileAsync(resource, cancellationToken);
         steps.Mark(StepTimer.Rest);

@@ -42,6 +42,8 @@ internal static class ResyncMeasurement
         var clock = Stopwatch.StartNew();
         TimeSpan restart;
         int calls;
+        int finished;
+        CountingReconciler reconciles;
         await using (var lifecycle = cluster.CreateLifecycle(measured, catalog))
         await using (var running = new BenchOperator(cluster, measured, lifecycle.Value))
         {
@@ -51,8 +53,12 @@ internal static class ResyncMeasurement
             clock.Stop();
 
             // Stopped at once: every tenant comes back every 10 s, so waiting longer only adds further passes.
-            calls = running.Reconciles.Calls;
+            finished = running.Reconciles.Calls;
+            reconciles = running.Reconciles;
         }
+
+        // Per reconcile that began: one cancelled in flight at the stop has already sent (and logged) its statements.
+        calls = reconciles.Started;
 
         var writes = KubernetesWrites(cluster) - writesBefore;
         await cluster.ExecuteAsync($"CREATE ROLE {Probe}", cancellationToken);
@@ -74,7 +80,7 @@ internal static class ResyncMeasurement
         var ownerLogins = logins.Count(l => l.User.EndsWith("_owner", StringComparison.Ordinal));
 
         Console.WriteLine($"resync: a fresh operator (resync period {measured.ResyncPeriod.TotalSeconds:F0} s ±10 %) reconciled all {tenants} tenants on start in {restart.TotalSeconds:F2} s "
-            + $"and again by its periodic resync by {clock.Elapsed.TotalSeconds:F2} s; {calls} reconciles in all, {writes} Kubernetes writes.");
+            + $"and again by its periodic resync by {clock.Elapsed.TotalSeconds:F2} s; {calls} reconciles began ({finished} finished before the stop), {writes} Kubernetes writes.");
         Console.WriteLine($"  DDL on the tenant server:  {ddl.Count} ({(double)ddl.Count / calls:F2} per reconcile)   [log check: probe CREATE/DROP ROLE logged {probe} of 2]");
         Console.WriteLine($"  catalog statements:        {catalogStatements.Count} ({(double)catalogStatements.Count / calls:F2} per reconcile) = "
             + $"{queries} queries ({perReconcile:F2} per reconcile) + {resets} DISCARD ALL (Npgsql pool reset, {(double)resets / calls:F2} per reconcile) + {typeLoading} Npgsql type loading");
