@@ -8,7 +8,8 @@ IBenchmark[] benchmarks =
     new ControlPlane.Benchmarks.Runtime.RuntimeBenchmark(),
     new ControlPlane.Benchmarks.Resolver.ResolverBenchmark(),
     new ControlPlane.Benchmarks.Provision.ProvisionBenchmark(
-        args is ["provision", var n] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Provision.ProvisionBenchmark.DefaultCount),
+        args is ["provision", var n, ..] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Provision.ProvisionBenchmark.DefaultCount,
+        args is ["provision", _, var resync] ? int.Parse(resync, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Provision.ProvisionBenchmark.DefaultResyncTenants),
     new ControlPlane.Benchmarks.Rollouts.RolloutBenchmark(
         args is ["rollout", var r] ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Rollouts.RolloutBenchmark.DefaultCount),
 ];
@@ -19,7 +20,7 @@ if (args is [ControlPlane.Benchmarks.Runtime.RuntimeBenchmark.ChildCommand, var 
     return await ControlPlane.Benchmarks.Runtime.RuntimeBenchmark.RunChildAsync(mode, kubeconfig, int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
 }
 
-var selected = args.Length == 1 || args is ["provision", _] or ["rollout", _] ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
+var selected = args.Length == 1 || args is ["provision", _] or ["provision", _, _] or ["rollout", _] ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
 if (selected is null)
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/ControlPlane.Benchmarks -- <benchmark>");

@@ -68,6 +68,16 @@ internal static partial class Log
     [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "Tenant {Slug} deleted; left on the server because not provably its own: {Objects}")]
     public static partial void LeftNotOwned(ILogger logger, string slug, string objects);
 
+    // Drift repair (60-64): the periodic resync of healthy tenants (issue 13, item 6).
+    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Tenant {Slug}: drift repaired ({What})")]
+    public static partial void DriftRepaired(ILogger logger, string slug, string what);
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "Tenant {Slug}: schema not observed, its login was refused ({SqlState}: {Detail}); nothing repaired")]
+    public static partial void SchemaUnobservable(ILogger logger, string slug, string sqlState, string detail);
+
+    [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "Tenant {Slug}: its database's changelog is at schema version {Observed}, ahead of the catalog's {Recorded}; left as it is")]
+    public static partial void SchemaAhead(ILogger logger, string slug, string observed, string recorded);
+
     // Schema rollouts (50-59).
     [LoggerMessage(EventId = 50, Level = LogLevel.Information, Message = "SchemaRollout {Namespace}/{Name}: {From} -> {To}")]
     public static partial void RolloutPhase(ILogger logger, string @namespace, string name, string from, string to);

@@ -3,24 +3,24 @@ using System.Diagnostics;
 namespace ControlPlane.Benchmarks.Provision;
 
 /// <summary>
-/// <c>provision [N]</c>: provisions N tenants (default 50) three ways, each on its own names, namespace and catalog:
+/// <c>provision [N [R]]</c>: provisions N tenants (default 50) three ways, each on its own names, namespace and catalog:
 /// the real operator with 1 worker, with 4 workers (wall time from the first Tenant created until all are Active and
 /// Ready), and <see cref="DirectProvisioner"/> in a sequential loop (targets: 1 worker ≤ 1.2× direct; 4 workers
 /// faster than direct). The machine is shared, so the sides take turns in rounds of N/5 tenants (rotating who goes
 /// first) and each side's time is the sum of its rounds: a burst of load from elsewhere hits all three alike.
-/// Then a resync of 1,000 Active tenants (<see cref="ResyncMeasurement"/>): DDL on the tenant server and catalog
-/// statements per tenant, counted from PostgreSQL's own statement log (targets: 0 and ≤ 2).
+/// Then resyncs of R Active tenants (default 1,000; <see cref="ResyncMeasurement"/>): DDL on the tenant server, catalog
+/// statements and tenant logins per tenant and resync, counted from PostgreSQL's own log (targets: 0 DDL, ≤ 2 catalog queries).
 /// </summary>
-internal sealed class ProvisionBenchmark(int count) : IBenchmark
+internal sealed class ProvisionBenchmark(int count, int resyncTenants) : IBenchmark
 {
     public const int DefaultCount = 50;
-    private const int ResyncTenants = 1000;
+    public const int DefaultResyncTenants = 1000;
     private const int WarmupTenants = 3;
     private const int Rounds = 5;
 
     public string Name => "provision";
 
-    public string Description => $"Tenant provisioning: operator (1 and 4 workers) vs direct Npgsql loop, N tenants (default {DefaultCount}); resync of {ResyncTenants} Active tenants";
+    public string Description => $"Tenant provisioning: operator (1 and 4 workers) vs direct Npgsql loop, N tenants (default {DefaultCount}); resyncs of R Active tenants (default {DefaultResyncTenants})";
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -70,7 +70,7 @@ internal sealed class ProvisionBenchmark(int count) : IBenchmark
         }
 
         Console.WriteLine();
-        var resync = await ResyncMeasurement.RunAsync(cluster, ResyncTenants, cancellationToken);
+        var resync = await ResyncMeasurement.RunAsync(cluster, resyncTenants, cancellationToken);
         return oneRatio <= 1.2 && fourRatio < 1.0 && resync ? 0 : 1;
     }
 

@@ -197,7 +197,7 @@ internal sealed class BenchOperator : IAsyncDisposable
         var tenants = new KubernetesResourceClient<Tenant>(kubernetes, TenantOperator.Resource);
         var events = new EventRecorder(new KubernetesEventClient(kubernetes), "controlplane-operator", "bench", TimeProvider.System, NullLogger<EventRecorder>.Instance);
         var reconciler = new CountingReconciler(
-            new TenantReconciler(tenants, events, lifecycle with { Faults = Steps }, TimeProvider.System, NullLogger<TenantReconciler>.Instance), Steps);
+            new TenantReconciler(tenants, events, lifecycle with { Faults = Steps }, TimeProvider.System, NullLogger<TenantReconciler>.Instance, new TenantResync(options.ResyncPeriod)), Steps);
         Reconciles = reconciler;
         Operator = new TenantOperator(
             kubernetes, options, TimeProvider.System, new OperatorMetrics(_metrics.GetRequiredService<IMeterFactory>()), NullLoggerFactory.Instance, () => reconciler);

@@ -57,6 +57,27 @@ internal static partial class StatementLog
         return statements;
     }
 
+    /// <summary>Logins the server accepted after <paramref name="offset"/> (<c>log_connections</c>): database and user of each.</summary>
+    public static List<(string Database, string User)> LoginsFrom(string path, long offset)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(offset, SeekOrigin.Begin);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var logins = new List<(string, string)>();
+        while (reader.ReadLine() is { } line)
+        {
+            if (Entry().Match(line) is { Success: true } entry && Login().IsMatch(entry.Groups["message"].Value))
+            {
+                logins.Add((entry.Groups["db"].Value, entry.Groups["user"].Value));
+            }
+        }
+
+        return logins;
+    }
+
+    [GeneratedRegex(@"^LOG:\s+connection authorized: ")]
+    private static partial Regex Login();
+
     [GeneratedRegex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[\d+\] db=(?<db>[^,]*),user=(?<user>\S*) (?<message>.*)$")]
     private static partial Regex Entry();
 

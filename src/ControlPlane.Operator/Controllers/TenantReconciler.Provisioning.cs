@@ -40,13 +40,16 @@ public sealed partial class TenantReconciler
             var password = provisioning ? await EnsurePasswordAsync(intent, cancellationToken) : null;
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.SecretEnsured, cancellationToken);
 
-            await ConvergeDatabaseAsync(server, intent, spec, password, cancellationToken);
+            var applied = await ConvergeDatabaseAsync(server, intent, spec, password, cancellationToken);
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.DatabaseConverged, cancellationToken);
 
             if (provisioning && ownership.AdoptFrom is { } previous)
             {
                 row = await lifecycle.Catalog.RecordAdoptionAsync(row.Id, previous, actor, cancellationToken);
             }
+
+            // Drift repair (TenantReconciler.Drift.cs): a schema behind the recorded version, one catalog event per repair.
+            await RepairDriftAsync(tenant, server, row, intent, spec, applied, actor, cancellationToken);
 
             var from = row.SchemaVersion;
             row = await MigrateAsync(server, row, intent, spec, target, actor, cancellationToken);
@@ -59,7 +62,9 @@ public sealed partial class TenantReconciler
             var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Converged(t, row, intent, time.GetUtcNow()), cancellationToken);
             await AnnounceAsync(written ?? tenant, before, row, from, cancellationToken);
             lifecycle.Failures.Succeeded(FailureKey(tenant));
-            return ReconcileResult.Success();
+
+            // Healthy: looked at again after the jittered resync period to find drift (TenantResync says why not a relist).
+            return ReconcileResult.RequeueAfter(_resync.Next());
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -81,7 +86,8 @@ public sealed partial class TenantReconciler
         if (await RowFromStatusAsync(tenant, cancellationToken) is { } known)
         {
             // Rows of the previous release have no owner: the Tenant whose status names the row is recorded as its owner.
-            return await lifecycle.Catalog.RecordOwnerAsync(known.Id, owner, actor, cancellationToken);
+            // A row that already records exactly this object costs no locking transaction (a resync reads, never writes).
+            return known.Owner == owner ? known : await lifecycle.Catalog.RecordOwnerAsync(known.Id, owner, actor, cancellationToken);
         }
 
         if (await lifecycle.Catalog.FindLiveByOwnerAsync(owner.Namespace, owner.Name, cancellationToken) is { } recorded)
@@ -188,13 +194,15 @@ public sealed partial class TenantReconciler
         return ScramVerifier.Compute(password.Reveal());
     }
 
-    private async Task ConvergeDatabaseAsync(
+    /// <summary>Returns the steps applied (none for a converged tenant), which drift repair names.</summary>
+    private async Task<IReadOnlyList<TenantDatabaseStep>> ConvergeDatabaseAsync(
         TenantDatabaseServer server, TenantIntent intent, DatabaseSpec spec, ScramVerifier? password, CancellationToken cancellationToken)
     {
+        IReadOnlyList<TenantDatabaseStep> applied = [];
         await OnServerAsync(server, async () =>
         {
             // Past provisioning, the secret is read only if the role must be re-created (dropped by hand).
-            var applied = await server.Administrator.ConvergeAsync(
+            applied = await server.Administrator.ConvergeAsync(
                 spec, password is null ? ct => EnsurePasswordAsync(intent, ct) : _ => Task.FromResult(password), cancellationToken);
 
             // While provisioning, the role gets the secret's password even if an earlier attempt created it, so a secret
@@ -209,6 +217,7 @@ public sealed partial class TenantReconciler
                 Log.DatabaseConverged(logger, intent.Slug, string.Join(", ", applied.Select(step => step.GetType().Name)));
             }
         });
+        return applied;
     }
 
     /// <summary>Brings the schema to the target when the catalog says it is elsewhere; a converged tenant costs no connection.</summary>

@@ -16,7 +16,8 @@ public sealed partial class TenantReconciler(
     EventRecorder events,
     TenantLifecycle lifecycle,
     TimeProvider time,
-    ILogger<TenantReconciler> logger) : IReconciler<Tenant>
+    ILogger<TenantReconciler> logger,
+    TenantResync? resyncEvery = null) : IReconciler<Tenant>
 {
     /// <summary>How often a tenant blocked by something outside its spec (a slug taken by another tenant) looks again.</summary>
     internal static readonly TimeSpan BlockedRecheck = TimeSpan.FromMinutes(1);
@@ -24,6 +25,9 @@ public sealed partial class TenantReconciler(
     private readonly Finalizers<Tenant> _finalizers = new(tenants, Tenant.Finalizer);
     private readonly StatusWriter<Tenant, TenantStatus> _status = new(tenants);
     private readonly TenantValidationContext _validation = TenantValidationContext.For(lifecycle);
+
+    /// <summary>When a healthy tenant is looked at again for drift (TenantReconciler.Drift.cs).</summary>
+    private readonly TenantResync _resync = resyncEvery ?? TenantResync.Default;
 
     public async Task<ReconcileResult> ReconcileAsync(Tenant tenant, CancellationToken cancellationToken)
     {

@@ -51,6 +51,13 @@ public sealed class OperatorOptions
     /// </summary>
     public int FailureThreshold { get; set; } = Controllers.TenantFailureTracker.DefaultThreshold;
 
+    /// <summary>
+    /// How often each healthy Tenant is reconciled again although nothing changed, to find and repair drift (a database
+    /// or role dropped by hand, a changed connection limit, a re-created database behind its schema). Jittered by
+    /// ±10 % per tenant (<see cref="Controllers.TenantResync"/>). Also <c>TENANT_RESYNC_PERIOD_SECONDS</c>.
+    /// </summary>
+    public TimeSpan ResyncPeriod { get; set; } = Controllers.TenantResync.DefaultPeriod;
+
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
     /// <summary>

@@ -15,6 +15,9 @@ public static partial class OperatorOptionsLoader
     public const string PodNamespaceVariable = "POD_NAMESPACE";
     public const string PodNameVariable = "POD_NAME";
 
+    /// <summary>Seconds between drift resyncs of a healthy Tenant (<see cref="OperatorOptions.ResyncPeriod"/>; default 600).</summary>
+    public const string ResyncPeriodVariable = "TENANT_RESYNC_PERIOD_SECONDS";
+
     public static OperatorOptions Load(IConfiguration configuration, DeploymentEnvironment environment, Func<string, string?> variable)
     {
         var options = configuration.GetSection(OperatorOptions.SectionName).Get<OperatorOptions>() ?? new OperatorOptions();
@@ -24,6 +27,7 @@ public static partial class OperatorOptionsLoader
         }
 
         options.OperatorNamespace ??= variable(PodNamespaceVariable);
+        var resyncProblem = ReadResyncPeriod(options, variable(ResyncPeriodVariable));
         options.LeaderElection.LeaseNamespace ??= variable(PodNamespaceVariable);
         options.LeaderElection.Identity ??= variable(PodNameVariable) ?? Environment.MachineName;
 
@@ -36,6 +40,11 @@ public static partial class OperatorOptionsLoader
         }
 
         var problems = Validate(options, environment);
+        if (resyncProblem is not null)
+        {
+            problems.Insert(0, resyncProblem);
+        }
+
         if (problems.Count > 0)
         {
             throw new ConfigurationException("Invalid operator configuration:" + string.Concat(problems.Select(p => $"\n  - {p}")));
@@ -122,6 +131,12 @@ public static partial class OperatorOptionsLoader
             problems.Add($"{OperatorOptions.SectionName}:FailureThreshold must be between 1 and 100 (got {options.FailureThreshold}).");
         }
 
+        if (options.ResyncPeriod < Controllers.TenantResync.MinimumPeriod || options.ResyncPeriod > Controllers.TenantResync.MaximumPeriod)
+        {
+            problems.Add($"{OperatorOptions.SectionName}:ResyncPeriod ({ResyncPeriodVariable}) must be between " +
+                         $"{Controllers.TenantResync.MinimumPeriod.TotalSeconds:F0} seconds and {Controllers.TenantResync.MaximumPeriod.TotalHours:F0} hours (got {options.ResyncPeriod}).");
+        }
+
         ValidateLeaderElection(options.LeaderElection, problems);
         foreach (var (name, server) in options.TenantDatabaseServers)
         {
@@ -129,6 +144,23 @@ public static partial class OperatorOptionsLoader
         }
 
         return problems;
+    }
+
+    /// <summary>The variable wins over the configuration section; null when it is unset or a whole number of seconds.</summary>
+    private static string? ReadResyncPeriod(OperatorOptions options, string? seconds)
+    {
+        if (string.IsNullOrWhiteSpace(seconds))
+        {
+            return null;
+        }
+
+        if (!int.TryParse(seconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            return $"{ResyncPeriodVariable} must be a whole number of seconds (got '{seconds}').";
+        }
+
+        options.ResyncPeriod = TimeSpan.FromSeconds(value);
+        return null;
     }
 
     private static void ValidateLeaderElection(LeaderElectionOptions lease, List<string> problems)

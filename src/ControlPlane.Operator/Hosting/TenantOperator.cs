@@ -39,7 +39,7 @@ public sealed class TenantOperator
         Events = new EventRecorder(new KubernetesEventClient(kubernetes), "controlplane-operator", identity, time, loggers.CreateLogger<EventRecorder>());
         Controller = new Controller<Tenant>(
             Informer,
-            reconciler ?? (() => new TenantReconciler(Tenants, Events, lifecycle!, time, loggers.CreateLogger<TenantReconciler>())),
+            reconciler ?? (() => new TenantReconciler(Tenants, Events, lifecycle!, time, loggers.CreateLogger<TenantReconciler>(), new TenantResync(options.ResyncPeriod))),
             options.MaxConcurrentReconciles,
             new Backoff(options.RetryInitialDelay, options.RetryMaxDelay),
             time,

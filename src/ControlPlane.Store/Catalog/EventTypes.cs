@@ -23,6 +23,12 @@ public static class EventTypes
     /// <summary>Deletion released by the skip-cleanup annotation without (full) cleanup (V12).</summary>
     public const string CleanupSkipped = "cleanup_skipped";
 
+    /// <summary>The resync restored what was changed by hand: a dropped database or role, a login state, a connection limit, the schema (V13).</summary>
+    public const string DriftRepaired = "drift_repaired";
+
     public static IReadOnlyList<string> All { get; } =
-        [Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted, CleanupSkipped];
+    [
+        Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted,
+        CleanupSkipped, DriftRepaired,
+    ];
 }

@@ -94,7 +94,16 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         var password = passwordForNewRole is not null && plan.Any(step => step is TenantDatabaseStep.CreateRole)
             ? await passwordForNewRole(cancellationToken)
             : null;
-        foreach (var step in plan)
+
+        // The marks a plan starts with (claimed, adopted or re-marked objects) are written together: a crash between two
+        // of them would leave a half-marked tenant whose unmarked rest could no longer be claimed (TenantOwnershipProof).
+        var remarks = plan.TakeWhile(step => step is TenantDatabaseStep.MarkRole or TenantDatabaseStep.MarkDatabase).ToList();
+        if (remarks.Count > 0)
+        {
+            await ExecuteInTransactionAsync([.. remarks.Select(step => TenantDatabaseSql.For(step, spec, password))], cancellationToken);
+        }
+
+        foreach (var step in plan.Skip(remarks.Count))
         {
             await ApplyAsync(step, spec, password, cancellationToken);
         }
@@ -150,6 +159,32 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
             await InTransactionAsync(connection, TenantDatabaseSql.HandOverToOwner(spec, reassign: false, TenantSchemaMigrator.MetadataTable), cancellationToken);
             return outcome;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The schema version the tenant database's own changelog records (null when it has none: an empty database), read
+    /// in a session logged in as the application role with <paramref name="loginPassword"/> (the password of the
+    /// tenant's Secret): the changelog is readable to it, whatever runs there runs with the tenant's rights only, and
+    /// nothing is changed (no DDL, unlike a session of the owner role, which must be unsealed first). Unpooled, so no
+    /// session outlives the read.
+    /// </summary>
+    /// <exception cref="PostgresException">The login or the read was refused (suspended, wrong password, connection limit).</exception>
+    public async Task<SchemaVersion?> ObserveSchemaVersionAsync(TenantDatabaseSpec spec, string loginPassword, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentException.ThrowIfNullOrEmpty(loginPassword);
+        var settings = new NpgsqlConnectionStringBuilder(admin.ConnectionString)
+        {
+            Username = spec.Role,
+            Password = loginPassword,
+            Database = spec.Database,
+            Pooling = false,
+            SearchPath = "public",
+            ApplicationName = "controlplane-operator-observer",
+        };
+        await using var connection = new NpgsqlConnection(settings.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        return await TenantSchemaMigrator.CurrentVersionAsync(connection, cancellationToken);
     }
 
     /// <summary>

@@ -16,8 +16,16 @@ public sealed record TenantOwnershipProof(IReadOnlyList<string> Roles, bool Data
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(state);
-        var ownership = spec.Ownership;
         var marks = state.ObservedMarks;
+
+        // Unmarked objects are claimed only for a tenant none of whose objects carries its mark yet: the upgrade from
+        // the release that did not mark, whose marks are then written in one transaction. Once anything of the tenant's
+        // is marked, an unmarked object under its names was made by someone else (a role dropped and created again by
+        // hand, with a password of its creator's) and is never adopted.
+        var ownership = spec.Ownership.ClaimUnmarked
+                        && (spec.Ownership.IsMarked(marks.Database) || marks.Roles.Any(r => r.Exists && spec.Ownership.IsMarked(r.Mark)))
+            ? spec.Ownership with { ClaimUnmarked = false }
+            : spec.Ownership;
         var proven = new List<string>();
         TenantDatabaseConflictException? problem = null;
         foreach (var role in marks.Roles.Where(r => r.Exists))

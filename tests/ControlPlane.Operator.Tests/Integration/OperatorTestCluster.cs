@@ -172,7 +172,8 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         IProvisioningFaults? faults = null,
         ILoggerFactory? loggers = null,
         IReadOnlyDictionary<string, string?>? secretSettings = null,
-        DelegatingHandler? network = null)
+        DelegatingHandler? network = null,
+        TimeProvider? time = null)
     {
         loggers ??= NullLoggerFactory.Instance;
         var options = DefaultOptions();
@@ -181,7 +182,7 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new OperatorMetrics(services.GetRequiredService<IMeterFactory>());
         var tenantOperator = new TenantOperator(
-            CreateOperatorClient(network), options, TimeProvider.System, metrics, loggers, reconciler,
+            CreateOperatorClient(network), options, time ?? TimeProvider.System, metrics, loggers, reconciler,
             reconciler is null ? CreateLifecycle(options, faults, loggers, secretSettings) : null);
         var running = new RunningOperator(tenantOperator, services);
         _operators.Add(running);

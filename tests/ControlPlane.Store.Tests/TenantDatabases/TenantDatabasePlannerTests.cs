@@ -181,6 +181,18 @@ public sealed class TenantDatabasePlannerTests
     }
 
     [Fact]
+    public void An_unmarked_role_beside_the_tenants_marked_objects_is_a_stranger_even_for_a_row_that_may_claim_unmarked_objects()
+    {
+        // The application role was dropped and created again by hand (its creator knows its password): the database and
+        // the owner role still carry the tenant's mark, so this is no upgrade from the release that did not mark.
+        var squatted = Converged with { Marks = MarkedFor(Acme) with { Roles = [new("tenant_acme", true, null), new("tenant_acme_owner", true, OwnershipMark.For(Acme))] } };
+
+        var refused = Assert.Throws<TenantDatabaseConflictException>(() =>
+            TenantDatabasePlanner.Plan(Active with { Ownership = new(Acme, ClaimUnmarked: true) }, squatted));
+        Assert.Equal(TenantOwnershipProof.RoleNotOwned, refused.Reason);
+    }
+
+    [Fact]
     public void An_unmarked_database_owned_by_the_tenants_marked_role_is_the_crash_window_after_create_database_and_is_marked()
     {
         var state = Converged with { Marks = MarkedFor(Acme) with { Database = null } };
