@@ -20,6 +20,9 @@ public static class EventTypes
     /// <summary>A deleted tenant's retained database and role were explicitly adopted (V7).</summary>
     public const string Adopted = "adopted";
 
+    /// <summary>The tenant's database password was rotated, once per rotation request (V14).</summary>
+    public const string CredentialsRotated = "credentials_rotated";
+
     public static IReadOnlyList<string> All { get; } =
-        [Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted];
+        [Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted, CredentialsRotated];
 }
