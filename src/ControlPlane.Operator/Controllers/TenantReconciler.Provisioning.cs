@@ -58,7 +58,8 @@ public sealed partial class TenantReconciler
 
             var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Converged(t, row, intent, time.GetUtcNow()), cancellationToken);
             await AnnounceAsync(written ?? tenant, before, row, from, cancellationToken);
-            return ReconcileResult.Success();
+            (_, var nextRotation) = await RotateCredentialsAsync(written ?? tenant, server, row, intent, spec, actor, cancellationToken);
+            return AfterRotation(nextRotation);
         }
         catch (SlugTakenException)
         {
