@@ -141,18 +141,19 @@ public sealed class CredentialRotationTests(PostgresFixture postgres)
             (result, acme) = await ReconcileAsync();
         }
 
-        // Not due yet: the reconciler asks to look again before the due time, and nothing rotated.
-        var created = acme.Status.Credentials!.NextRotationAt!.Value;
-        Assert.InRange(created - clock.GetUtcNow().UtcDateTime, TimeSpan.FromHours(23), TimeSpan.FromHours(24));
+        // Not due yet: the first rotation falls due a period after the catalog's creation time, the reconciler asks to
+        // look again before then, and nothing rotated.
+        var created = await CreatedAtAsync(cluster, acme);
+        Assert.Equal(created.AddTicks(-(created.Ticks % TimeSpan.TicksPerSecond)) + TimeSpan.FromHours(24), acme.Status.Credentials!.NextRotationAt);
         Assert.True(result is ReconcileResult.Requeue { After: var after } && after <= TenantReconciler.RotationRecheck, $"{result}");
         var first = (await world.GeneratedPasswordAsync("acme"))!;
-        clock.Advance(TimeSpan.FromHours(23));
+        clock.SetUtcNow(created + TimeSpan.FromHours(23));
         (_, acme) = await ReconcileAsync();
         Assert.Equal(0, await RotationsAsync(acme));
         Assert.Equal(first, await world.GeneratedPasswordAsync("acme"));
 
         // Due: one rotation, scheduled, at the clock's time; the next one a period later.
-        clock.Advance(TimeSpan.FromHours(2));
+        clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
         (_, acme) = await ReconcileAsync();
         (_, acme) = await ReconcileAsync();
         Assert.Equal(1, await RotationsAsync(acme));
@@ -176,6 +177,14 @@ public sealed class CredentialRotationTests(PostgresFixture postgres)
         (_, acme) = await ReconcileAsync();
         Assert.Equal(2, await RotationsAsync(acme));
         Assert.NotEqual(second, await world.GeneratedPasswordAsync("acme"));
+    }
+
+    private async Task<DateTime> CreatedAtAsync(OperatorTestCluster cluster, Tenant tenant)
+    {
+        await using var catalog = NpgsqlDataSource.Create(cluster.CatalogConnectionString);
+        await using var command = catalog.CreateCommand("SELECT created_at FROM control_plane.tenants WHERE id = $1");
+        command.Parameters.Add(new() { Value = Guid.Parse(tenant.Status.TenantId!) });
+        return DateTime.SpecifyKind((DateTime)(await command.ExecuteScalarAsync(_ct))!, DateTimeKind.Utc);
     }
 
     private async Task AnnotateAsync(OperatorTestCluster cluster, string name, string token)
