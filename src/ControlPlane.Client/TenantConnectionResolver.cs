@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
+using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -21,6 +22,10 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
 {
     // Slugs compare case-insensitively and are ASCII (validated first), so OrdinalIgnoreCase is exact and allocation-free.
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
+
+    // The secret reference each slug was last resolved with, so a change notification can also drop the secret store's
+    // cached password (a rotation writes the secret first and the catalog last). Bounded by the tenants this process resolved.
+    private readonly ConcurrentDictionary<string, SecretReference> _secretRefs = new(StringComparer.OrdinalIgnoreCase);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TenantCatalog _catalog;
     private readonly ISecretStore _secrets;
@@ -115,15 +120,33 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
     void ITenantChangeSink.TenantChanged(TenantChange change)
     {
         _entries.TryRemove(change.Slug, out _);
+        ForgetSecret(change.Slug);
         if (change.OldSlug is { } oldSlug)
         {
             _entries.TryRemove(oldSlug, out _);
+            ForgetSecret(oldSlug);
         }
 
         Log.Invalidated(_logger, change.Slug, change.Operation);
     }
 
-    void ITenantChangeSink.EverythingChanged() => _entries.Clear();
+    void ITenantChangeSink.EverythingChanged()
+    {
+        _entries.Clear();
+        foreach (var slug in _secretRefs.Keys)
+        {
+            ForgetSecret(slug);
+        }
+    }
+
+    /// <summary>Drops the password a caching secret store holds for the slug's secret (after a rotation elsewhere).</summary>
+    private void ForgetSecret(string slug)
+    {
+        if (_secrets is ISecretCache cache && _secretRefs.TryGetValue(slug, out var reference))
+        {
+            cache.Invalidate(reference);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -203,6 +226,7 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
             return refusal;
         }
 
+        _secretRefs[tenant.Slug] = tenant.DbSecretRef;
         SecretValue password;
         try
         {

@@ -85,6 +85,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 51, Level = LogLevel.Debug, Message = "Tenant {Namespace}/{Name}: spec.schemaVersion set to {Version} by a rollout")]
     public static partial void RolloutTenantTargeted(ILogger logger, string @namespace, string name, string version);
 
+    // The request's name only: the password never reaches a log message.
+    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Tenant {Slug}: password rotated for {Rotation} (scheduled: {Scheduled})")]
+    public static partial void CredentialsRotated(ILogger logger, string slug, string rotation, bool scheduled);
+
     private static readonly Func<ILogger, string, string, long, IDisposable?> ReconcileScopeFormatter =
         LoggerMessage.DefineScope<string, string, long>("Reconcile {Namespace}/{Name} generation {Generation}");
 

@@ -18,4 +18,15 @@ public interface ISecretBackend
     /// (Kubernetes create/resourceVersion, Vault check-and-set), and returns whichever value ends up stored.
     /// </summary>
     Task<SecretValue> GetOrCreateAsync(SecretReference reference, SecretValue candidate, SecretOwner owner, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores <paramref name="candidate"/> as a new version marked with <paramref name="rotation"/> (the mark is written
+    /// in the same request as the value, see <see cref="RotationMarks"/>), unless the stored value already carries that
+    /// mark: then the stored value is returned and nothing is written. So a rotation retried after a crash writes
+    /// exactly one version. Only secrets the operator created are rotated.
+    /// </summary>
+    /// <remarks>The default refuses, so a backend that cannot keep the mark beside the value never rotates twice by accident.</remarks>
+    Task<SecretValue> GetOrRotateAsync(SecretReference reference, SecretValue candidate, string rotation, SecretOwner owner, CancellationToken cancellationToken) =>
+        Task.FromException<SecretValue>(new SecretStoreException(
+            $"The {Kind} secret backend cannot record which rotation a version belongs to, so the operator does not rotate {reference}.", reference));
 }

@@ -27,4 +27,12 @@ public interface ISecretStore
 
     /// <summary>Stores a freshly generated password at <paramref name="reference"/> and returns it.</summary>
     Task<SecretValue> RotatePasswordAsync(SecretReference reference, SecretOwner owner, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The password of rotation request <paramref name="rotation"/>: generated and stored as a new version marked with
+    /// the request the first time, the stored one on every later call (after a crash between writing the version and
+    /// changing the database role). Exactly one new version per request.
+    /// </summary>
+    Task<SecretValue> EnsureRotatedPasswordAsync(SecretReference reference, string rotation, SecretOwner owner, CancellationToken cancellationToken) =>
+        Task.FromException<SecretValue>(new SecretStoreException($"This secret store cannot rotate {reference}.", reference));
 }

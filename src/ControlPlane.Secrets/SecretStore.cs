@@ -59,6 +59,15 @@ public sealed class SecretStore(
         return value;
     }
 
+    public async Task<SecretValue> EnsureRotatedPasswordAsync(SecretReference reference, string rotation, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rotation);
+        ArgumentNullException.ThrowIfNull(owner);
+        var value = await Backend(reference).GetOrRotateAsync(reference, passwords.Generate(), rotation, owner, cancellationToken).ConfigureAwait(false);
+        Log.PasswordRotated(logger, reference);
+        return value;
+    }
+
     private ISecretBackend Backend(SecretReference reference)
     {
         ArgumentNullException.ThrowIfNull(reference);

@@ -31,7 +31,9 @@ public sealed record TenantIntent(
     string? ContactEmail,
     CatalogLimits Limits,
     bool DeleteData,
-    Guid? AdoptFrom = null)
+    Guid? AdoptFrom = null,
+    TimeSpan? RotateEvery = null,
+    string? RotationRequest = null)
 {
     public const string DefaultSuspendedReason = "Suspended through the Tenant resource.";
 
@@ -69,7 +71,9 @@ public sealed record TenantIntent(
                 MaxUsers: limits?.MaxUsers is { } users ? checked((int)users) : null,
                 MaxAttachmentsGb: limits?.MaxAttachmentsGb is { } attachments ? checked((int)attachments) : null),
             DeleteData: spec.DeletionPolicy == DeletionPolicies.Delete,
-            AdoptFrom: Guid.TryParse(spec.Database?.AdoptFrom, out var previous) ? previous : null);
+            AdoptFrom: Guid.TryParse(spec.Database?.AdoptFrom, out var previous) ? previous : null,
+            RotateEvery: CredentialRotationRules.Every(spec.Credentials?.RotateEvery),
+            RotationRequest: CredentialRotationRules.Request(tenant));
     }
 
     /// <summary>The database and roles as they should be, touched only where <paramref name="ownership"/> proves them the tenant's.</summary>

@@ -61,10 +61,12 @@ public sealed partial class TenantReconciler
 
             var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Converged(t, row, intent, time.GetUtcNow()), cancellationToken);
             await AnnounceAsync(written ?? tenant, before, row, from, cancellationToken);
+            (_, var nextRotation) = await RotateCredentialsAsync(written ?? tenant, server, row, intent, spec, actor, cancellationToken);
             lifecycle.Failures.Succeeded(FailureKey(tenant));
 
-            // Healthy: looked at again after the jittered resync period to find drift (TenantResync says why not a relist).
-            return ReconcileResult.RequeueAfter(_resync.Next());
+            // Healthy: looked at again after the jittered resync period to find drift (TenantResync says why not a relist),
+            // or sooner when a scheduled rotation falls due.
+            return AfterRotation(nextRotation, _resync.Next());
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

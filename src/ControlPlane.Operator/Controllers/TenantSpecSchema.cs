@@ -33,6 +33,9 @@ public static class TenantSpecSchema
 
     public const string DatabaseNamePattern = "^[a-z_][a-z0-9_]{0,56}$";
 
+    /// <summary>Whole hours or days, 1 to 99999 of them (<see cref="CredentialRotationRules.Every"/> reads it).</summary>
+    public const string RotateEveryPattern = "^[1-9][0-9]{0,4}[hd]$";
+
     /// <summary>PostgreSQL refuses NUL in text; everything else is data.</summary>
     public const string NoNulPattern = "^[^\\x00]*$";
 
@@ -67,6 +70,7 @@ public static class TenantSpecSchema
         new("spec.limits.maxConnections", "integer", t => t.Spec.Limits?.MaxConnections) { Minimum = 1, Maximum = 10000 },
         new("spec.credentials", "object", t => t.Spec.Credentials),
         new("spec.credentials.secretRef", "string", t => t.Spec.Credentials?.SecretRef) { MaxLength = SecretReference.MaxLength, Pattern = SecretReference.Pattern },
+        new("spec.credentials.rotateEvery", "string", t => t.Spec.Credentials?.RotateEvery) { Pattern = RotateEveryPattern },
     ];
 
     /// <summary>The CEL rules about one state of the object, each with the C# that decides the same.</summary>
@@ -104,6 +108,10 @@ public static class TenantSpecSchema
             $"!self.lowerAscii().matches('{SecretReference.ForbiddenPattern.Replace("\\", "\\\\", StringComparison.Ordinal)}')",
             "secretRef must be a reference, not a credential",
             t => !Re2Pattern.IsMatch(SecretReference.ForbiddenPattern, LowerAscii(t.Spec.Credentials!.SecretRef!))),
+        new("spec.credentials",
+            "!has(self.rotateEvery) || !has(self.secretRef)",
+            "rotateEvery needs generated credentials: the operator rotates only passwords it generated (leave secretRef unset)",
+            t => t.Spec.Credentials!.RotateEvery is null || t.Spec.Credentials.SecretRef is null),
     ];
 
     /// <summary>CEL rules about a change (<c>oldSelf</c>): the API server's alone, since the operator sees one state.</summary>

@@ -38,6 +38,7 @@ public static class TenantStatusRules
         status.TenantId = row.Id.ToString();
         status.SecretRef = intent.SecretRef.ToString();
         status.Database = DatabaseOf(row, intent);
+        status.Credentials = current.Credentials;
         return status;
     }
 
@@ -60,6 +61,28 @@ public static class TenantStatusRules
     /// <summary>Something stands in the way; the phase is kept and Ready=False names the reason.</summary>
     public static TenantStatus Blocked(Tenant tenant, string reason, string message, DateTimeOffset now) =>
         With(tenant, tenant.Status.Phase ?? TenantPhases.Provisioning, reason, message, now);
+
+    /// <summary>
+    /// The current status with the rotation part replaced (<see cref="CredentialRotationRules.Status"/>); everything else,
+    /// the Ready condition included, is kept. Equal inputs give an equal status, so a resync writes nothing.
+    /// </summary>
+    public static TenantStatus WithCredentials(Tenant tenant, TenantCredentialsStatus? credentials)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var current = tenant.Status;
+        return new TenantStatus
+        {
+            Phase = current.Phase,
+            Slug = current.Slug,
+            TenantId = current.TenantId,
+            SchemaVersion = current.SchemaVersion,
+            Database = current.Database,
+            SecretRef = current.SecretRef,
+            Credentials = credentials,
+            ObservedGeneration = current.ObservedGeneration,
+            Conditions = current.Conditions,
+        };
+    }
 
     /// <summary>Deletion started; cleanup runs before the finalizer goes.</summary>
     public static TenantStatus Deleting(Tenant tenant, DateTimeOffset now) =>
@@ -86,6 +109,7 @@ public static class TenantStatusRules
             SchemaVersion = current.SchemaVersion,
             Database = current.Database,
             SecretRef = current.SecretRef,
+            Credentials = current.Credentials,
             ObservedGeneration = generation,
             Conditions = Conditions.Set(current.Conditions, TenantConditions.Ready, ready ? Conditions.True : Conditions.False, reason, message, generation, now),
         };

@@ -35,6 +35,7 @@ public abstract record TenantValidation
                 : $"spec.database.server '{server}' is unknown; configured servers: {string.Join(", ", context.Servers.Keys.Order(StringComparer.Ordinal))}.");
         }
 
+        problems.AddRange(CredentialRotationRules.Problems(tenant));
         var slug = TenantSpecRules.EffectiveSlug(tenant);
         SecretReference? generated = null;
         if (tenant.Spec.Credentials?.SecretRef is null)

@@ -29,8 +29,14 @@ public static class ProvisioningSteps
     public const string DatabaseRemoved = "database-removed";
     public const string SecretRemoved = "secret-removed";
     public const string MarkedDeleted = "marked-deleted";
+    public const string RotationSecretWritten = "rotation-secret-written";
+    public const string RotationVerifierChanged = "rotation-verifier-changed";
+    public const string RotationRecorded = "rotation-recorded";
+    public const string RotationReported = "rotation-reported";
 
     public static readonly IReadOnlyList<string> Provisioning = [Registered, SecretEnsured, DatabaseConverged, Migrated, CatalogUpdated];
 
     public static readonly IReadOnlyList<string> Deletion = [MarkedDeleting, DatabaseRemoved, SecretRemoved, MarkedDeleted];
+
+    public static readonly IReadOnlyList<string> Rotation = [RotationSecretWritten, RotationVerifierChanged, RotationRecorded, RotationReported];
 }

@@ -10,7 +10,7 @@ namespace ControlPlane.Secrets.Caching;
 /// one key share a single backend fetch; writes, rotations and deletes made through this store drop the entry.
 /// Values live only in this process's memory: never persisted, never shared.
 /// </summary>
-public sealed class CachingSecretStore : ISecretStore, IDisposable
+public sealed class CachingSecretStore : ISecretStore, ISecretCache, IDisposable
 {
     private readonly ConcurrentDictionary<SecretReference, Entry> _entries = new();
     private readonly CancellationTokenSource _lifetime = new();
@@ -92,6 +92,18 @@ public sealed class CachingSecretStore : ISecretStore, IDisposable
         try
         {
             return await _inner.RotatePasswordAsync(reference, owner, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Invalidate(reference);
+        }
+    }
+
+    public async Task<SecretValue> EnsureRotatedPasswordAsync(SecretReference reference, string rotation, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _inner.EnsureRotatedPasswordAsync(reference, rotation, owner, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

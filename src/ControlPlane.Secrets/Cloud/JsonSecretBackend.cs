@@ -84,7 +84,8 @@ public abstract class JsonSecretBackend : ISecretBackend
             return SecretDeletion.NotOwned;
         }
 
-        var rest = secret.Data.Where(pair => pair.Key != reference.Key).ToDictionary(StringComparer.Ordinal);
+        var mark = RotationMarks.DataKey(reference.Key!);
+        var rest = secret.Data.Where(pair => pair.Key != reference.Key && pair.Key != mark).ToDictionary(StringComparer.Ordinal);
         if (rest.Count == 0)
         {
             await DeleteSecretAsync(reference, cancellationToken).ConfigureAwait(false);
@@ -133,6 +134,49 @@ public abstract class JsonSecretBackend : ISecretBackend
             // Another writer created the secret and has not stored its first version yet.
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             delay *= 2;
+        }
+
+        throw Contended(reference);
+    }
+
+    /// <summary>
+    /// The mark is the sibling entry <see cref="RotationMarks.DataKey"/> of the same JSON document, so value and mark are
+    /// one version. Like <see cref="WriteAsync"/>, the read and the new version are not atomic against another operator
+    /// process (ADR-CP-009); the reconciler's leader election keeps to one writer.
+    /// </summary>
+    public async Task<SecretValue> GetOrRotateAsync(SecretReference reference, SecretValue candidate, string rotation, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentException.ThrowIfNullOrEmpty(rotation);
+        var mark = RotationMarks.DataKey(reference.Key!);
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            var secret = await ReadLatestAsync(reference, ownership: true, cancellationToken).ConfigureAwait(false);
+            if (secret?.Data is { } data && data.TryGetValue(mark, out var done) && done == rotation
+                && data.TryGetValue(reference.Key!, out var stored) && stored.Length > 0)
+            {
+                return new SecretValue(stored);
+            }
+
+            var document = new Dictionary<string, string>(secret?.Data ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+            {
+                [reference.Key!] = candidate.Reveal(),
+                [mark] = rotation,
+            };
+            if (secret is null)
+            {
+                if (await TryCreateAsync(reference, JsonSecretDocument.Serialize(document), owner, cancellationToken).ConfigureAwait(false))
+                {
+                    return candidate;
+                }
+
+                continue;
+            }
+
+            EnsureManaged(secret, reference);
+            await AddVersionAsync(reference, JsonSecretDocument.Serialize(document), cancellationToken).ConfigureAwait(false);
+            return candidate;
         }
 
         throw Contended(reference);

@@ -31,6 +31,9 @@ public sealed class EnvSecretBackend(Func<string, string?> lookup) : ISecretBack
     public Task<SecretDeletion> DeleteAsync(SecretReference reference, CancellationToken cancellationToken) =>
         Task.FromException<SecretDeletion>(ReadOnly(reference));
 
+    public Task<SecretValue> GetOrRotateAsync(SecretReference reference, SecretValue candidate, string rotation, SecretOwner owner, CancellationToken cancellationToken) =>
+        Task.FromException<SecretValue>(ReadOnly(reference));
+
     public Task<SecretValue> GetOrCreateAsync(SecretReference reference, SecretValue candidate, SecretOwner owner, CancellationToken cancellationToken) =>
         ReadAsync(reference, cancellationToken);
 

@@ -10,6 +10,8 @@ namespace ControlPlane.Secrets.Dev;
 public sealed class MockSecretBackend : ISecretBackend
 {
     private readonly ConcurrentDictionary<string, SecretValue> _values = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _rotations = new(StringComparer.Ordinal);
+    private readonly Lock _rotating = new();
 
     public SecretBackendKind Kind => SecretBackendKind.Mock;
 
@@ -31,6 +33,7 @@ public sealed class MockSecretBackend : ISecretBackend
     public Task<SecretDeletion> DeleteAsync(SecretReference reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
+        _rotations.TryRemove(reference.Location, out _);
         return Task.FromResult(_values.TryRemove(reference.Location, out _) ? SecretDeletion.Deleted : SecretDeletion.NotFound);
     }
 
@@ -38,5 +41,21 @@ public sealed class MockSecretBackend : ISecretBackend
     {
         ArgumentNullException.ThrowIfNull(reference);
         return Task.FromResult(_values.GetOrAdd(reference.Location, candidate));
+    }
+
+    public Task<SecretValue> GetOrRotateAsync(SecretReference reference, SecretValue candidate, string rotation, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        lock (_rotating)
+        {
+            if (_rotations.TryGetValue(reference.Location, out var done) && done == rotation && _values.TryGetValue(reference.Location, out var stored))
+            {
+                return Task.FromResult(stored);
+            }
+
+            _values[reference.Location] = candidate;
+            _rotations[reference.Location] = rotation;
+            return Task.FromResult(candidate);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Secrets;
 using k8s;
@@ -27,10 +28,17 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
     }
 
     public Task WriteAsync(SecretReference reference, SecretValue value, SecretOwner owner, CancellationToken cancellationToken) =>
-        UpsertAsync(reference, value, owner, overwrite: true, cancellationToken);
+        UpsertAsync(reference, value, owner, overwrite: true, rotation: null, cancellationToken);
 
     public Task<SecretValue> GetOrCreateAsync(SecretReference reference, SecretValue candidate, SecretOwner owner, CancellationToken cancellationToken) =>
-        UpsertAsync(reference, candidate, owner, overwrite: false, cancellationToken);
+        UpsertAsync(reference, candidate, owner, overwrite: false, rotation: null, cancellationToken);
+
+    /// <summary>The mark is the Secret's <see cref="RotationMarks.Annotation"/>, replaced in the same PUT as the data.</summary>
+    public Task<SecretValue> GetOrRotateAsync(SecretReference reference, SecretValue candidate, string rotation, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rotation);
+        return UpsertAsync(reference, candidate, owner, overwrite: true, rotation, cancellationToken);
+    }
 
     public async Task<SecretDeletion> DeleteAsync(SecretReference reference, CancellationToken cancellationToken)
     {
@@ -52,6 +60,11 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
                 return SecretDeletion.NotFound;
             }
 
+            if (secret.Metadata.Annotations?.ContainsKey(RotationMarks.Annotation) == true)
+            {
+                secret.Metadata.Annotations[RotationMarks.Annotation] = WithRotation(secret, reference, null);
+            }
+
             var done = secret.Data.Count == 0
                 ? await Call(reference, () => client.CoreV1.DeleteNamespacedSecretAsync(
                     reference.Name,
@@ -69,7 +82,8 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
         throw Contended(reference);
     }
 
-    private async Task<SecretValue> UpsertAsync(SecretReference reference, SecretValue value, SecretOwner owner, bool overwrite, CancellationToken cancellationToken)
+    private async Task<SecretValue> UpsertAsync(
+        SecretReference reference, SecretValue value, SecretOwner owner, bool overwrite, string? rotation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(owner);
@@ -78,7 +92,7 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
             var secret = await GetAsync(reference, cancellationToken).ConfigureAwait(false);
             if (secret is null)
             {
-                var created = await Call(reference, () => client.CoreV1.CreateNamespacedSecretAsync(New(reference, value, owner), reference.Container, cancellationToken: cancellationToken), "create", attempt)
+                var created = await Call(reference, () => client.CoreV1.CreateNamespacedSecretAsync(New(reference, value, owner, rotation), reference.Container, cancellationToken: cancellationToken), "create", attempt)
                     .ConfigureAwait(false);
                 if (created)
                 {
@@ -93,6 +107,11 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
                 return existing;
             }
 
+            if (rotation is not null && RotationOf(secret, reference) == rotation && ValueOf(secret, reference) is { } rotated)
+            {
+                return rotated;
+            }
+
             if (!IsManaged(secret))
             {
                 throw new SecretOwnershipException(
@@ -103,6 +122,12 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
 
             secret.Data ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
             secret.Data[reference.Key!] = Encoding.UTF8.GetBytes(value.Reveal());
+            if (rotation is not null)
+            {
+                secret.Metadata.Annotations ??= new Dictionary<string, string>(StringComparer.Ordinal);
+                secret.Metadata.Annotations[RotationMarks.Annotation] = WithRotation(secret, reference, rotation);
+            }
+
             var replaced = await Call(reference, () => client.CoreV1.ReplaceNamespacedSecretAsync(secret, reference.Name, reference.Container, cancellationToken: cancellationToken), "update", attempt)
                 .ConfigureAwait(false);
             if (replaced)
@@ -114,7 +139,7 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
         throw Contended(reference);
     }
 
-    private static V1Secret New(SecretReference reference, SecretValue value, SecretOwner owner) => new()
+    private static V1Secret New(SecretReference reference, SecretValue value, SecretOwner owner, string? rotation) => new()
     {
         ApiVersion = "v1",
         Kind = "Secret",
@@ -123,6 +148,9 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
         {
             Name = reference.Name,
             NamespaceProperty = reference.Container,
+            Annotations = rotation is null
+                ? null
+                : new Dictionary<string, string>(StringComparer.Ordinal) { [RotationMarks.Annotation] = WithRotation(new V1Secret(), reference, rotation) },
             Labels = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 [KubernetesSecretLabels.ManagedByKey] = KubernetesSecretLabels.ManagedBy,
@@ -136,6 +164,43 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
         secret.Metadata?.Labels is { } labels &&
         labels.TryGetValue(KubernetesSecretLabels.ManagedByKey, out var managedBy) &&
         managedBy == KubernetesSecretLabels.ManagedBy;
+
+    /// <summary>The rotation request that wrote the key's current value, or null (never rotated, or the mark is unreadable).</summary>
+    private static string? RotationOf(V1Secret secret, SecretReference reference) =>
+        Marks(secret).TryGetValue(reference.Key!, out var rotation) ? rotation : null;
+
+    /// <summary>The annotation's JSON with the key's mark replaced (or removed when <paramref name="rotation"/> is null).</summary>
+    private static string WithRotation(V1Secret secret, SecretReference reference, string? rotation)
+    {
+        var marks = Marks(secret);
+        if (rotation is null)
+        {
+            marks.Remove(reference.Key!);
+        }
+        else
+        {
+            marks[reference.Key!] = rotation;
+        }
+
+        return JsonSerializer.Serialize(marks);
+    }
+
+    private static Dictionary<string, string> Marks(V1Secret secret)
+    {
+        if (secret.Metadata?.Annotations is { } annotations && annotations.TryGetValue(RotationMarks.Annotation, out var json))
+        {
+            try
+            {
+                return JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? new(StringComparer.Ordinal);
+            }
+            catch (JsonException)
+            {
+                // Edited by hand into something else: treated as "no mark", so the next rotation writes a fresh one.
+            }
+        }
+
+        return new(StringComparer.Ordinal);
+    }
 
     private static SecretValue? ValueOf(V1Secret secret, SecretReference reference) =>
         secret.Data is { } data && data.TryGetValue(reference.Key!, out var bytes) && bytes is { Length: > 0 }

@@ -51,6 +51,29 @@ public sealed class VaultKvBackend(VaultClient vault, VaultOptions options) : IS
         return existing is null ? candidate : new SecretValue(existing);
     }
 
+    /// <summary>The mark is the sibling entry <see cref="RotationMarks.DataKey"/> of the same KV v2 version (one check-and-set write).</summary>
+    public async Task<SecretValue> GetOrRotateAsync(SecretReference reference, SecretValue candidate, string rotation, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentException.ThrowIfNullOrEmpty(rotation);
+        var mark = RotationMarks.DataKey(reference.Key!);
+        string? existing = null;
+        await ChangeAsync(reference, cancellationToken, data =>
+        {
+            if (data.TryGetValue(mark, out var done) && done == rotation && data.TryGetValue(reference.Key!, out existing))
+            {
+                return false;
+            }
+
+            existing = null;
+            data[reference.Key!] = candidate.Reveal();
+            data[mark] = rotation;
+            return true;
+        }).ConfigureAwait(false);
+        return existing is null ? candidate : new SecretValue(existing);
+    }
+
     public async Task<SecretDeletion> DeleteAsync(SecretReference reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
@@ -61,6 +84,8 @@ public sealed class VaultKvBackend(VaultClient vault, VaultOptions options) : IS
             {
                 return SecretDeletion.NotFound;
             }
+
+            current.Data.Remove(RotationMarks.DataKey(reference.Key!));
 
             if (current.Data.Count == 0)
             {

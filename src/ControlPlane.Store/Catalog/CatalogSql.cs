@@ -115,4 +115,20 @@ internal static class CatalogSql
            SET max_db_size_mb = EXCLUDED.max_db_size_mb, max_users = EXCLUDED.max_users,
                max_attachments_gb = EXCLUDED.max_attachments_gb, notes = EXCLUDED.notes
         """;
+
+    /// <summary>The rotation recorded for one request ($2), through the unique index tenant_events_credentials_rotated_once.</summary>
+    public const string FindCredentialRotation = """
+        SELECT payload::text FROM control_plane.tenant_events
+         WHERE tenant_id = $1 AND event_type = 'credentials_rotated' AND payload ->> 'rotation' = $2
+        """;
+
+    public const string LatestCredentialRotation = """
+        SELECT payload::text FROM control_plane.tenant_events
+         WHERE tenant_id = $1 AND event_type = 'credentials_rotated'
+         ORDER BY created_at DESC, id DESC
+         LIMIT 1
+        """;
+
+    /// <summary>A change of the tenant without a column of its own: the row's update fires the change notification (V6).</summary>
+    public const string TouchTenant = "UPDATE control_plane.tenants SET updated_at = now() WHERE id = $1";
 }

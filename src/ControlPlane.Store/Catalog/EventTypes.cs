@@ -26,9 +26,12 @@ public static class EventTypes
     /// <summary>The resync restored what was changed by hand: a dropped database or role, a login state, a connection limit, the schema (V13).</summary>
     public const string DriftRepaired = "drift_repaired";
 
+    /// <summary>The tenant's database password was rotated, once per rotation request (V14).</summary>
+    public const string CredentialsRotated = "credentials_rotated";
+
     public static IReadOnlyList<string> All { get; } =
     [
         Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted,
-        CleanupSkipped, DriftRepaired,
+        CleanupSkipped, DriftRepaired, CredentialsRotated,
     ];
 }

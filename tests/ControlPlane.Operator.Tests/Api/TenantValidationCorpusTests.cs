@@ -57,6 +57,7 @@ public sealed class TenantValidationCorpusTests
             "k8s:Bad/secret#key", "mock:acme\n", "mock:password=x", "mock:a@b", "vault:secret/token=x#k", "MOCK:acme", "mock:", "",
             "mock:acme ", "mock:" + Repeat("a", 507), "mock:" + Repeat("a", 508), "mock:acme\0", "vault:secret//x#k", "mock:hvs.abc", "env:lower",
             "vault:secret/PassWord=#k", "mock:a\u212a"),
+        ["rotateEvery"] = Strings("720h", "30d", "1h", "99999d", "100000d", "0h", "24", "1w", "24h\n", "", "1.5h", "01d", "24H"),
     };
 
     /// <summary>metadata.name values (all valid Kubernetes names) used when spec.slug is absent.</summary>
@@ -196,6 +197,7 @@ public sealed class TenantValidationCorpusTests
         ["maxAttachmentsGb"] = ["limits", "maxAttachmentsGb"],
         ["maxConnections"] = ["limits", "maxConnections"],
         ["secretRef"] = ["credentials", "secretRef"],
+        ["rotateEvery"] = ["credentials", "rotateEvery"],
     };
 
     private static void Set(JsonObject tenant, string field, JsonNode? value)

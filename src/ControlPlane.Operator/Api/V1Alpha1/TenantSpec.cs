@@ -92,6 +92,13 @@ public sealed class TenantCredentials
     /// <summary>A <see cref="Store.Secrets.SecretReference"/> in its text form.</summary>
     [JsonPropertyName("secretRef")]
     public string? SecretRef { get; set; }
+
+    /// <summary>
+    /// Rotate the generated password this long after the previous rotation (or the tenant's creation): whole hours or
+    /// days, e.g. <c>720h</c> or <c>30d</c>. Only without <see cref="SecretRef"/> (the operator rotates only what it generated).
+    /// </summary>
+    [JsonPropertyName("rotateEvery")]
+    public string? RotateEvery { get; set; }
 }
 
 /// <summary>Values of <see cref="TenantSpec.DeletionPolicy"/>.</summary>

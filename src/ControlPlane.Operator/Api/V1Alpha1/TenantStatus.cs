@@ -26,6 +26,10 @@ public sealed class TenantStatus
     [JsonPropertyName("secretRef")]
     public string? SecretRef { get; set; }
 
+    /// <summary>The last password rotation and the next scheduled one; rebuilt from the catalog when lost.</summary>
+    [JsonPropertyName("credentials")]
+    public TenantCredentialsStatus? Credentials { get; set; }
+
     [JsonPropertyName("observedGeneration")]
     public long? ObservedGeneration { get; set; }
 
@@ -50,6 +54,22 @@ public sealed class TenantDatabaseStatus
 
     [JsonPropertyName("user")]
     public string? User { get; set; }
+}
+
+/// <summary>Password rotation as the catalog's newest <c>credentials_rotated</c> event and the schedule say.</summary>
+public sealed class TenantCredentialsStatus
+{
+    /// <summary>When the password was last rotated (the operator's clock); absent before the first rotation.</summary>
+    [JsonPropertyName("rotatedAt")]
+    public DateTime? RotatedAt { get; set; }
+
+    /// <summary>The request the last rotation served: <c>request:&lt;annotation token&gt;</c> or <c>schedule:&lt;due time&gt;</c>.</summary>
+    [JsonPropertyName("rotation")]
+    public string? Rotation { get; set; }
+
+    /// <summary>When <c>spec.credentials.rotateEvery</c> rotates next; absent without a schedule.</summary>
+    [JsonPropertyName("nextRotationAt")]
+    public DateTime? NextRotationAt { get; set; }
 }
 
 /// <summary>Values of <see cref="TenantStatus.Phase"/> (the catalog's status values, capitalised).</summary>
