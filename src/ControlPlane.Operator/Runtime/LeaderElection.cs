@@ -19,6 +19,14 @@ namespace ControlPlane.Operator.Runtime;
 /// deadline at each renewal <em>attempt</em>, a retry period after the last success, so a loaded leader kept acting
 /// for up to RetryPeriod + RenewDeadline + scheduling delay past its last <c>renewTime</c>: past LeaseDuration.)
 /// </para>
+/// <para>
+/// A term that reached its deadline is over for good, even if a renewal lands a moment later: the first observer of the
+/// passed deadline (a worker about to reconcile, the timer, the renewal loop) latches it, the workers stop, and the
+/// replica starts a new term (re-acquiring its own lease at once if nobody else took it), whose workers queue every
+/// cached key again. Before, a late renewal (or the deadline timer firing a millisecond early, timer resolution being
+/// coarser than the monotonic clock, and never firing again) revived the term after its workers had stopped: the
+/// replica held the lease and reconciled nothing until it lost it again.
+/// </para>
 /// </summary>
 public sealed class LeaderElection(
     IKubernetes kubernetes, LeaderElectionSettings settings, TimeProvider time, OperatorMetrics metrics, ILogger<LeaderElection> logger)
@@ -26,8 +34,28 @@ public sealed class LeaderElection(
     private const long NotLeading = long.MinValue;
     private long _deadline = NotLeading;
 
-    /// <summary>True while this replica holds a lease whose renew deadline has not passed (checked against the clock now).</summary>
-    public bool IsLeader => !settings.Enabled ? Volatile.Read(ref _deadline) != NotLeading : time.GetTimestamp() < Volatile.Read(ref _deadline);
+    /// <summary>
+    /// True while this replica holds a lease whose renew deadline has not passed (checked against the clock now). The
+    /// first call that finds the deadline passed ends the term: no later renewal makes it true again within that term.
+    /// </summary>
+    public bool IsLeader
+    {
+        get
+        {
+            var deadline = Volatile.Read(ref _deadline);
+            if (!settings.Enabled || time.GetTimestamp() < deadline)
+            {
+                return deadline != NotLeading;
+            }
+
+            if (deadline != NotLeading)
+            {
+                Interlocked.CompareExchange(ref _deadline, NotLeading, deadline);
+            }
+
+            return false;
+        }
+    }
 
     public async Task RunAsync(Func<CancellationToken, Task> leaderWork, CancellationToken cancellationToken)
     {
@@ -111,13 +139,18 @@ public sealed class LeaderElection(
     private async Task LeadAsync(V1Lease lease, Func<CancellationToken, Task> leaderWork, CancellationToken cancellationToken)
     {
         using var term = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var deadlineTimer = time.CreateTimer(_ => CancelIfPastDeadline(term), null, RemainingTerm(), Timeout.InfiniteTimeSpan);
+        using var deadlineTimer = new DeadlineTimer(this, term, time);
         var work = Task.Run(() => leaderWork(term.Token), CancellationToken.None);
         try
         {
             while (!term.IsCancellationRequested)
             {
                 await Task.Delay(settings.RetryPeriod, time, term.Token);
+                if (!IsLeader)
+                {
+                    break;
+                }
+
                 var stamp = time.GetTimestamp();
                 try
                 {
@@ -128,8 +161,13 @@ public sealed class LeaderElection(
                     }
 
                     lease = renewed;
-                    Volatile.Write(ref _deadline, stamp + ToTimestamp(settings.RenewDeadline));
-                    deadlineTimer.Change(RemainingTerm(), Timeout.InfiniteTimeSpan);
+                    if (!TryExtend(stamp))
+                    {
+                        // The renewal landed after the deadline: the term is over (its workers may have stopped already).
+                        break;
+                    }
+
+                    deadlineTimer.Rearm();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -156,22 +194,75 @@ public sealed class LeaderElection(
         }
     }
 
-    private void CancelIfPastDeadline(CancellationTokenSource term)
+    /// <summary>
+    /// Moves the deadline to <paramref name="stamp"/> + RenewDeadline, unless the current one has passed or was latched
+    /// by <see cref="IsLeader"/> meanwhile (compare-and-swap: a worker that saw the term end can never see it resume).
+    /// </summary>
+    private bool TryExtend(long stamp)
     {
-        if (time.GetTimestamp() >= Volatile.Read(ref _deadline))
-        {
-            Volatile.Write(ref _deadline, NotLeading);
-            term.Cancel();
-        }
+        var current = Volatile.Read(ref _deadline);
+        return IsLeader && Interlocked.CompareExchange(ref _deadline, stamp + ToTimestamp(settings.RenewDeadline), current) == current;
     }
 
     private TimeSpan RemainingTerm()
     {
-        var remaining = Volatile.Read(ref _deadline) - time.GetTimestamp();
+        var deadline = Volatile.Read(ref _deadline);
+        if (deadline == NotLeading)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var remaining = deadline - time.GetTimestamp();
         return remaining <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)(remaining * (double)TimeSpan.TicksPerSecond / time.TimestampFrequency));
     }
 
     private long ToTimestamp(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
+
+    /// <summary>
+    /// Cancels a term's work at its deadline. A timer may fire a little early (its resolution is coarser than the
+    /// monotonic clock the deadline is measured on): then it is armed again for what remains, instead of never again.
+    /// </summary>
+    private sealed class DeadlineTimer : IDisposable
+    {
+        private readonly LeaderElection _owner;
+        private readonly CancellationTokenSource _term;
+        private readonly ITimer _timer;
+
+        public DeadlineTimer(LeaderElection owner, CancellationTokenSource term, TimeProvider time)
+        {
+            _owner = owner;
+            _term = term;
+            _timer = time.CreateTimer(static state => ((DeadlineTimer)state!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            Rearm();
+        }
+
+        public void Rearm() => _timer.Change(_owner.RemainingTerm(), Timeout.InfiniteTimeSpan);
+
+        public void Dispose() => _timer.Dispose();
+
+        private void Fire()
+        {
+            if (_term.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (_owner.IsLeader)
+            {
+                Rearm();
+                return;
+            }
+
+            try
+            {
+                _term.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The term ended and was disposed between the check above and here.
+            }
+        }
+    }
 
     private async Task<V1Lease?> GetAsync(CancellationToken cancellationToken)
     {

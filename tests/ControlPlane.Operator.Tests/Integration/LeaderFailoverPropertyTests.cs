@@ -136,6 +136,10 @@ internal sealed class NetworkFault : DelegatingHandler
 {
     private volatile TaskCompletionSource? _stalled;
     private volatile bool _partitioned;
+    private int _waiting;
+
+    /// <summary>How many requests are being held by <see cref="Stall"/> now.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
 
     public void Stall() => _stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -156,7 +160,15 @@ internal sealed class NetworkFault : DelegatingHandler
 
         if (_stalled is { } stalled)
         {
-            await stalled.Task.WaitAsync(cancellationToken);
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                await stalled.Task.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
         }
 
         return await base.SendAsync(request, cancellationToken);
