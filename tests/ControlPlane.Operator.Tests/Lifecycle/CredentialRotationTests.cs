@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using ControlPlane.Operator.Runtime;
 using System.Text.Json;
 using ControlPlane.Client;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Provisioning;
+using ControlPlane.Operator.Runtime;
 using ControlPlane.Operator.Tests.Integration;
 using ControlPlane.Secrets;
 using ControlPlane.Testing;
