@@ -69,13 +69,13 @@ internal static partial class Log
     public static partial void LeftNotOwned(ILogger logger, string slug, string objects);
 
     // Drift repair (60-64): the periodic resync of healthy tenants (issue 13, item 6).
-    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Tenant {Slug}: drift repaired ({What})")]
+    [LoggerMessage(EventId = 70, Level = LogLevel.Information, Message = "Tenant {Slug}: drift repaired ({What})")]
     public static partial void DriftRepaired(ILogger logger, string slug, string what);
 
-    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "Tenant {Slug}: schema not observed, its login was refused ({SqlState}: {Detail}); nothing repaired")]
+    [LoggerMessage(EventId = 71, Level = LogLevel.Warning, Message = "Tenant {Slug}: schema not observed, its login was refused ({SqlState}: {Detail}); nothing repaired")]
     public static partial void SchemaUnobservable(ILogger logger, string slug, string sqlState, string detail);
 
-    [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "Tenant {Slug}: its database's changelog is at schema version {Observed}, ahead of the catalog's {Recorded}; left as it is")]
+    [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "Tenant {Slug}: its database's changelog is at schema version {Observed}, ahead of the catalog's {Recorded}; left as it is")]
     public static partial void SchemaAhead(ILogger logger, string slug, string observed, string recorded);
 
     // Schema rollouts (50-59).
@@ -86,7 +86,7 @@ internal static partial class Log
     public static partial void RolloutTenantTargeted(ILogger logger, string @namespace, string name, string version);
 
     // The request's name only: the password never reaches a log message.
-    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Tenant {Slug}: password rotated for {Rotation} (scheduled: {Scheduled})")]
+    [LoggerMessage(EventId = 75, Level = LogLevel.Information, Message = "Tenant {Slug}: password rotated for {Rotation} (scheduled: {Scheduled})")]
     public static partial void CredentialsRotated(ILogger logger, string slug, string rotation, bool scheduled);
 
     private static readonly Func<ILogger, string, string, long, IDisposable?> ReconcileScopeFormatter =

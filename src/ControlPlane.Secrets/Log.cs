@@ -45,7 +45,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 3020, Level = LogLevel.Debug, Message = "Kubernetes Secret {Reference} changed concurrently (409); attempt {Attempt}")]
     public static partial void KubernetesConflict(ILogger logger, SecretReference reference, int attempt);
 
-    [LoggerMessage(EventId = 3020, Level = LogLevel.Warning, Message = "The operator may not get Secrets in namespace {Namespace}, so no k8s: secretRef of a Tenant there can be granted; bind a Role with get on secrets there (config/samples)")]
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Warning, Message = "The operator may not get Secrets in namespace {Namespace}, so no k8s: secretRef of a Tenant there can be granted; bind a Role with get on secrets there (config/samples)")]
     public static partial void ConfinementForbidden(ILogger logger, string @namespace);
 
     [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "{Cloud} {Operation} attempt {Attempt} was throttled or unavailable ({Code}); retrying in {DelayMs} ms")]
