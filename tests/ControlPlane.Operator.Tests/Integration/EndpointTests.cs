@@ -70,7 +70,7 @@ public sealed class EndpointTests(PostgresFixture postgres)
 
         foreach (var series in new[]
                  {
-                     "controlplane_reconciles_total{", "result=\"done\"", "result=\"transient_error\"",
+                     "controlplane_reconciles_total{", "result=\"requeue\"", "result=\"transient_error\"",
                      "controlplane_reconcile_duration_seconds_bucket{", "controlplane_workqueue_depth",
                      "controlplane_workqueue_retries_total", "controlplane_watch_restarts_total{", "controlplane_watch_relists_total",
                      "controlplane_leader", "controlplane_tenants{",
