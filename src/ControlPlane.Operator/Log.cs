@@ -89,6 +89,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 75, Level = LogLevel.Information, Message = "Tenant {Slug}: password rotated for {Rotation} (scheduled: {Scheduled})")]
     public static partial void CredentialsRotated(ILogger logger, string slug, string rotation, bool scheduled);
 
+    // Periodic leader jobs and catalog health (issue 18): 150-159.
+    [LoggerMessage(EventId = 150, Level = LogLevel.Warning, Message = "Periodic job {Job} failed; next run in {Period}")]
+    public static partial void PeriodicJobFailed(ILogger logger, Exception error, string job, TimeSpan period);
+
+    [LoggerMessage(EventId = 151, Level = LogLevel.Warning, Message = "Catalog health: {Failing} of {Checks} checks fail ({Summary})")]
+    public static partial void CatalogUnhealthy(ILogger logger, int failing, int checks, string summary);
+
     private static readonly Func<ILogger, string, string, long, IDisposable?> ReconcileScopeFormatter =
         LoggerMessage.DefineScope<string, string, long>("Reconcile {Namespace}/{Name} generation {Generation}");
 

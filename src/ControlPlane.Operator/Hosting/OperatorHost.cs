@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using ControlPlane.Operator.Controllers;
+using ControlPlane.Operator.Monitoring;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Resolver;
 using ControlPlane.Operator.Runtime;
@@ -71,9 +73,21 @@ internal static class OperatorHost
             Namespaces = TenantBoundaries.Namespaces(options),
             Failures = new TenantFailureTracker(options.FailureThreshold),
         });
-        builder.Services.AddSingleton(sp => new TenantOperator(
-            kubernetes, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILoggerFactory>(),
-            lifecycle: sp.GetRequiredService<TenantLifecycle>()));
+        builder.Services.AddSingleton(sp => new CatalogHealthMonitor(
+            dataSource, options.CatalogHealthStuckAfter, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CatalogHealthMonitor>>()));
+        builder.Services.AddSingleton(sp =>
+        {
+            var time = sp.GetRequiredService<TimeProvider>();
+            var metrics = sp.GetRequiredService<OperatorMetrics>();
+            var loggers = sp.GetRequiredService<ILoggerFactory>();
+            var health = sp.GetRequiredService<CatalogHealthMonitor>();
+            var tenantOperator = new TenantOperator(
+                kubernetes, options, time, metrics, loggers, lifecycle: sp.GetRequiredService<TenantLifecycle>(),
+                leaderJobs: [new PeriodicJob("catalog-health", options.CatalogHealthPeriod, health.EvaluateAsync, time, metrics, loggers.CreateLogger<PeriodicJob>())]);
+            // The meter factory keeps the gauges (and through them this exporter) for the life of the host.
+            _ = new CatalogHealthMetrics(sp.GetRequiredService<IMeterFactory>(), () => tenantOperator.Leadership.IsLeader ? health.Latest : null);
+            return tenantOperator;
+        });
         builder.Services.AddHostedService<TenantOperatorService>();
         builder.Services.AddSingleton(new TokenReviewClient(tokenReviews));
         builder.Services.AddSingleton<ITenantDirectory>(sp => new InformerTenantDirectory(sp.GetRequiredService<TenantOperator>().Informer));

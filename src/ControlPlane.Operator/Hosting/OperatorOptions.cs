@@ -58,6 +58,15 @@ public sealed class OperatorOptions
     /// </summary>
     public TimeSpan ResyncPeriod { get; set; } = Controllers.TenantResync.DefaultPeriod;
 
+    /// <summary>
+    /// How often the leader evaluates the catalog's health checks (specification §9) for <c>/metrics</c>
+    /// (<c>controlplane_catalog_health_*</c>, docs/operator-runtime.md); between 10 seconds and 1 hour.
+    /// </summary>
+    public TimeSpan CatalogHealthPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a tenant may stay provisioning before the <c>stuck_provisioning</c> check names it (the <c>health</c> command's <c>--stuck-after</c>).</summary>
+    public TimeSpan CatalogHealthStuckAfter { get; set; } = Store.Health.CatalogHealth.DefaultStuckAfter;
+
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
     /// <summary>

@@ -137,6 +137,16 @@ public static partial class OperatorOptionsLoader
                          $"{Controllers.TenantResync.MinimumPeriod.TotalSeconds:F0} seconds and {Controllers.TenantResync.MaximumPeriod.TotalHours:F0} hours (got {options.ResyncPeriod}).");
         }
 
+        if (options.CatalogHealthPeriod < TimeSpan.FromSeconds(10) || options.CatalogHealthPeriod > TimeSpan.FromHours(1))
+        {
+            problems.Add($"{OperatorOptions.SectionName}:CatalogHealthPeriod must be between 10 seconds and 1 hour (got {options.CatalogHealthPeriod}).");
+        }
+
+        if (options.CatalogHealthStuckAfter <= TimeSpan.Zero)
+        {
+            problems.Add($"{OperatorOptions.SectionName}:CatalogHealthStuckAfter must be positive (got {options.CatalogHealthStuckAfter}).");
+        }
+
         ValidateLeaderElection(options.LeaderElection, problems);
         foreach (var (name, server) in options.TenantDatabaseServers)
         {

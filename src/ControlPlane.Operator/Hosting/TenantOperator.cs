@@ -20,7 +20,8 @@ public sealed class TenantOperator
         OperatorMetrics metrics,
         ILoggerFactory loggers,
         Func<IReconciler<Tenant>>? reconciler = null,
-        TenantLifecycle? lifecycle = null)
+        TenantLifecycle? lifecycle = null,
+        IReadOnlyList<PeriodicJob>? leaderJobs = null)
     {
         if (reconciler is null && lifecycle is null)
         {
@@ -52,6 +53,7 @@ public sealed class TenantOperator
             time,
             metrics,
             loggers.CreateLogger<LeaderElection>());
+        LeaderJobs = leaderJobs ?? [];
         metrics.ObservePhases(() => PhaseCounts(Informer.Cache.Items));
         metrics.ObserveSchemaVersions(() => SchemaVersionCounts(Informer.Cache.Items), () => Misaligned(Informer.Cache.Items));
 
@@ -72,18 +74,22 @@ public sealed class TenantOperator
 
     public EventRecorder Events { get; }
 
+    /// <summary>Periodic work of the leader beside the reconcile workers (catalog health…), started and stopped with each term.</summary>
+    public IReadOnlyList<PeriodicJob> LeaderJobs { get; }
+
     /// <summary>The SchemaRollout controller; null when the Tenant reconciler is a test's own.</summary>
     public SchemaRolloutOperator? Rollouts { get; }
 
-    /// <summary>Runs the informers and, while leader, the reconcile workers of both controllers, until cancelled.</summary>
+    /// <summary>Runs the informers and, while leader, the reconcile workers of both controllers and the leader's jobs, until cancelled.</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(
             Informer.RunAsync(cancellationToken),
             Rollouts?.Informer.RunAsync(cancellationToken) ?? Task.CompletedTask,
             Leadership.RunAsync(
                 leading => Task.WhenAll(
-                    Controller.RunWorkersAsync(leading, () => Leadership.IsLeader),
-                    Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask),
+                    LeaderJobs.Select(job => job.RunAsync(leading))
+                        .Append(Controller.RunWorkersAsync(leading, () => Leadership.IsLeader))
+                        .Append(Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask)),
                 cancellationToken));
 
     /// <summary>

@@ -58,6 +58,18 @@ public sealed class OperatorOptionsTests
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:05", "CatalogHealthPeriod must be between 10 seconds and 1 hour")]
+    [InlineData("02:00:00", "CatalogHealthPeriod must be between 10 seconds and 1 hour")]
+    public void A_catalog_health_period_outside_its_bounds_is_refused(string period, string message)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Load(new() { ["Operator:CatalogHealthPeriod"] = period }));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromMinutes(1), Load([]).CatalogHealthPeriod);
+        Assert.Equal(TimeSpan.FromSeconds(30), Load(new() { ["Operator:CatalogHealthPeriod"] = "00:00:30" }).CatalogHealthPeriod);
+    }
+
     [Fact]
     public void In_dev_without_a_pod_namespace_leader_election_is_off_and_elsewhere_its_absence_is_an_error()
     {

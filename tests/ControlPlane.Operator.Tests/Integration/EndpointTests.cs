@@ -86,9 +86,83 @@ public sealed class EndpointTests(PostgresFixture postgres)
         Assert.Matches("(?m)^controlplane_schemarollouts\\{[^}]*phase=\"Rolling\"[^}]*\\} 0( |$)", text);
     }
 
-    private static async Task<WebApplication> StartHostAsync(OperatorTestCluster cluster, NpgsqlDataSource catalog)
+    [Fact]
+    public async Task Each_catalog_health_check_made_to_fire_appears_in_metrics_and_every_alert_rule_reads_an_exported_series()
     {
-        var app = OperatorHost.Build(0, "test catalog", catalog, cluster.CreateOperatorClient(), cluster.CreateOperatorClient(), cluster.DefaultOptions(), "127.0.0.1",
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
+        await using var catalog = NpgsqlDataSource.Create(cluster.CatalogConnectionString);
+        await using (var craft = catalog.CreateCommand(CraftedAnomalies))
+        {
+            await craft.ExecuteNonQueryAsync(_ct);
+        }
+
+        await using var app = await StartHostAsync(cluster, catalog, options => options.CatalogHealthPeriod = TimeSpan.FromSeconds(1));
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        var expected = new Dictionary<string, string[]>
+        {
+            ["duplicate_slugs"] = ["TWIN", "twin"],
+            ["duplicate_db_names"] = ["copy-a", "copy-b"],
+            ["tenants_without_events"] = ["silent"],
+            ["stuck_provisioning"] = ["stuck"],
+            ["schema_version_drift"] = ["drifted"],
+            ["soft_delete_incoherent"] = ["half-deleted"],
+        };
+
+        // A converged tenant gives the rules' reconcile series a sample; the catalog health must count it as healthy.
+        await cluster.CreateTenantAsync("acme", cancellationToken: _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(60), "acme converged", _ct);
+        var text = "";
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => (text = await http.GetStringAsync("/metrics", _ct)).Contains("controlplane_catalog_health_evaluated_timestamp_seconds", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "the leader's first catalog health evaluation in /metrics", _ct);
+
+        foreach (var (check, slugs) in expected)
+        {
+            Assert.Matches($"(?m)^controlplane_catalog_health_offenders\\{{[^}}]*check=\"{check}\"[^}}]*\\}} {slugs.Length}( |$)", text);
+            foreach (var slug in slugs)
+            {
+                Assert.Matches($"(?m)^controlplane_catalog_health_offending_tenant\\{{[^}}]*check=\"{check}\"[^}}]*slug=\"{slug}\"[^}}]*\\}} 1( |$)", text);
+            }
+        }
+
+        Assert.Matches("(?m)^controlplane_periodic_job_runs_total\\{[^}]*job=\"catalog-health\"[^}]*result=\"succeeded\"[^}]*\\} [1-9]", text);
+        var exported = System.Text.RegularExpressions.Regex.Matches(text, "(?m)^(controlplane_[a-z_]+)").Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.All(AlertRuleSeries(), series => Assert.Contains(series, exported));
+    }
+
+    /// <summary>One offender per §9 check (two for the duplicates), in a catalog whose guards the test removed first.</summary>
+    private const string CraftedAnomalies = """
+        DROP INDEX control_plane.tenants_slug_live_key;
+        DROP INDEX control_plane.tenants_db_name_live_key;
+        ALTER TABLE control_plane.tenants DROP CONSTRAINT tenants_soft_delete_coherent;
+        INSERT INTO control_plane.tenants (slug, display_name, db_name, db_host, db_user, db_secret_ref, status, created_at, schema_version, deleted_at)
+        VALUES ('twin', 'Twin', 'tenant_twin_a', 'db', 'app', 'mock:a', 'active', now(), NULL, NULL),
+               ('TWIN', 'Twin', 'tenant_twin_b', 'db', 'app', 'mock:b', 'active', now(), NULL, NULL),
+               ('copy-a', 'Copy A', 'tenant_copy', 'db', 'app', 'mock:c', 'active', now(), NULL, NULL),
+               ('copy-b', 'Copy B', 'TENANT_COPY', 'db', 'app', 'mock:d', 'active', now(), NULL, NULL),
+               ('stuck', 'Stuck', 'tenant_stuck', 'db', 'app', 'mock:e', 'provisioning', now() - interval '2 hours', NULL, NULL),
+               ('drifted', 'Drifted', 'tenant_drifted', 'db', 'app', 'mock:f', 'active', now(), '9', NULL),
+               ('half-deleted', 'Half', 'tenant_half', 'db', 'app', 'mock:g', 'active', now(), NULL, now()),
+               ('silent', 'Silent', 'tenant_silent', 'db', 'app', 'mock:h', 'active', now(), NULL, NULL);
+        INSERT INTO control_plane.tenant_events (tenant_id, event_type, actor)
+        SELECT id, 'status_changed', 'test' FROM control_plane.tenants WHERE slug <> 'silent';
+        """;
+
+    /// <summary>Every series name the shipped alerting rules read (a rule on a series nobody exports never fires).</summary>
+    private static IEnumerable<string> AlertRuleSeries()
+    {
+        var rules = File.ReadAllText(Repository.Path("config", "prometheus", "prometheus_rule.yaml"));
+        var expressions = System.Text.RegularExpressions.Regex.Matches(rules, "controlplane_[a-z_]+").Select(m => m.Value).Distinct().ToList();
+        Assert.True(expressions.Count >= 6, "the rules file names the operator's series");
+        return expressions;
+    }
+
+    private static async Task<WebApplication> StartHostAsync(OperatorTestCluster cluster, NpgsqlDataSource catalog, Action<OperatorOptions>? configure = null)
+    {
+        var options = cluster.DefaultOptions();
+        configure?.Invoke(options);
+        var app = OperatorHost.Build(0, "test catalog", catalog, cluster.CreateOperatorClient(), cluster.CreateOperatorClient(), options, "127.0.0.1",
             new ResolverListenerOptions(0, null, null, TimeSpan.Zero));
         await app.StartAsync(TestContext.Current.CancellationToken);
         return app;
