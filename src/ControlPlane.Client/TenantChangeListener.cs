@@ -87,6 +87,26 @@ internal sealed class TenantChangeListener(
         finally
         {
             connection.Notification -= OnNotification;
+            await UnlistenQuietlyAsync(connection).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Best effort: a broken connection is discarded by the pool anyway, LISTEN and all.</summary>
+    private static async Task UnlistenQuietlyAsync(NpgsqlConnection connection)
+    {
+        if (connection.FullState != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await TenantChanges.UnlistenAsync(connection, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            // The connection is broken or busy; Npgsql will not return a broken one to the pool.
         }
     }
 

@@ -340,6 +340,27 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_row_read_with_its_limits_equals_the_two_separate_reads_and_an_unknown_id_is_not_found()
+    {
+        await using var db = await MigratedDatabase.CreateAsync(postgres);
+        var bare = (await db.Catalog.RegisterAsync(Registration("bare"), "operator", Ct)).Id;
+        var limited = (await db.Catalog.RegisterAsync(Registration("limited"), "operator", Ct)).Id;
+        await db.Catalog.UpdateLimitsAsync(limited, new TenantLimits(MaxDbSizeMb: 2048, MaxAttachmentsGb: 0, Notes: "pilot"), "operator", Ct);
+        await db.Catalog.MarkActiveAsync(limited, "operator", Ct);
+
+        foreach (var id in new[] { bare, limited })
+        {
+            var read = await db.Catalog.GetWithLimitsAsync(id, Ct);
+
+            Assert.Equal(await db.Catalog.GetByIdAsync(id, Ct), read.Tenant);
+            Assert.Equal(await db.Catalog.GetLimitsAsync(id, Ct), read.Limits);
+        }
+
+        Assert.Equal(new TenantLimits(2048, null, 0, "pilot"), (await db.Catalog.GetWithLimitsAsync(limited, Ct)).Limits);
+        await Assert.ThrowsAsync<TenantNotFoundException>(() => db.Catalog.GetWithLimitsAsync(Guid.NewGuid(), Ct));
+    }
+
+    [Fact]
     public async Task Writes_to_an_unknown_tenant_fail_with_TenantNotFound()
     {
         await using var db = await MigratedDatabase.CreateAsync(postgres);

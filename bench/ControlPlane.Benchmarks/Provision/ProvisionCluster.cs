@@ -128,7 +128,7 @@ internal sealed class ProvisionCluster : IAsyncDisposable
             .BuildServiceProvider();
         var secrets = services.GetRequiredService<ISecretStore>();
         var servers = new TenantDatabaseServers(options.TenantDatabaseServers, secrets);
-        var catalog = NpgsqlDataSource.Create(catalogConnectionString);
+        var catalog = CatalogPool.Create(catalogConnectionString);
         var lifecycle = new TenantLifecycle(
             new TenantCatalog(catalog),
             secrets,

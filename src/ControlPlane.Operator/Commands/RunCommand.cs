@@ -59,7 +59,7 @@ internal static class RunCommand
             await using var sandbox = kubernetes is null ? await StartSandboxAsync(cancellationToken) : null;
             await using var database = await CatalogDatabase.OpenAsync(environment, cancellationToken);
             UseEmbeddedTenantServer(environment, database, options);
-            await using var dataSource = database.CreateDataSource();
+            await using var dataSource = database.CreateOperatorDataSource();
             await PostgresPreflight.CheckAsync(dataSource, cancellationToken);
 
             // Zero set-up in dev; staging and prod migrate explicitly (config/migrate's Job runs `migrate`). Under a plain
@@ -67,7 +67,9 @@ internal static class RunCommand
             // restart until the Job is done, instead of reconciling against tables that are not there yet.
             if (environment == DeploymentEnvironment.Dev)
             {
-                await CatalogMigrator.MigrateAsync(dataSource, CatalogScripts.Directory, _ => { }, cancellationToken);
+                // A pool of its own: Evolve's session lock and settings must not reach the operator's reset-free pool.
+                await using var migration = database.CreateDataSource();
+                await CatalogMigrator.MigrateAsync(migration, CatalogScripts.Directory, _ => { }, cancellationToken);
             }
             else if (await CatalogVersion.AppliedAsync(dataSource, cancellationToken) is var applied
                      && CatalogVersion.Shipped(CatalogScripts.Directory) is var shipped && CatalogVersion.IsBehind(applied, shipped))

@@ -24,7 +24,7 @@ public sealed partial class TenantReconciler
         CatalogTenant? row = null;
         try
         {
-            row = await FindOrRegisterAsync(tenant, intent, address, actor, cancellationToken);
+            (row, var limits) = await FindOrRegisterAsync(tenant, intent, address, actor, cancellationToken);
             tenant = await _status.UpdateAsync(tenant, t => TenantStatusRules.Registered(t, row, intent, time.GetUtcNow()), cancellationToken) ?? tenant;
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.Registered, cancellationToken);
 
@@ -56,7 +56,7 @@ public sealed partial class TenantReconciler
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.Migrated, cancellationToken);
 
             var before = row.Status;
-            row = await SyncCatalogAsync(row, intent, actor, cancellationToken);
+            row = await SyncCatalogAsync(row, limits, intent, actor, cancellationToken);
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.CatalogUpdated, cancellationToken);
 
             var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Converged(t, row, intent, time.GetUtcNow()), cancellationToken);
@@ -79,9 +79,10 @@ public sealed partial class TenantReconciler
     /// live row the catalog records for this object's namespace and name (status lost by a restore or a re-creation
     /// from Git; re-adopted only when slug, database, role and server match), else a new registration (the catalog
     /// returns the existing row when a crash came between registering and recording the id, and refuses a slug or
-    /// database name another tenant holds).
+    /// database name another tenant holds). The limits come with the row when status named it (a healthy resync's only
+    /// catalog statement); null otherwise, and then read when they are compared.
     /// </summary>
-    private async Task<CatalogTenant> FindOrRegisterAsync(
+    private async Task<(CatalogTenant Row, TenantWithLimits? Limits)> FindOrRegisterAsync(
         Tenant tenant, TenantIntent intent, TenantDatabaseServerAddress server, string actor, CancellationToken cancellationToken)
     {
         var owner = OwnerOf(tenant);
@@ -89,7 +90,9 @@ public sealed partial class TenantReconciler
         {
             // Rows of the previous release have no owner: the Tenant whose status names the row is recorded as its owner.
             // A row that already records exactly this object costs no locking transaction (a resync reads, never writes).
-            return known.Owner == owner ? known : await lifecycle.Catalog.RecordOwnerAsync(known.Id, owner, actor, cancellationToken);
+            return known.Tenant.Owner == owner
+                ? (known.Tenant, known)
+                : (await lifecycle.Catalog.RecordOwnerAsync(known.Tenant.Id, owner, actor, cancellationToken), known);
         }
 
         if (await lifecycle.Catalog.FindLiveByOwnerAsync(owner.Namespace, owner.Name, cancellationToken) is { } recorded)
@@ -101,21 +104,21 @@ public sealed partial class TenantReconciler
             }
 
             Log.Readopted(logger, intent.Slug, recorded.Id);
-            return await lifecycle.Catalog.RecordOwnerAsync(recorded.Id, owner, actor, cancellationToken);
+            return (await lifecycle.Catalog.RecordOwnerAsync(recorded.Id, owner, actor, cancellationToken), null);
         }
 
         // Before the first write for a new tenant, prove the server can be reached the configured way (TLS included):
         // a refused certificate then leaves no catalog row, no secret and no database behind.
         var target = lifecycle.Servers.Get(server.Name);
         await OnServerAsync(target, () => target.Administrator.CheckReachableAsync(cancellationToken));
-        return await lifecycle.Catalog.RegisterAsync(intent.Registration(server, owner), actor, cancellationToken);
+        return (await lifecycle.Catalog.RegisterAsync(intent.Registration(server, owner), actor, cancellationToken), null);
     }
 
     /// <summary>
     /// The row status.tenantId names when it is live and this object's (same namespace and name, or no owner recorded
-    /// yet); null when status is empty or stale.
+    /// yet), with its limits; null when status is empty or stale.
     /// </summary>
-    private async Task<CatalogTenant?> RowFromStatusAsync(Tenant tenant, CancellationToken cancellationToken)
+    private async Task<TenantWithLimits?> RowFromStatusAsync(Tenant tenant, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(tenant.Status.TenantId, out var id))
         {
@@ -124,8 +127,9 @@ public sealed partial class TenantReconciler
 
         try
         {
-            var known = await lifecycle.Catalog.GetByIdAsync(id, cancellationToken);
-            return known.Status != CatalogTenantStatus.Deleted && (known.Owner is null || known.Owner.IsSameObject(OwnerOf(tenant))) ? known : null;
+            var known = await lifecycle.Catalog.GetWithLimitsAsync(id, cancellationToken);
+            var row = known.Tenant;
+            return row.Status != CatalogTenantStatus.Deleted && (row.Owner is null || row.Owner.IsSameObject(OwnerOf(tenant))) ? known : null;
         }
         catch (TenantNotFoundException)
         {
@@ -257,7 +261,8 @@ public sealed partial class TenantReconciler
     }
 
     /// <summary>Catalog status, profile and limits as the spec says; each write only when something differs.</summary>
-    private async Task<CatalogTenant> SyncCatalogAsync(CatalogTenant row, TenantIntent intent, string actor, CancellationToken cancellationToken)
+    private async Task<CatalogTenant> SyncCatalogAsync(
+        CatalogTenant row, TenantWithLimits? read, TenantIntent intent, string actor, CancellationToken cancellationToken)
     {
         var catalog = lifecycle.Catalog;
         if (row.Status == CatalogTenantStatus.Provisioning)
@@ -280,7 +285,8 @@ public sealed partial class TenantReconciler
             row = await catalog.UpdateProfileAsync(row.Id, profile, actor, cancellationToken);
         }
 
-        var limits = await catalog.GetLimitsAsync(row.Id, cancellationToken);
+        // Only this step writes limits, so those read with the row at the start of the reconcile are still current.
+        var limits = read is not null ? read.Limits : await catalog.GetLimitsAsync(row.Id, cancellationToken);
         if (limits is null ? intent.Limits != new Store.Catalog.TenantLimits() : limits with { Notes = null } != intent.Limits)
         {
             await catalog.UpdateLimitsAsync(row.Id, intent.Limits with { Notes = limits?.Notes }, actor, cancellationToken);

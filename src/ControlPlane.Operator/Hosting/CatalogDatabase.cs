@@ -1,6 +1,7 @@
 using ControlPlane.Sandbox.Postgres;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Sql;
+using ControlPlane.Store.Catalog;
 using Npgsql;
 
 namespace ControlPlane.Operator.Hosting;
@@ -122,6 +123,9 @@ internal sealed class CatalogDatabase : IAsyncDisposable
     }
 
     public NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(Connection.ConnectionString);
+
+    /// <summary>The running operator's pool: connections reused without a reset (<see cref="CatalogPool"/>).</summary>
+    public NpgsqlDataSource CreateOperatorDataSource() => CatalogPool.Create(Connection.ConnectionString);
 
     public async ValueTask DisposeAsync()
     {

@@ -18,6 +18,16 @@ internal static class CatalogSql
 
     public const string GetById = $"SELECT {TenantColumns} FROM control_plane.tenants WHERE id = $1";
 
+    /// <summary>
+    /// <see cref="GetById"/> and <see cref="GetLimits"/> in one statement (a healthy tenant's resync reads nothing else):
+    /// the tenant columns first, in <see cref="TenantColumns"/> order, then the limits by name (has_limits false: none set).
+    /// </summary>
+    public const string GetByIdWithLimits = $"""
+        WITH t AS (SELECT {TenantColumns} FROM control_plane.tenants WHERE id = $1)
+        SELECT t.*, l.tenant_id IS NOT NULL AS has_limits, l.max_db_size_mb, l.max_users, l.max_attachments_gb, l.notes
+          FROM t LEFT JOIN control_plane.tenant_limits l ON l.tenant_id = t.id
+        """;
+
     /// <summary>The live row owned by a Kubernetes object (matches the partial unique index tenants_owner_live_key).</summary>
     public const string FindLiveByOwner = $"""
         SELECT {TenantColumns} FROM control_plane.tenants

@@ -33,6 +33,15 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
                ?? throw new TenantNotFoundException(id);
     }
 
+    /// <summary>The tenant with this id and its limits, in one statement.</summary>
+    /// <exception cref="TenantNotFoundException">No tenant has this id.</exception>
+    public async Task<TenantWithLimits> GetWithLimitsAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await CatalogCommands.ListAsync(connection, CatalogSql.GetByIdWithLimits, ReadTenantWithLimits, cancellationToken, id);
+        return rows.Count == 1 ? rows[0] : throw new TenantNotFoundException(id);
+    }
+
     /// <summary>Tenants in one status, most recently updated first; pass the previous page's <c>Next</c> as <paramref name="after"/>.</summary>
     public Task<CatalogPage<Tenant>> ListByStatusAsync(TenantStatus status, int pageSize, TenantCursor? after, CancellationToken cancellationToken) =>
         PageAsync(CatalogSql.ListByStatusFirst, CatalogSql.ListByStatusAfter, CatalogRows.ReadTenant, t => t.Cursor,
@@ -49,6 +58,16 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await CatalogCommands.ListAsync(connection, CatalogSql.GetLimits, ReadLimits, cancellationToken, tenantId);
         return rows.Count == 0 ? null : rows[0];
+    }
+
+    private static TenantWithLimits ReadTenantWithLimits(NpgsqlDataReader row)
+    {
+        int? Number(string column) => row.IsDBNull(row.GetOrdinal(column)) ? null : row.GetInt32(row.GetOrdinal(column));
+        var limits = row.GetBoolean(row.GetOrdinal("has_limits"))
+            ? new TenantLimits(Number("max_db_size_mb"), Number("max_users"), Number("max_attachments_gb"),
+                row.IsDBNull(row.GetOrdinal("notes")) ? null : row.GetString(row.GetOrdinal("notes")))
+            : null;
+        return new TenantWithLimits(CatalogRows.ReadTenant(row), limits);
     }
 
     private static TenantLimits ReadLimits(NpgsqlDataReader row) => new(

@@ -12,12 +12,23 @@ public static class TenantChanges
     public const string Channel = "control_plane_tenants";
 
     private const string Listen = "LISTEN control_plane_tenants";
+    private const string Unlisten = "UNLISTEN control_plane_tenants";
     private const string Ping = "SELECT 1";
 
     /// <summary>Subscribes <paramref name="connection"/> (a connection held open for this purpose only) to the channel.</summary>
     public static async Task ListenAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(Listen, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends the subscription before the connection goes back to its pool: the operator's catalog pool reuses connections
+    /// without a reset (<see cref="CatalogPool"/>), so a forgotten LISTEN would follow the connection to its next user.
+    /// </summary>
+    public static async Task UnlistenAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(Unlisten, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

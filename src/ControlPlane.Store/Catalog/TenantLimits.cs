@@ -10,3 +10,6 @@ public sealed record TenantLimits(int? MaxDbSizeMb = null, int? MaxUsers = null,
         if (MaxAttachmentsGb is < 0) { throw new ArgumentException("max_attachments_gb must not be negative.", nameof(MaxAttachmentsGb)); }
     }
 }
+
+/// <summary>A tenant row and its limits (null: none set), read together.</summary>
+public sealed record TenantWithLimits(Tenant Tenant, TenantLimits? Limits);
