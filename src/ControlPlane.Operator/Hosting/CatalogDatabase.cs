@@ -1,7 +1,7 @@
 using ControlPlane.Sandbox.Postgres;
+using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Sql;
-using ControlPlane.Store.Catalog;
 using Npgsql;
 
 namespace ControlPlane.Operator.Hosting;
