@@ -6,6 +6,7 @@ using ControlPlane.Operator.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Connection;
+using ControlPlane.Store.Events;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
 using Npgsql;
@@ -73,7 +74,11 @@ internal static class OperatorHost
         });
         builder.Services.AddSingleton(sp => new TenantOperator(
             kubernetes, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILoggerFactory>(),
-            lifecycle: sp.GetRequiredService<TenantLifecycle>()));
+            lifecycle: sp.GetRequiredService<TenantLifecycle>())
+        {
+            EventPartitions = new EventPartitionMaintenance(new EventPartitions(dataSource), options.Events, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<EventPartitionMaintenance>>()),
+        });
         builder.Services.AddHostedService<TenantOperatorService>();
         builder.Services.AddSingleton(new TokenReviewClient(tokenReviews));
         builder.Services.AddSingleton<ITenantDirectory>(sp => new InformerTenantDirectory(sp.GetRequiredService<TenantOperator>().Informer));

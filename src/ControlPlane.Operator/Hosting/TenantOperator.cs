@@ -72,6 +72,9 @@ public sealed class TenantOperator
 
     public EventRecorder Events { get; }
 
+    /// <summary>The leader's upkeep of the catalog's event partitions; null where a test or benchmark runs without it.</summary>
+    public EventPartitionMaintenance? EventPartitions { get; init; }
+
     /// <summary>The SchemaRollout controller; null when the Tenant reconciler is a test's own.</summary>
     public SchemaRolloutOperator? Rollouts { get; }
 
@@ -83,7 +86,8 @@ public sealed class TenantOperator
             Leadership.RunAsync(
                 leading => Task.WhenAll(
                     Controller.RunWorkersAsync(leading, () => Leadership.IsLeader),
-                    Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask),
+                    Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask,
+                    EventPartitions?.RunAsync(leading) ?? Task.CompletedTask),
                 cancellationToken));
 
     /// <summary>
