@@ -10,6 +10,8 @@ IBenchmark[] benchmarks =
     new ControlPlane.Benchmarks.Provision.ProvisionBenchmark(
         args is ["provision", var n, ..] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Provision.ProvisionBenchmark.DefaultCount,
         args is ["provision", _, var resync] ? int.Parse(resync, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Provision.ProvisionBenchmark.DefaultResyncTenants),
+    new ControlPlane.Benchmarks.Events.EventsBenchmark(
+        args is ["events", var e] ? long.Parse(e, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Events.EventsBenchmark.DefaultEvents),
     new ControlPlane.Benchmarks.Rollouts.RolloutBenchmark(
         args is ["rollout", var r] ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Rollouts.RolloutBenchmark.DefaultCount),
 ];
@@ -20,7 +22,7 @@ if (args is [ControlPlane.Benchmarks.Runtime.RuntimeBenchmark.ChildCommand, var 
     return await ControlPlane.Benchmarks.Runtime.RuntimeBenchmark.RunChildAsync(mode, kubeconfig, int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
 }
 
-var selected = args.Length == 1 || args is ["provision", _] or ["provision", _, _] or ["rollout", _] ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
+var selected = args.Length == 1 || args is ["provision", _] or ["provision", _, _] or ["rollout", _] or ["events", _] ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
 if (selected is null)
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/ControlPlane.Benchmarks -- <benchmark>");

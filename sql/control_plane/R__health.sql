@@ -2,6 +2,8 @@
 -- changes, so every object is dropped and recreated. Each view lists offending tenants; an empty view passes.
 -- The checks look for states the constraints are meant to prevent, because catalogs get restored from
 -- backups, edited by hand, or predate a constraint: health is measured, not assumed.
+-- Since V17 tenant_events is partitioned by month: V17 drops the views that read it, and this file (changed with V17)
+-- recreates them. Retention keeps the rows these checks read (V17, retire_event_partitions), so they mean the same.
 
 DROP FUNCTION IF EXISTS control_plane.health_report(interval);
 DROP FUNCTION IF EXISTS control_plane.health_schema_versions();

@@ -96,6 +96,19 @@ internal static partial class Log
     [LoggerMessage(EventId = 151, Level = LogLevel.Warning, Message = "Catalog health: {Failing} of {Checks} checks fail ({Summary})")]
     public static partial void CatalogUnhealthy(ILogger logger, int failing, int checks, string summary);
 
+    // Event partitions (issue 18): 140-149.
+    [LoggerMessage(EventId = 140, Level = LogLevel.Information, Message = "Event partitions created ahead: {Partitions}")]
+    public static partial void EventPartitionsCreated(ILogger logger, string partitions);
+
+    [LoggerMessage(EventId = 141, Level = LogLevel.Information, Message = "Event partition {Partition} detached by the retention of {Months} months; dropped after {Grace}")]
+    public static partial void EventPartitionDetached(ILogger logger, string partition, int months, TimeSpan grace);
+
+    [LoggerMessage(EventId = 142, Level = LogLevel.Information, Message = "Event partition {Partition} dropped (detached longer than {Grace})")]
+    public static partial void EventPartitionDropped(ILogger logger, string partition, TimeSpan grace);
+
+    [LoggerMessage(EventId = 143, Level = LogLevel.Warning, Message = "Event partition maintenance failed ({SqlState}: {Message}); retrying in {Period}")]
+    public static partial void EventPartitionMaintenanceFailed(ILogger logger, string sqlState, string message, TimeSpan period);
+
     private static readonly Func<ILogger, string, string, long, IDisposable?> ReconcileScopeFormatter =
         LoggerMessage.DefineScope<string, string, long>("Reconcile {Namespace}/{Name} generation {Generation}");
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Store.Connection;
+using ControlPlane.Store.Events;
 using ControlPlane.Store.Migrations;
 using ControlPlane.Store.Preflight;
 using Npgsql;
@@ -42,6 +43,13 @@ internal static class MigrateCommand
             Console.WriteLine(report.Applied == 0
                 ? $"Catalog is up to date at version {report.Version}; nothing applied."
                 : $"Applied {report.Applied} migration(s); catalog is now at version {report.Version}.");
+            // The operator's leader keeps months ahead too; migrate makes sure a catalog is writable before it starts.
+            var created = await new EventPartitions(dataSource).CreateAheadAsync(TimeProvider.System.GetUtcNow(), EventPartitions.DefaultMonthsAhead, cancellationToken);
+            if (created.Count > 0)
+            {
+                Console.WriteLine($"Created event partitions {string.Join(", ", created)}.");
+            }
+
             return ExitCodes.Ok;
         }
         catch (Exception e) when (e is ConfigurationException or PreflightException or NpgsqlException or DirectoryNotFoundException

@@ -8,6 +8,7 @@ using ControlPlane.Operator.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Connection;
+using ControlPlane.Store.Events;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
 using Npgsql;
@@ -73,6 +74,8 @@ internal static class OperatorHost
             Namespaces = TenantBoundaries.Namespaces(options),
             Failures = new TenantFailureTracker(options.FailureThreshold),
         });
+        builder.Services.AddSingleton(sp => new EventPartitionMaintenance(
+            new EventPartitions(dataSource), options.Events, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventPartitionMaintenance>>()));
         builder.Services.AddSingleton(sp => new CatalogHealthMonitor(
             dataSource, options.CatalogHealthStuckAfter, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CatalogHealthMonitor>>()));
         builder.Services.AddSingleton(sp =>
@@ -83,7 +86,12 @@ internal static class OperatorHost
             var health = sp.GetRequiredService<CatalogHealthMonitor>();
             var tenantOperator = new TenantOperator(
                 kubernetes, options, time, metrics, loggers, lifecycle: sp.GetRequiredService<TenantLifecycle>(),
-                leaderJobs: [new PeriodicJob("catalog-health", options.CatalogHealthPeriod, health.EvaluateAsync, time, metrics, loggers.CreateLogger<PeriodicJob>())]);
+                leaderJobs:
+                [
+                    new PeriodicJob("catalog-health", options.CatalogHealthPeriod, health.EvaluateAsync, time, metrics, loggers.CreateLogger<PeriodicJob>()),
+                    new PeriodicJob("event-partitions", options.Events.MaintenancePeriod, sp.GetRequiredService<EventPartitionMaintenance>().RunOnceAsync,
+                        time, metrics, loggers.CreateLogger<PeriodicJob>()),
+                ]);
             // The meter factory keeps the gauges (and through them this exporter) for the life of the host.
             _ = new CatalogHealthMetrics(sp.GetRequiredService<IMeterFactory>(), () => tenantOperator.Leadership.IsLeader ? health.Latest : null);
             return tenantOperator;

@@ -69,6 +69,9 @@ public sealed class OperatorOptions
 
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
+    /// <summary>The monthly partitions of the catalog's tenant_events: created ahead and retention (docs/catalog.md).</summary>
+    public EventPartitionOptions Events { get; set; } = new();
+
     /// <summary>
     /// Folder of the tenant schema migrations (<c>V&lt;version&gt;__&lt;name&gt;.sql</c>); unset means <c>sql/tenant</c> beside the
     /// executable, which the image carries. Mount a ConfigMap or volume and point here to ship other versions.
@@ -83,6 +86,27 @@ public sealed class OperatorOptions
         TenantDatabaseServers.Values
             .Select(s => SecretReference.TryParse(s.AdminSecretRef, out var reference, out _) ? reference : null)
             .OfType<SecretReference>();
+}
+
+/// <summary>
+/// What the leader does to the catalog's tenant_events partitions every <see cref="MaintenancePeriod"/>: creates the
+/// months up to <see cref="MonthsAhead"/> ahead and, when <see cref="RetentionMonths"/> is set, retires older months.
+/// </summary>
+public sealed class EventPartitionOptions
+{
+    /// <summary>Months kept ready after the current one (<c>TENANT_EVENTS_PARTITIONS_AHEAD</c>; 1 to 24).</summary>
+    public int MonthsAhead { get; set; } = Store.Events.EventPartitions.DefaultMonthsAhead;
+
+    /// <summary>Events are kept this many months, then their month is detached (<c>TENANT_EVENTS_RETENTION_MONTHS</c>); null keeps them forever.</summary>
+    public int? RetentionMonths { get; set; }
+
+    /// <summary>How long a detached month stays on disk before it is dropped (<c>TENANT_EVENTS_RETENTION_GRACE_DAYS</c>).</summary>
+    public TimeSpan RetentionGrace { get; set; } = Store.Events.EventRetention.DefaultGrace;
+
+    public TimeSpan MaintenancePeriod { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The retention to apply, or null when events are kept forever.</summary>
+    public Store.Events.EventRetention? Retention => RetentionMonths is { } months ? new(months, RetentionGrace) : null;
 }
 
 /// <summary>The Lease that elects the one replica that reconciles.</summary>

@@ -18,6 +18,15 @@ public static partial class OperatorOptionsLoader
     /// <summary>Seconds between drift resyncs of a healthy Tenant (<see cref="OperatorOptions.ResyncPeriod"/>; default 600).</summary>
     public const string ResyncPeriodVariable = "TENANT_RESYNC_PERIOD_SECONDS";
 
+    /// <summary>Months of tenant_events partitions kept ready ahead (<see cref="EventPartitionOptions.MonthsAhead"/>; default 3).</summary>
+    public const string EventPartitionsAheadVariable = "TENANT_EVENTS_PARTITIONS_AHEAD";
+
+    /// <summary>Months tenant events are kept (<see cref="EventPartitionOptions.RetentionMonths"/>); unset keeps them forever.</summary>
+    public const string EventRetentionMonthsVariable = "TENANT_EVENTS_RETENTION_MONTHS";
+
+    /// <summary>Days a detached month of events stays before it is dropped (<see cref="EventPartitionOptions.RetentionGrace"/>; default 7).</summary>
+    public const string EventRetentionGraceVariable = "TENANT_EVENTS_RETENTION_GRACE_DAYS";
+
     public static OperatorOptions Load(IConfiguration configuration, DeploymentEnvironment environment, Func<string, string?> variable)
     {
         var options = configuration.GetSection(OperatorOptions.SectionName).Get<OperatorOptions>() ?? new OperatorOptions();
@@ -28,6 +37,7 @@ public static partial class OperatorOptionsLoader
 
         options.OperatorNamespace ??= variable(PodNamespaceVariable);
         var resyncProblem = ReadResyncPeriod(options, variable(ResyncPeriodVariable));
+        var eventProblems = ReadEventPartitions(options.Events, variable);
         options.LeaderElection.LeaseNamespace ??= variable(PodNamespaceVariable);
         options.LeaderElection.Identity ??= variable(PodNameVariable) ?? Environment.MachineName;
 
@@ -44,6 +54,8 @@ public static partial class OperatorOptionsLoader
         {
             problems.Insert(0, resyncProblem);
         }
+
+        problems.InsertRange(0, eventProblems);
 
         if (problems.Count > 0)
         {
@@ -147,6 +159,7 @@ public static partial class OperatorOptionsLoader
             problems.Add($"{OperatorOptions.SectionName}:CatalogHealthStuckAfter must be positive (got {options.CatalogHealthStuckAfter}).");
         }
 
+        ValidateEventPartitions(options.Events, problems);
         ValidateLeaderElection(options.LeaderElection, problems);
         foreach (var (name, server) in options.TenantDatabaseServers)
         {
@@ -171,6 +184,63 @@ public static partial class OperatorOptionsLoader
 
         options.ResyncPeriod = TimeSpan.FromSeconds(value);
         return null;
+    }
+
+    /// <summary>The variables win over the configuration section; returns what could not be read as a whole number.</summary>
+    private static List<string> ReadEventPartitions(EventPartitionOptions events, Func<string, string?> variable)
+    {
+        var problems = new List<string>();
+        if (ReadWhole(variable(EventPartitionsAheadVariable), EventPartitionsAheadVariable, problems) is { } ahead)
+        {
+            events.MonthsAhead = ahead;
+        }
+
+        if (ReadWhole(variable(EventRetentionMonthsVariable), EventRetentionMonthsVariable, problems) is { } months)
+        {
+            events.RetentionMonths = months;
+        }
+
+        if (ReadWhole(variable(EventRetentionGraceVariable), EventRetentionGraceVariable, problems) is { } days)
+        {
+            events.RetentionGrace = TimeSpan.FromDays(days);
+        }
+
+        return problems;
+    }
+
+    private static int? ReadWhole(string? text, string name, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            problems.Add($"{name} must be a whole number (got '{text}').");
+            return null;
+        }
+
+        return value;
+    }
+
+    private static void ValidateEventPartitions(EventPartitionOptions events, List<string> problems)
+    {
+        if (events.MonthsAhead is < 1 or > Store.Events.EventPartitions.MaxMonthsAhead)
+        {
+            problems.Add($"{OperatorOptions.SectionName}:Events:MonthsAhead ({EventPartitionsAheadVariable}) must be between 1 and " +
+                         $"{Store.Events.EventPartitions.MaxMonthsAhead} (got {events.MonthsAhead}).");
+        }
+
+        if (events.Retention?.Problem() is { } retention)
+        {
+            problems.Add($"{OperatorOptions.SectionName}:Events ({EventRetentionMonthsVariable}, {EventRetentionGraceVariable}): {retention}.");
+        }
+
+        if (events.MaintenancePeriod < TimeSpan.FromMinutes(1) || events.MaintenancePeriod > TimeSpan.FromDays(1))
+        {
+            problems.Add($"{OperatorOptions.SectionName}:Events:MaintenancePeriod must be between 1 minute and 1 day (got {events.MaintenancePeriod}).");
+        }
     }
 
     private static void ValidateLeaderElection(LeaderElectionOptions lease, List<string> problems)

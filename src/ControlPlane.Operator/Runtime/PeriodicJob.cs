@@ -10,12 +10,18 @@ namespace ControlPlane.Operator.Runtime;
 /// </summary>
 public sealed class PeriodicJob
 {
-    private readonly Func<CancellationToken, Task> _run;
+    private readonly Func<CancellationToken, Task<bool>> _run;
     private readonly TimeProvider _time;
     private readonly OperatorMetrics _metrics;
     private readonly ILogger _logger;
 
     public PeriodicJob(string name, TimeSpan period, Func<CancellationToken, Task> run, TimeProvider time, OperatorMetrics metrics, ILogger logger)
+        : this(name, period, async cancellationToken => { await run(cancellationToken); return true; }, time, metrics, logger)
+    {
+    }
+
+    /// <summary>A job whose runs report their own failures (logged where they happen, with their detail): false is a failed run.</summary>
+    public PeriodicJob(string name, TimeSpan period, Func<CancellationToken, Task<bool>> run, TimeProvider time, OperatorMetrics metrics, ILogger logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
@@ -39,8 +45,7 @@ public sealed class PeriodicJob
         {
             try
             {
-                await _run(leading);
-                _metrics.JobRan(Name, succeeded: true);
+                _metrics.JobRan(Name, succeeded: await _run(leading));
             }
             catch (OperationCanceledException) when (leading.IsCancellationRequested)
             {

@@ -108,11 +108,23 @@ internal static class CatalogSql
          LIMIT $2
         """;
 
+    /// <summary>
+    /// The lone <c>created_at &lt;= $3</c> says nothing the row comparison does not, but the planner prunes partitions
+    /// (V17) only on plain comparisons of the partition key: later pages skip the newer months.
+    /// </summary>
     public const string EventsAfter = $"""
         SELECT {EventColumns} FROM control_plane.tenant_events
-         WHERE tenant_id = $1 AND (created_at, id) < ($3, $4)
+         WHERE tenant_id = $1 AND created_at <= $3 AND (created_at, id) < ($3, $4)
          ORDER BY created_at DESC, id DESC
          LIMIT $2
+        """;
+
+    /// <summary>A tenant's events since $2, newest first: the bound prunes the older monthly partitions (V17).</summary>
+    public const string RecentEvents = $"""
+        SELECT {EventColumns} FROM control_plane.tenant_events
+         WHERE tenant_id = $1 AND created_at >= $2
+         ORDER BY created_at DESC, id DESC
+         LIMIT $3
         """;
 
     public const string GetLimits =
@@ -126,7 +138,7 @@ internal static class CatalogSql
                max_attachments_gb = EXCLUDED.max_attachments_gb, notes = EXCLUDED.notes
         """;
 
-    /// <summary>The rotation recorded for one request ($2), through the unique index tenant_events_credentials_rotated_once.</summary>
+    /// <summary>The rotation recorded for one request ($2): at most one, by the trigger tenant_events_credentials_rotated_once (V17).</summary>
     public const string FindCredentialRotation = """
         SELECT payload::text FROM control_plane.tenant_events
          WHERE tenant_id = $1 AND event_type = 'credentials_rotated' AND payload ->> 'rotation' = $2

@@ -52,6 +52,18 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
         PageAsync(CatalogSql.EventsFirst, CatalogSql.EventsAfter, CatalogRows.ReadEvent, e => e.Cursor,
             tenantId, pageSize, after, cancellationToken);
 
+    /// <summary>
+    /// The tenant's events since <paramref name="since"/>, newest first, at most <paramref name="limit"/>: the lookup
+    /// of recent activity, which reads only the monthly partitions (V17) from <paramref name="since"/> on.
+    /// </summary>
+    public async Task<IReadOnlyList<TenantEvent>> GetRecentEventsAsync(Guid tenantId, DateTimeOffset since, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxPageSize);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await CatalogCommands.ListAsync(connection, CatalogSql.RecentEvents, CatalogRows.ReadEvent, cancellationToken, tenantId, since.ToUniversalTime(), limit);
+    }
+
     /// <summary>The tenant's limits, or null when none were ever set.</summary>
     public async Task<TenantLimits?> GetLimitsAsync(Guid tenantId, CancellationToken cancellationToken)
     {

@@ -12,6 +12,9 @@ public static class CatalogMigrator
     public const string Schema = "control_plane";
     public const string MetadataTable = "changelog";
 
+    /// <summary>The longest one migration script may run.</summary>
+    public const int MigrationTimeoutSeconds = 3600;
+
     public static async Task<MigrationReport> MigrateAsync(
         NpgsqlDataSource dataSource, string scriptsDirectory, Action<string> log, CancellationToken cancellationToken)
     {
@@ -29,6 +32,9 @@ public static class CatalogMigrator
             MetadataTableSchema = Schema,
             MetadataTableName = MetadataTable,
             IsEraseDisabled = true,
+            // Evolve's default is 30 s per script; V17 converts every event row of a populated catalog (minutes at 10
+            // million events, docs/catalog.md), and a migration cut short only rolls back to be retried.
+            CommandTimeout = MigrationTimeoutSeconds,
         };
 
         // Evolve is synchronous; the command and the hosted start-up both own their thread here.
