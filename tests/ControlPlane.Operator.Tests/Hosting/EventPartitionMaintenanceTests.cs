@@ -1,8 +1,11 @@
+using System.Diagnostics.Metrics;
 using ControlPlane.Operator.Hosting;
+using ControlPlane.Operator.Runtime;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Events;
 using ControlPlane.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
@@ -59,9 +62,12 @@ public sealed class EventPartitionMaintenanceTests(PostgresFixture postgres)
         using var logs = new CapturingLoggerProvider();
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
         var maintenance = new EventPartitionMaintenance(new EventPartitions(dataSource), new EventPartitionOptions(), time, loggers.CreateLogger<EventPartitionMaintenance>());
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var running = maintenance.RunAsync(leading.Token);
+        var job = new PeriodicJob("event-partitions", new EventPartitionOptions().MaintenancePeriod, maintenance.RunOnceAsync, time,
+            new OperatorMetrics(meters.GetRequiredService<IMeterFactory>()), loggers.CreateLogger<PeriodicJob>());
+        var running = job.RunAsync(leading.Token);
         await WaitForAsync(() => Failures(logs) == 1);
         // Advance until the next pass has run: the first one may not have started its wait yet when the clock first moves.
         await WaitForAsync(() =>
