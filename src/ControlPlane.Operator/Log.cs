@@ -89,6 +89,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 75, Level = LogLevel.Information, Message = "Tenant {Slug}: password rotated for {Rotation} (scheduled: {Scheduled})")]
     public static partial void CredentialsRotated(ILogger logger, string slug, string rotation, bool scheduled);
 
+    // Per-server operation limits (120-129).
+    [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "Tenant {Slug} waits for database server {Server}: {InFlight} of {Limit} operations running, place {Place} in line")]
+    public static partial void ServerBusy(ILogger logger, string slug, string server, int inFlight, int limit, int place);
+
     private static readonly Func<ILogger, string, string, long, IDisposable?> ReconcileScopeFormatter =
         LoggerMessage.DefineScope<string, string, long>("Reconcile {Namespace}/{Name} generation {Generation}");
 

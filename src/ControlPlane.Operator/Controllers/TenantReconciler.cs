@@ -8,7 +8,7 @@ namespace ControlPlane.Operator.Controllers;
 /// <summary>
 /// Reconciles one Tenant, level-based: fetch (done by the runtime) → deletion → validate → confine (namespace and
 /// secretRef, the one step with I/O before any side effect) → finalizer → provision
-/// (catalog, secret, role and database, schema, catalog status) → status. Every step observes before it acts, so a
+/// (catalog, secret, role and database, schema, catalog status; inside one of the server's operation slots) → status. Every step observes before it acts, so a
 /// crash at any point converges on the next pass; cleanup happens only behind the finalizer.
 /// </summary>
 public sealed partial class TenantReconciler(
@@ -17,7 +17,8 @@ public sealed partial class TenantReconciler(
     TenantLifecycle lifecycle,
     TimeProvider time,
     ILogger<TenantReconciler> logger,
-    TenantResync? resyncEvery = null) : IReconciler<Tenant>
+    TenantResync? resyncEvery = null,
+    Action<ResourceKey>? wake = null) : IReconciler<Tenant>
 {
     /// <summary>How often a tenant blocked by something outside its spec (a slug taken by another tenant) looks again.</summary>
     internal static readonly TimeSpan BlockedRecheck = TimeSpan.FromMinutes(1);
@@ -67,6 +68,14 @@ public sealed partial class TenantReconciler(
         if (held is null)
         {
             return ReconcileResult.Success();
+        }
+
+        // Validated: the server is configured. Its slot is held for all the server work of this pass (TenantReconciler.Slots.cs).
+        var server = lifecycle.Servers.Get(intent.Server);
+        using var slot = TryEnter(held, server);
+        if (slot is null)
+        {
+            return await WaitForServerAsync(held, server, cancellationToken);
         }
 
         return await ProvisionAsync(held, intent, target, cancellationToken);

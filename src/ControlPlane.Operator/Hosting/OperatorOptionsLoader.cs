@@ -18,6 +18,15 @@ public static partial class OperatorOptionsLoader
     /// <summary>Seconds between drift resyncs of a healthy Tenant (<see cref="OperatorOptions.ResyncPeriod"/>; default 600).</summary>
     public const string ResyncPeriodVariable = "TENANT_RESYNC_PERIOD_SECONDS";
 
+    /// <summary>
+    /// Bounds of a server's <c>MaxConcurrentOperations</c>: at least one, or nothing ever runs; at most 64, the bound of
+    /// <c>MaxConcurrentReconciles</c>, since more slots than workers can never be used.
+    /// </summary>
+    public const int MinOperationsPerServer = 1;
+
+    /// <inheritdoc cref="MinOperationsPerServer"/>
+    public const int MaxOperationsPerServer = 64;
+
     public static OperatorOptions Load(IConfiguration configuration, DeploymentEnvironment environment, Func<string, string?> variable)
     {
         var options = configuration.GetSection(OperatorOptions.SectionName).Get<OperatorOptions>() ?? new OperatorOptions();
@@ -215,6 +224,11 @@ public static partial class OperatorOptionsLoader
         if (string.IsNullOrWhiteSpace(server.AdminUser))
         {
             problems.Add($"{section}:AdminUser is required.");
+        }
+
+        if (server.MaxConcurrentOperations is < MinOperationsPerServer or > MaxOperationsPerServer)
+        {
+            problems.Add($"{section}:MaxConcurrentOperations must be between {MinOperationsPerServer} and {MaxOperationsPerServer} (got {server.MaxConcurrentOperations}).");
         }
 
         if (!SecretReference.TryParse(server.AdminSecretRef, out var reference, out var error))
