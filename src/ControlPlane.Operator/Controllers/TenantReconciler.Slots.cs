@@ -18,6 +18,9 @@ public sealed partial class TenantReconciler
     /// </summary>
     internal static readonly TimeSpan ServerBusyRecheck = TimeSpan.FromSeconds(10);
 
+    /// <summary>The one result of a pass that waits in a server's line (compared by reference in ReconcileAsync).</summary>
+    private static readonly ReconcileResult InLine = ReconcileResult.RequeueAfter(ServerBusyRecheck);
+
     /// <summary>A slot on <paramref name="server"/> for this Tenant, or null when it must wait (then it is in line).</summary>
     private ServerOperationSlot? TryEnter(Tenant tenant, TenantDatabaseServer server)
     {
@@ -41,6 +44,18 @@ public sealed partial class TenantReconciler
             await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, TenantConditions.Reasons.DatabaseServerBusy, message, time.GetUtcNow()), cancellationToken);
         }
 
-        return ReconcileResult.RequeueAfter(ServerBusyRecheck);
+        // In this server's line only: a spec moved to another server leaves the old server's line at once.
+        LeaveLines(tenant, except: server.Name);
+        return InLine;
+    }
+
+    /// <summary>Takes the Tenant out of the line of every server (but <paramref name="except"/>); a no-op where it is not waiting.</summary>
+    private void LeaveLines(Tenant tenant, string? except)
+    {
+        var key = ResourceKey.Of(tenant).ToString();
+        foreach (var name in lifecycle.Servers.Names.Where(n => n != except))
+        {
+            lifecycle.Servers.Get(name).Operations.Leave(key);
+        }
     }
 }

@@ -32,16 +32,25 @@ public sealed partial class TenantReconciler(
 
     public async Task<ReconcileResult> ReconcileAsync(Tenant tenant, CancellationToken cancellationToken)
     {
+        ReconcileResult result;
         try
         {
-            return await ReconcileOnceAsync(tenant, cancellationToken);
+            result = await ReconcileOnceAsync(tenant, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Outside the steps that name their own failures (status writes, finalizer, confinement, lookups): still
             // named, so nothing the runtime would only retry loops without a condition.
-            return await FailAsync(tenant, null, TenantFailures.Classify(e), e, cancellationToken);
+            result = await FailAsync(tenant, null, TenantFailures.Classify(e), e, cancellationToken);
         }
+
+        // A pass that ended anywhere but in a server's line (done, refused, failed) holds no place in any line.
+        if (!ReferenceEquals(result, InLine))
+        {
+            LeaveLines(tenant, except: null);
+        }
+
+        return result;
     }
 
     private async Task<ReconcileResult> ReconcileOnceAsync(Tenant tenant, CancellationToken cancellationToken)

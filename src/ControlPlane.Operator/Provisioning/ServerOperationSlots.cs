@@ -95,6 +95,31 @@ public sealed class ServerOperationSlots
         }
     }
 
+    /// <summary>
+    /// Takes the key out of line (its reconcile no longer needs this server: refused, moved elsewhere, deleted), so a slot
+    /// kept for it goes to the next in line now rather than after <see cref="StaleAfter"/>.
+    /// </summary>
+    public void Leave(string key)
+    {
+        List<Action> wake;
+        lock (_lock)
+        {
+            var place = _line.FindIndex(w => w.Key == key);
+            if (place < 0)
+            {
+                return;
+            }
+
+            _line.RemoveAt(place);
+            wake = [.. _line.Take(Limit - _inFlight).Select(w => w.Wake)];
+        }
+
+        foreach (var action in wake)
+        {
+            action();
+        }
+    }
+
     /// <summary>The key's place in line (0 first), or null when it is not waiting.</summary>
     public int? PlaceOf(string key)
     {

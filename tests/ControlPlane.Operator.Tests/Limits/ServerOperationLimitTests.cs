@@ -51,13 +51,17 @@ public sealed class ServerOperationLimitTests(PostgresFixture postgres)
             TimeSpan.FromSeconds(180), "every Tenant is deleted", _ct);
         var sessions = await sampler.StopAsync();
 
+        var overlap3 = RolloutFleet.MaxOverlap(probes.Values.SelectMany(p => p).Where(p => p.Version == "3").Select(p => (p.Started, p.Finished)));
+        var overlap4 = RolloutFleet.MaxOverlap(probes.Values.SelectMany(p => p).Where(p => p.Version == "4").Select(p => (p.Started, p.Finished)));
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"max overlapping migrations: V3 {overlap3}, V4 {overlap4}; pg_stat_activity: {sessions.Samples} samples, at most {sessions.MaxBusy} busy operator sessions, {sessions.MaxAdminConnections} admin connections");
+
         // Every tenant ran V3 while being provisioned and V4 in the rollout, exactly once each.
         Assert.All(names, n => Assert.Equal(["3", "4"], probes[n].Select(p => p.Version).Order()));
         Assert.True(busySeen, "no Tenant ever showed Ready=False DatabaseServerBusy while 20 waited for 2 slots");
 
         // The limit held, and was reached: 2 migrations at once, never 3 (8 workers would run up to 8).
-        Assert.Equal(2, RolloutFleet.MaxOverlap(probes.Values.SelectMany(p => p).Where(p => p.Version == "3").Select(p => (p.Started, p.Finished))));
-        Assert.Equal(2, RolloutFleet.MaxOverlap(probes.Values.SelectMany(p => p).Where(p => p.Version == "4").Select(p => (p.Started, p.Finished))));
+        Assert.Equal((2, 2), (overlap3, overlap4));
 
         // Sampled throughout, deletions included: never more than 2 busy sessions of the operator on the server, and the
         // admin pool (which follows the limit) never held more than 2 connections.

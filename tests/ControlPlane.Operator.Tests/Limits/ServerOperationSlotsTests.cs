@@ -78,6 +78,24 @@ public sealed class ServerOperationSlotsTests
     }
 
     [Fact]
+    public void A_key_that_leaves_the_line_hands_the_slot_kept_for_it_to_the_next()
+    {
+        var slots = new ServerOperationSlots(1, _time);
+        var running = slots.TryEnter("a", Wake("a"))!;
+        Assert.Null(slots.TryEnter("refused", Wake("refused")));
+        Assert.Null(slots.TryEnter("b", Wake("b")));
+        running.Dispose();
+        Assert.Equal(["refused"], _woken);
+
+        slots.Leave("refused");
+        slots.Leave("never-waited");
+
+        Assert.Equal(["refused", "b"], _woken);
+        using var b = slots.TryEnter("b", Wake("b"));
+        Assert.NotNull(b);
+    }
+
+    [Fact]
     public void Disposing_a_slot_twice_frees_it_once()
     {
         var slots = new ServerOperationSlots(2, _time);
