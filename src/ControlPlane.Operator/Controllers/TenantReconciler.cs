@@ -7,9 +7,9 @@ namespace ControlPlane.Operator.Controllers;
 
 /// <summary>
 /// Reconciles one Tenant, level-based: fetch (done by the runtime) → deletion → validate → confine (namespace and
-/// secretRef, the one step with I/O before any side effect) → finalizer → provision
-/// (catalog, secret, role and database, schema, catalog status; inside one of the server's operation slots) → status. Every step observes before it acts, so a
-/// crash at any point converges on the next pass; cleanup happens only behind the finalizer.
+/// secretRef, the one step with I/O before any side effect) → finalizer → a slot of the server (or wait in its line) →
+/// provision (catalog, secret, role and database, schema, catalog status) → status. Every step observes before it acts,
+/// so a crash at any point converges on the next pass; cleanup happens only behind the finalizer.
 /// </summary>
 public sealed partial class TenantReconciler(
     IResourceClient<Tenant> tenants,

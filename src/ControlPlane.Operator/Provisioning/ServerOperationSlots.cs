@@ -8,8 +8,9 @@ namespace ControlPlane.Operator.Provisioning;
 /// Never blocking: <see cref="TryEnter"/> answers at once, so a worker is never parked on a busy server while Tenants of
 /// other servers wait in the queue. A refused key joins the server's line (first come, first served); when a slot
 /// frees, the first keys of the line are woken through the callback they left (the Tenant work queue), and a free slot
-/// goes only to a key no later in the line than the number of free slots, so newcomers cannot overtake. A key that
-/// stops asking (its Tenant deleted, its spec moved to another server) leaves the line after <see cref="StaleAfter"/>.
+/// goes only to a key no later in the line than the number of free slots, so newcomers cannot overtake. A key whose
+/// reconcile no longer needs the server <see cref="Leave"/>s the line; one that just stops asking (its Tenant gone from
+/// the cluster) loses its place after <see cref="StaleAfter"/>, so the line never stalls.
 /// </para>
 /// </summary>
 public sealed class ServerOperationSlots
@@ -110,8 +111,9 @@ public sealed class ServerOperationSlots
                 return;
             }
 
+            // Only a key a free slot was kept for hands one on; one further back frees nothing.
             _line.RemoveAt(place);
-            wake = [.. _line.Take(Limit - _inFlight).Select(w => w.Wake)];
+            wake = place < Limit - _inFlight ? [.. _line.Take(Limit - _inFlight).Select(w => w.Wake)] : [];
         }
 
         foreach (var action in wake)
