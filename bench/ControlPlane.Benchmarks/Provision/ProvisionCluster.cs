@@ -128,7 +128,10 @@ internal sealed class ProvisionCluster : IAsyncDisposable
             var first = options.TenantDatabaseServers[FleetServers[0]];
             options.TenantDatabaseServers[FleetServers[i]] = new TenantDatabaseServerOptions
             {
-                Host = first.Host, Port = _fleet[i - 1].Port, AdminUser = first.AdminUser, AdminSecretRef = first.AdminSecretRef,
+                Host = first.Host,
+                Port = _fleet[i - 1].Port,
+                AdminUser = first.AdminUser,
+                AdminSecretRef = first.AdminSecretRef,
             };
         }
 

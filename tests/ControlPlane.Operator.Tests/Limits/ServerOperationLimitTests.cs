@@ -85,7 +85,11 @@ public sealed class ServerOperationLimitTests(PostgresFixture postgres)
             // Another name for the same PostgreSQL: a second server as far as the operator's limits go.
             o.TenantDatabaseServers["other"] = new TenantDatabaseServerOptions
             {
-                Host = busy.Host, Port = busy.Port, AdminUser = busy.AdminUser, AdminSecretRef = busy.AdminSecretRef, MaxConcurrentOperations = 1,
+                Host = busy.Host,
+                Port = busy.Port,
+                AdminUser = busy.AdminUser,
+                AdminSecretRef = busy.AdminSecretRef,
+                MaxConcurrentOperations = 1,
             };
         });
         var crowd = Enumerable.Range(0, 8).Select(i => $"c{i}").ToList();
@@ -164,7 +168,9 @@ public sealed class ServerOperationLimitTests(PostgresFixture postgres)
                 // As the server's superuser, under a name of its own: the sampler counts only the operator's sessions.
                 var settings = new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
                 {
-                    Database = cluster.DatabaseNameFor(name), Pooling = false, ApplicationName = "limit-test-reader",
+                    Database = cluster.DatabaseNameFor(name),
+                    Pooling = false,
+                    ApplicationName = "limit-test-reader",
                 };
                 await using var connection = new NpgsqlConnection(settings.ConnectionString);
                 await connection.OpenAsync(cancellationToken);
