@@ -108,6 +108,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 143, Level = LogLevel.Warning, Message = "Event partition maintenance failed ({SqlState}: {Message}); retrying in {Period}")]
     public static partial void EventPartitionMaintenanceFailed(ILogger logger, string sqlState, string message, TimeSpan period);
+    // Per-server operation limits (120-129).
+    [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "Tenant {Slug} waits for database server {Server}: {InFlight} of {Limit} operations running, place {Place} in line")]
+    public static partial void ServerBusy(ILogger logger, string slug, string server, int inFlight, int limit, int place);
 
     private static readonly Func<ILogger, string, string, long, IDisposable?> ReconcileScopeFormatter =
         LoggerMessage.DefineScope<string, string, long>("Reconcile {Namespace}/{Name} generation {Generation}");

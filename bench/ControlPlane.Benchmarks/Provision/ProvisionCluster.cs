@@ -31,14 +31,20 @@ internal sealed class ProvisionCluster : IAsyncDisposable
     public const string SecretNamespace = "econt-tenants";
     private const string AdminSecretName = "tenant-server-admin";
 
+    /// <summary>The names of the three tenant database servers of the fleet side: the first is the catalog's own.</summary>
+    public static readonly string[] FleetServers = ["default", "pg-b", "pg-c"];
+
     private readonly EmbeddedPostgresServer _postgres;
     private readonly NpgsqlDataSource _superuser;
+    private readonly List<EmbeddedPostgresServer> _fleet = [];
+    private readonly string _instance;
 
     private ProvisionCluster(EmbeddedPostgresServer postgres, string instance, KubeApiServer api, string adminRole)
     {
         _postgres = postgres;
         _superuser = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString);
         ServerLog = Path.Combine(instance, "server.log");
+        _instance = instance;
         Api = api;
         Client = api.CreateClient();
         AdminRole = adminRole;
@@ -76,6 +82,29 @@ internal sealed class ProvisionCluster : IAsyncDisposable
     // A throw-away server on loopback for one run; the operator reads it from a Secret like production.
     private static string AdminPassword { get; } = "Adm1n" + Guid.NewGuid().ToString("N");
 
+    /// <summary>
+    /// Starts the two other PostgreSQL 17 servers of the fleet side (<see cref="FleetServers"/>), each with the same
+    /// CREATEDB CREATEROLE admin role and password (the one admin Secret serves all three).
+    /// </summary>
+    public async Task StartFleetAsync(CancellationToken cancellationToken)
+    {
+        for (var i = 1; i < FleetServers.Length; i++)
+        {
+            var server = await EmbeddedPostgresServer.StartAsync(
+                new EmbeddedPostgresOptions
+                {
+                    InstanceDirectory = Path.Combine(_instance, FleetServers[i]),
+                    BinDirectory = await PostgresBinaries.EnsureInstalledAsync(cancellationToken),
+                    MaxConnections = 100,
+                },
+                cancellationToken);
+            _fleet.Add(server);
+            await using var superuser = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false }.ConnectionString);
+            await using var command = superuser.CreateCommand($"CREATE ROLE {AdminRole} LOGIN CREATEDB CREATEROLE PASSWORD '{AdminPassword}'");
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
     /// <summary>A new, migrated catalog database; returns its (superuser) connection string.</summary>
     public async Task<string> CreateCatalogAsync(string name, CancellationToken cancellationToken)
     {
@@ -90,7 +119,26 @@ internal sealed class ProvisionCluster : IAsyncDisposable
     public async Task CreateNamespaceAsync(string name, CancellationToken cancellationToken) =>
         await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } }, cancellationToken: cancellationToken);
 
-    public OperatorOptions Options(string tenantNamespace, int workers) => new()
+    /// <summary>The options of a side; with <paramref name="fleet"/>, all three <see cref="FleetServers"/> (after <see cref="StartFleetAsync"/>).</summary>
+    public OperatorOptions Options(string tenantNamespace, int workers, bool fleet = false)
+    {
+        var options = Options(tenantNamespace, workers);
+        for (var i = 1; fleet && i < FleetServers.Length; i++)
+        {
+            var first = options.TenantDatabaseServers[FleetServers[0]];
+            options.TenantDatabaseServers[FleetServers[i]] = new TenantDatabaseServerOptions
+            {
+                Host = first.Host,
+                Port = _fleet[i - 1].Port,
+                AdminUser = first.AdminUser,
+                AdminSecretRef = first.AdminSecretRef,
+            };
+        }
+
+        return options;
+    }
+
+    private OperatorOptions Options(string tenantNamespace, int workers) => new()
     {
         Namespaces = [tenantNamespace],
         MaxConcurrentReconciles = workers,
@@ -168,6 +216,11 @@ internal sealed class ProvisionCluster : IAsyncDisposable
         await _superuser.DisposeAsync();
         Client.Dispose();
         await Api.DisposeAsync();
+        foreach (var server in _fleet)
+        {
+            await server.DisposeAsync();
+        }
+
         await _postgres.DisposeAsync();
     }
 }
@@ -196,8 +249,10 @@ internal sealed class BenchOperator : IAsyncDisposable
         var kubernetes = KubernetesClientFactory.Create(cluster.Api.ClientConfiguration());
         var tenants = new KubernetesResourceClient<Tenant>(kubernetes, TenantOperator.Resource);
         var events = new EventRecorder(new KubernetesEventClient(kubernetes), "controlplane-operator", "bench", TimeProvider.System, NullLogger<EventRecorder>.Instance);
+        // Woken as production wakes it when a busy server frees a slot (TenantOperator), so no tenant waits for the fallback recheck.
         var reconciler = new CountingReconciler(
-            new TenantReconciler(tenants, events, lifecycle with { Faults = Steps }, TimeProvider.System, NullLogger<TenantReconciler>.Instance, new TenantResync(options.ResyncPeriod)), Steps);
+            new TenantReconciler(tenants, events, lifecycle with { Faults = Steps }, TimeProvider.System, NullLogger<TenantReconciler>.Instance,
+                new TenantResync(options.ResyncPeriod), key => Operator!.Controller.Queue.Add(key)), Steps);
         Reconciles = reconciler;
         Operator = new TenantOperator(
             kubernetes, options, TimeProvider.System, new OperatorMetrics(_metrics.GetRequiredService<IMeterFactory>()), NullLoggerFactory.Instance, () => reconciler);

@@ -19,7 +19,7 @@ internal abstract class ProvisionSide(string label) : IAsyncDisposable
     /// <summary>Provisions <paramref name="count"/> new tenants; counted in <see cref="Total"/> unless a warm-up.</summary>
     public async Task<TimeSpan> ProvisionAsync(int count, bool warmup, CancellationToken cancellationToken)
     {
-        var tenants = Enumerable.Range(_next, count).Select(i => ProvisionCluster.NewTenant(Namespace, $"{Label}-{i:0000}")).ToList();
+        var tenants = Enumerable.Range(_next, count).Select(i => Place(ProvisionCluster.NewTenant(Namespace, $"{Label}-{i:0000}"), i)).ToList();
         _next += count;
         var clock = Stopwatch.StartNew();
         await ProvisionAsync(tenants, cancellationToken);
@@ -41,6 +41,9 @@ internal abstract class ProvisionSide(string label) : IAsyncDisposable
 
     protected abstract Task ProvisionAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken);
 
+    /// <summary>The <paramref name="index"/>-th tenant of the side as it is applied (its server, for the fleet side).</summary>
+    protected virtual Tenant Place(Tenant tenant, int index) => tenant;
+
     public abstract ValueTask DisposeAsync();
 }
 
@@ -48,25 +51,41 @@ internal abstract class ProvisionSide(string label) : IAsyncDisposable
 internal sealed class OperatorSide : ProvisionSide
 {
     private readonly ProvisionCluster _cluster;
+    private readonly string[] _servers;
     private Lifecycle? _lifecycle;
     private BenchOperator? _operator;
     private int _created;
 
-    private OperatorSide(ProvisionCluster cluster, string label) : base(label) => _cluster = cluster;
+    private OperatorSide(ProvisionCluster cluster, string label, string[] servers) : base(label) => (_cluster, _servers) = (cluster, servers);
 
     public override StepTimer Steps => _operator!.Steps;
 
     public int Reconciles => _operator!.Reconciles.Calls;
 
-    public static async Task<OperatorSide> StartAsync(ProvisionCluster cluster, string label, int workers, CancellationToken cancellationToken)
+    /// <summary>
+    /// An operator side with <paramref name="workers"/> workers; with <paramref name="fleet"/>, three tenant database servers
+    /// (<see cref="ProvisionCluster.FleetServers"/>) that its tenants name in turn in <c>spec.database.server</c>.
+    /// </summary>
+    public static async Task<OperatorSide> StartAsync(ProvisionCluster cluster, string label, int workers, CancellationToken cancellationToken, bool fleet = false)
     {
-        var side = new OperatorSide(cluster, label);
+        var side = new OperatorSide(cluster, label, fleet ? ProvisionCluster.FleetServers : []);
         await cluster.CreateNamespaceAsync(side.Namespace, cancellationToken);
-        var options = cluster.Options(side.Namespace, workers);
+        var options = cluster.Options(side.Namespace, workers, fleet);
         side._lifecycle = cluster.CreateLifecycle(options, await cluster.CreateCatalogAsync($"catalog_{label}", cancellationToken));
         side._operator = new BenchOperator(cluster, options, side._lifecycle.Value);
         await ProvisionBenchmark.WaitAsync(() => side._operator.Operator.Informer.HasSynced, TimeSpan.FromSeconds(30), $"{label}: initial sync", cancellationToken);
         return side;
+    }
+
+    /// <summary>Round-robin over the side's servers: explicit placement (placement by capacity is the fleet branch's).</summary>
+    protected override Tenant Place(Tenant tenant, int index)
+    {
+        if (_servers.Length > 0)
+        {
+            tenant.Spec.Database!.Server = _servers[index % _servers.Length];
+        }
+
+        return tenant;
     }
 
     protected override async Task ProvisionAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken)

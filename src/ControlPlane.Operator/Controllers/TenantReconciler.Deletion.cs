@@ -81,6 +81,11 @@ public sealed partial class TenantReconciler
 
         var actor = Actor(marked);
         var server = lifecycle.Servers.Get(serverName);
+        using var slot = TryEnter(marked, server);
+        if (slot is null)
+        {
+            return await WaitForServerAsync(marked, server, cancellationToken);
+        }
 
         // Deletion touches only what carries this tenant's mark, whatever the row says; unmarked objects of the
         // previous release only while the row still proves this tenant finished provisioning them.

@@ -7,9 +7,9 @@ namespace ControlPlane.Operator.Controllers;
 
 /// <summary>
 /// Reconciles one Tenant, level-based: fetch (done by the runtime) → deletion → validate → confine (namespace and
-/// secretRef, the one step with I/O before any side effect) → finalizer → provision
-/// (catalog, secret, role and database, schema, catalog status) → status. Every step observes before it acts, so a
-/// crash at any point converges on the next pass; cleanup happens only behind the finalizer.
+/// secretRef, the one step with I/O before any side effect) → finalizer → a slot of the server (or wait in its line) →
+/// provision (catalog, secret, role and database, schema, catalog status) → status. Every step observes before it acts,
+/// so a crash at any point converges on the next pass; cleanup happens only behind the finalizer.
 /// </summary>
 public sealed partial class TenantReconciler(
     IResourceClient<Tenant> tenants,
@@ -17,7 +17,8 @@ public sealed partial class TenantReconciler(
     TenantLifecycle lifecycle,
     TimeProvider time,
     ILogger<TenantReconciler> logger,
-    TenantResync? resyncEvery = null) : IReconciler<Tenant>
+    TenantResync? resyncEvery = null,
+    Action<ResourceKey>? wake = null) : IReconciler<Tenant>
 {
     /// <summary>How often a tenant blocked by something outside its spec (a slug taken by another tenant) looks again.</summary>
     internal static readonly TimeSpan BlockedRecheck = TimeSpan.FromMinutes(1);
@@ -31,16 +32,25 @@ public sealed partial class TenantReconciler(
 
     public async Task<ReconcileResult> ReconcileAsync(Tenant tenant, CancellationToken cancellationToken)
     {
+        ReconcileResult result;
         try
         {
-            return await ReconcileOnceAsync(tenant, cancellationToken);
+            result = await ReconcileOnceAsync(tenant, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Outside the steps that name their own failures (status writes, finalizer, confinement, lookups): still
             // named, so nothing the runtime would only retry loops without a condition.
-            return await FailAsync(tenant, null, TenantFailures.Classify(e), e, cancellationToken);
+            result = await FailAsync(tenant, null, TenantFailures.Classify(e), e, cancellationToken);
         }
+
+        // A pass that ended anywhere but in a server's line (done, refused, failed) holds no place in any line.
+        if (!ReferenceEquals(result, InLine))
+        {
+            LeaveLines(tenant, except: null);
+        }
+
+        return result;
     }
 
     private async Task<ReconcileResult> ReconcileOnceAsync(Tenant tenant, CancellationToken cancellationToken)
@@ -67,6 +77,14 @@ public sealed partial class TenantReconciler(
         if (held is null)
         {
             return ReconcileResult.Success();
+        }
+
+        // Validated: the server is configured. Its slot is held for all the server work of this pass (TenantReconciler.Slots.cs).
+        var server = lifecycle.Servers.Get(intent.Server);
+        using var slot = TryEnter(held, server);
+        if (slot is null)
+        {
+            return await WaitForServerAsync(held, server, cancellationToken);
         }
 
         return await ProvisionAsync(held, intent, target, cancellationToken);

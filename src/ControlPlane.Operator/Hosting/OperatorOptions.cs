@@ -150,4 +150,11 @@ public sealed class TenantDatabaseServerOptions
 
     /// <summary>PEM CA bundle the server's certificate must chain to (<c>sslrootcert</c>); unset means the system trust store.</summary>
     public string? RootCertificate { get; set; }
+
+    /// <summary>
+    /// How many provisioning, migration, resync or deletion operations run on this server at once, across every worker and
+    /// rollout (1-64; the admin connection pool has as many connections). Others wait in line without holding a worker
+    /// (<see cref="Provisioning.ServerOperationSlots"/>).
+    /// </summary>
+    public int MaxConcurrentOperations { get; set; } = 4;
 }

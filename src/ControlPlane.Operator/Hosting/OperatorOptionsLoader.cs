@@ -26,6 +26,14 @@ public static partial class OperatorOptionsLoader
 
     /// <summary>Days a detached month of events stays before it is dropped (<see cref="EventPartitionOptions.RetentionGrace"/>; default 7).</summary>
     public const string EventRetentionGraceVariable = "TENANT_EVENTS_RETENTION_GRACE_DAYS";
+    /// <summary>
+    /// Bounds of a server's <c>MaxConcurrentOperations</c>: at least one, or nothing ever runs; at most 64, the bound of
+    /// <c>MaxConcurrentReconciles</c>, since more slots than workers can never be used.
+    /// </summary>
+    public const int MinOperationsPerServer = 1;
+
+    /// <inheritdoc cref="MinOperationsPerServer"/>
+    public const int MaxOperationsPerServer = 64;
 
     public static OperatorOptions Load(IConfiguration configuration, DeploymentEnvironment environment, Func<string, string?> variable)
     {
@@ -295,6 +303,11 @@ public static partial class OperatorOptionsLoader
         if (string.IsNullOrWhiteSpace(server.AdminUser))
         {
             problems.Add($"{section}:AdminUser is required.");
+        }
+
+        if (server.MaxConcurrentOperations is < MinOperationsPerServer or > MaxOperationsPerServer)
+        {
+            problems.Add($"{section}:MaxConcurrentOperations must be between {MinOperationsPerServer} and {MaxOperationsPerServer} (got {server.MaxConcurrentOperations}).");
         }
 
         if (!SecretReference.TryParse(server.AdminSecretRef, out var reference, out var error))

@@ -40,7 +40,7 @@ public sealed class TenantOperator
         Events = new EventRecorder(new KubernetesEventClient(kubernetes), "controlplane-operator", identity, time, loggers.CreateLogger<EventRecorder>());
         Controller = new Controller<Tenant>(
             Informer,
-            reconciler ?? (() => new TenantReconciler(Tenants, Events, lifecycle!, time, loggers.CreateLogger<TenantReconciler>(), new TenantResync(options.ResyncPeriod))),
+            reconciler ?? (() => new TenantReconciler(Tenants, Events, lifecycle!, time, loggers.CreateLogger<TenantReconciler>(), new TenantResync(options.ResyncPeriod), Wake)),
             options.MaxConcurrentReconciles,
             new Backoff(options.RetryInitialDelay, options.RetryMaxDelay),
             time,
@@ -57,9 +57,12 @@ public sealed class TenantOperator
         metrics.ObservePhases(() => PhaseCounts(Informer.Cache.Items));
         metrics.ObserveSchemaVersions(() => SchemaVersionCounts(Informer.Cache.Items), () => Misaligned(Informer.Cache.Items));
 
-        // Rollouts drive the fleet through the Tenant reconciler, so they need the real lifecycle's migrations.
+        // Rollouts drive the fleet through the Tenant reconciler, so they need the real lifecycle's migrations; their
+        // migrations therefore take the same per-server operation slots.
         if (lifecycle is not null)
         {
+            metrics.ObserveServerOperations(() => lifecycle.Servers.Names.Select(lifecycle.Servers.Get)
+                .Select(s => new ServerOperations(s.Name, s.Operations.InFlight, s.Operations.Waiting, s.Operations.Limit)));
             Rollouts = new SchemaRolloutOperator(kubernetes, options, Informer, Tenants, lifecycle.Migrator, Events, time, metrics, loggers);
         }
     }
@@ -91,6 +94,9 @@ public sealed class TenantOperator
                         .Append(Controller.RunWorkersAsync(leading, () => Leadership.IsLeader))
                         .Append(Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask)),
                 cancellationToken));
+
+    /// <summary>A Tenant in a server's line is woken here when a slot frees for it (ServerOperationSlots).</summary>
+    private void Wake(ResourceKey key) => Controller.Queue.Add(key);
 
     /// <summary>
     /// Null while the runtime makes progress; else why it does not (for <c>/healthz</c>, so the kubelet restarts a

@@ -26,6 +26,7 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
         Port = options.Port;
         AdminUser = options.AdminUser;
         Tls = TenantDatabaseServerTls.From(options);
+        MaxConcurrentOperations = options.MaxConcurrentOperations;
         _secrets = secrets;
 
         // Empty only for the embedded dev server, whose loopback superuser is trusted (see RunCommand).
@@ -40,6 +41,7 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
 
         _admin = builder.Build();
         Administrator = new TenantDatabaseAdministrator(_admin);
+        Operations = new ServerOperationSlots(options.MaxConcurrentOperations);
     }
 
     public string Name { get; }
@@ -50,10 +52,16 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
 
     public string AdminUser { get; }
 
+    /// <summary>The operation limit, which is also the admin pool's size.</summary>
+    public int MaxConcurrentOperations { get; }
+
     /// <summary>The TLS settings of every connection to this server (null: Npgsql's default, dev only).</summary>
     public DatabaseTls? Tls { get; }
 
     public TenantDatabaseAdministrator Administrator { get; }
+
+    /// <summary>The server's operation slots (<c>MaxConcurrentOperations</c>): every reconcile holds one while it works here.</summary>
+    public ServerOperationSlots Operations { get; }
 
     public ValueTask DisposeAsync() => _admin.DisposeAsync();
 
@@ -71,8 +79,9 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
         // unqualified name resolves in pg_catalog first and nowhere a tenant can write (ADR-CP-008).
         SearchPath = "pg_catalog, pg_temp",
 
-        // Admin work is short statements from at most MaxConcurrentReconciles workers; a small pool leaves the
-        // tenant server's connection slots to the tenants.
-        MaxPoolSize = 16,
+        // Admin work runs only inside an operation slot, and an operation holds at most one connection to the server
+        // at a time (admin statements, then the owner's unpooled session, one after the other): as many connections as
+        // slots never makes an operation wait for the pool, and leaves the server's connection slots to the tenants.
+        MaxPoolSize = MaxConcurrentOperations,
     });
 }

@@ -8,8 +8,10 @@ namespace ControlPlane.Operator.Runtime;
 /// <c>controlplane_workqueue_depth</c>, <c>controlplane_workqueue_retries_total</c>,
 /// <c>controlplane_watch_restarts_total{reason}</c>, <c>controlplane_watch_relists_total</c>,
 /// <c>controlplane_leader</c>, <c>controlplane_tenants{phase}</c>, <c>controlplane_tenants_schema_version{version}</c> and
-/// <c>controlplane_tenants_schema_misaligned</c>, <c>controlplane_schemarollouts{phase}</c> and
-/// <c>controlplane_periodic_job_runs_total{job,result}</c>.
+/// <c>controlplane_tenants_schema_misaligned</c>, <c>controlplane_schemarollouts{phase}</c>,
+/// <c>controlplane_periodic_job_runs_total{job,result}</c> and, per tenant database server,
+/// <c>controlplane_server_operations_in_flight{server}</c>, <c>controlplane_server_operations_waiting{server}</c> and
+/// <c>controlplane_server_operations_limit{server}</c>.
 /// Gauges read their sources at scrape time through the <c>Observe*</c> hooks.
 /// </summary>
 public sealed class OperatorMetrics
@@ -28,6 +30,7 @@ public sealed class OperatorMetrics
     private Func<IEnumerable<KeyValuePair<string, int>>> _bySchemaVersion = () => [];
     private Func<int> _misaligned = () => 0;
     private Func<IEnumerable<KeyValuePair<string, int>>> _rolloutsByPhase = () => [];
+    private Func<IEnumerable<ServerOperations>> _serverOperations = () => [];
 
     public OperatorMetrics(IMeterFactory meterFactory)
     {
@@ -57,6 +60,18 @@ public sealed class OperatorMetrics
             "controlplane.schemarollouts",
             () => _rolloutsByPhase().Select(p => new Measurement<int>(p.Value, new KeyValuePair<string, object?>("phase", p.Key))),
             description: "SchemaRollouts in the informer cache, by status phase.");
+        meter.CreateObservableGauge(
+            "controlplane.server.operations.in_flight",
+            () => _serverOperations().Select(s => new Measurement<int>(s.InFlight, new KeyValuePair<string, object?>("server", s.Server))),
+            description: "Operations (provisioning, resync, migration, deletion) running on each tenant database server.");
+        meter.CreateObservableGauge(
+            "controlplane.server.operations.waiting",
+            () => _serverOperations().Select(s => new Measurement<int>(s.Waiting, new KeyValuePair<string, object?>("server", s.Server))),
+            description: "Tenants in line for an operation slot of each tenant database server.");
+        meter.CreateObservableGauge(
+            "controlplane.server.operations.limit",
+            () => _serverOperations().Select(s => new Measurement<int>(s.Limit, new KeyValuePair<string, object?>("server", s.Server))),
+            description: "Each tenant database server's maxConcurrentOperations.");
     }
 
     public void Reconciled(string result, TimeSpan duration)
@@ -86,6 +101,9 @@ public sealed class OperatorMetrics
 
     public void ObservePhases(Func<IEnumerable<KeyValuePair<string, int>>> byPhase) => _byPhase = byPhase;
 
+    /// <summary>The per-server operation slots, read at scrape time (servers may come and go).</summary>
+    public void ObserveServerOperations(Func<IEnumerable<ServerOperations>> servers) => _serverOperations = servers;
+
     public void ObserveRolloutPhases(Func<IEnumerable<KeyValuePair<string, int>>> byPhase) => _rolloutsByPhase = byPhase;
 
     public void ObserveSchemaVersions(Func<IEnumerable<KeyValuePair<string, int>>> byVersion, Func<int> misaligned)
@@ -94,3 +112,6 @@ public sealed class OperatorMetrics
         _misaligned = misaligned;
     }
 }
+
+/// <summary>One tenant database server's operation slots at scrape time.</summary>
+public readonly record struct ServerOperations(string Server, int InFlight, int Waiting, int Limit);

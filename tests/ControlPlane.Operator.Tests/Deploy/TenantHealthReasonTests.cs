@@ -23,6 +23,7 @@ public sealed class TenantHealthReasonTests
         { Reasons.Provisioning, TenantPhases.Provisioning, "Progressing" },
         { Reasons.SchemaMigrationFailed, TenantPhases.Active, "Progressing" },
         { Reasons.DatabaseServerUnavailable, TenantPhases.Provisioning, "Progressing" },
+        { Reasons.DatabaseServerBusy, TenantPhases.Provisioning, "Progressing" },
         { Reasons.DatabasePermissionDenied, TenantPhases.Provisioning, "Progressing" },
         { Reasons.CatalogUnavailable, TenantPhases.Provisioning, "Progressing" },
         { Reasons.SecretUnavailable, TenantPhases.Provisioning, "Progressing" },

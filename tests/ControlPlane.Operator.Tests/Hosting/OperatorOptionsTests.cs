@@ -70,6 +70,34 @@ public sealed class OperatorOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), Load(new() { ["Operator:CatalogHealthPeriod"] = "00:00:30" }).CatalogHealthPeriod);
     }
 
+    [Theory]
+    [InlineData(null, 4)]
+    [InlineData("1", 1)]
+    [InlineData("64", 64)]
+    [InlineData("0", null)]
+    [InlineData("65", null)]
+    public void A_servers_operation_limit_defaults_to_4_and_must_be_between_1_and_64(string? setting, int? bound)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Operator:TenantDatabaseServers:pg-a:Host"] = "pg-a.econt.internal",
+            ["Operator:TenantDatabaseServers:pg-a:AdminSecretRef"] = "k8s:econt-system/pg-admin#password",
+        };
+        if (setting is not null)
+        {
+            settings["Operator:TenantDatabaseServers:pg-a:MaxConcurrentOperations"] = setting;
+        }
+
+        if (bound is { } limit)
+        {
+            Assert.Equal(limit, Load(settings).TenantDatabaseServers["pg-a"].MaxConcurrentOperations);
+            return;
+        }
+
+        var error = Assert.Throws<ConfigurationException>(() => Load(settings));
+        Assert.Contains($"TenantDatabaseServers:pg-a:MaxConcurrentOperations must be between 1 and 64 (got {setting})", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void In_dev_without_a_pod_namespace_leader_election_is_off_and_elsewhere_its_absence_is_an_error()
     {

@@ -84,6 +84,11 @@ public sealed class EndpointTests(PostgresFixture postgres)
         Assert.Matches("(?m)^controlplane_tenants_schema_version\\{[^}]*version=\"2\"[^}]*\\} 1( |$)", text);
         Assert.Matches("(?m)^controlplane_tenants_schema_misaligned(\\{[^}]*\\})? 0( |$)", text);
         Assert.Matches("(?m)^controlplane_schemarollouts\\{[^}]*phase=\"Rolling\"[^}]*\\} 0( |$)", text);
+
+        // Per-server operation slots (issue 17): the limit, and what runs or waits at scrape time (a resync may be running).
+        Assert.Matches("(?m)^controlplane_server_operations_limit\\{[^}]*server=\"default\"[^}]*\\} 4( |$)", text);
+        Assert.Matches("(?m)^controlplane_server_operations_in_flight\\{[^}]*server=\"default\"[^}]*\\} [01]( |$)", text);
+        Assert.Matches("(?m)^controlplane_server_operations_waiting\\{[^}]*server=\"default\"[^}]*\\} 0( |$)", text);
     }
 
     [Fact]

@@ -47,6 +47,12 @@ public static class TenantConditions
         /// </summary>
         public const string DatabaseServerTlsFailed = "DatabaseServerTlsFailed";
 
+        /// <summary>
+        /// The tenant's database server already runs its <c>maxConcurrentOperations</c>; the tenant waits in the server's
+        /// line (without holding a worker) and provisioning starts when a slot frees. Shown only before the first provisioning.
+        /// </summary>
+        public const string DatabaseServerBusy = "DatabaseServerBusy";
+
         /// <summary>The tenant server's admin role lacks a privilege it needs (CREATEDB, CREATEROLE); retried with backoff.</summary>
         public const string DatabasePermissionDenied = "DatabasePermissionDenied";
 
