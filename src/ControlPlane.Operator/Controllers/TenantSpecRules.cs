@@ -15,5 +15,12 @@ public static class TenantSpecRules
     public static string EffectiveDatabaseName(Tenant tenant) =>
         tenant.Spec.Database?.Name ?? EffectiveSlug(tenant).Replace('-', '_');
 
-    public static string EffectiveServer(Tenant tenant) => tenant.Spec.Database?.Server ?? "default";
+    /// <summary>
+    /// <c>spec.database.server</c>, else the placement status records (ADR-CP-010: the reconciler places an unplaced
+    /// Tenant, or recovers its placement from the catalog, before anything reads this).
+    /// </summary>
+    public static string EffectiveServer(Tenant tenant) => tenant.Spec.Database?.Server ?? tenant.Status.Database?.Server ?? string.Empty;
+
+    /// <summary>Whether the Tenant names no server and status records no placement yet.</summary>
+    public static bool Unplaced(Tenant tenant) => tenant.Spec.Database?.Server is null && tenant.Status.Database?.Server is null;
 }

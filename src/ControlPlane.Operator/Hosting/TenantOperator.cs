@@ -59,6 +59,7 @@ public sealed class TenantOperator
         if (lifecycle is not null)
         {
             Rollouts = new SchemaRolloutOperator(kubernetes, options, Informer, Tenants, lifecycle.Migrator, Events, time, metrics, loggers);
+            DatabaseServers = new TenantDatabaseServerOperator(kubernetes, options, lifecycle, RequeuePending, time, metrics, loggers);
         }
     }
 
@@ -75,15 +76,20 @@ public sealed class TenantOperator
     /// <summary>The SchemaRollout controller; null when the Tenant reconciler is a test's own.</summary>
     public SchemaRolloutOperator? Rollouts { get; }
 
-    /// <summary>Runs the informers and, while leader, the reconcile workers of both controllers, until cancelled.</summary>
+    /// <summary>The TenantDatabaseServer controller; null when the Tenant reconciler is a test's own.</summary>
+    public TenantDatabaseServerOperator? DatabaseServers { get; }
+
+    /// <summary>Runs the informers and, while leader, the reconcile workers of every controller, until cancelled.</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(
             Informer.RunAsync(cancellationToken),
             Rollouts?.Informer.RunAsync(cancellationToken) ?? Task.CompletedTask,
+            DatabaseServers?.Informer.RunAsync(cancellationToken) ?? Task.CompletedTask,
             Leadership.RunAsync(
                 leading => Task.WhenAll(
                     Controller.RunWorkersAsync(leading, () => Leadership.IsLeader),
-                    Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask),
+                    Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask,
+                    DatabaseServers?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask),
                 cancellationToken));
 
     /// <summary>
@@ -92,12 +98,22 @@ public sealed class TenantOperator
     /// </summary>
     public string? Unhealthy(TimeSpan staleAfter)
     {
-        if (!Informer.IsHealthy(staleAfter) || Rollouts?.Informer.IsHealthy(staleAfter) == false)
+        if (!Informer.IsHealthy(staleAfter) || Rollouts?.Informer.IsHealthy(staleAfter) == false || DatabaseServers?.Informer.IsHealthy(staleAfter) == false)
         {
             return $"an informer has neither listed nor watched successfully for {staleAfter}";
         }
 
-        return Controller.DeadWorkers + (Rollouts?.Controller.DeadWorkers ?? 0) > 0 ? "a reconcile worker died" : null;
+        return Controller.DeadWorkers + (Rollouts?.Controller.DeadWorkers ?? 0) + (DatabaseServers?.Controller.DeadWorkers ?? 0) > 0 ? "a reconcile worker died" : null;
+    }
+
+    /// <summary>Re-queues the Tenants left pending because no server took them (a server just turned ready).</summary>
+    private void RequeuePending()
+    {
+        foreach (var tenant in Informer.Cache.Items.Where(t =>
+                     Conditions.Find(t.Status.Conditions, TenantConditions.Ready)?.Reason == TenantConditions.Reasons.NoServerAvailable))
+        {
+            Controller.Queue.Add(ResourceKey.Of(tenant));
+        }
     }
 
     /// <summary>Tenants per phase, every phase present (0 when none) so dashboards see a stable series; "Unset" before the first status.</summary>

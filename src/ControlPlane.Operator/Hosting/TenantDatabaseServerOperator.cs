@@ -1,0 +1,55 @@
+using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Operator.Controllers;
+using ControlPlane.Operator.Controllers.Servers;
+using ControlPlane.Operator.Runtime;
+using k8s;
+
+namespace ControlPlane.Operator.Hosting;
+
+/// <summary>
+/// The TenantDatabaseServer controller (cluster-scoped kind) beside the Tenant controller: its own informer over the
+/// whole cluster and one worker (servers are few and a probe is short). Its workers run under the Tenant controller's
+/// leadership (<see cref="TenantOperator.RunAsync"/>); a server turning ready re-queues the Tenants pending for want of one.
+/// </summary>
+public sealed class TenantDatabaseServerOperator
+{
+    public static readonly ResourceDescriptor Resource = new(Tenant.ApiGroup, Tenant.ApiVersionName, TenantDatabaseServerResource.Plural);
+
+    public TenantDatabaseServerOperator(
+        IKubernetes kubernetes,
+        OperatorOptions options,
+        TenantLifecycle lifecycle,
+        Action serverReady,
+        TimeProvider time,
+        OperatorMetrics metrics,
+        ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        Servers = new KubernetesResourceClient<TenantDatabaseServerResource>(kubernetes, Resource);
+
+        // Cluster-scoped: listed and watched across the cluster whatever namespaces the Tenants are watched in.
+        Informer = new Informer<TenantDatabaseServerResource>(
+            Servers,
+            [],
+            new InformerSettings(options.WatchTimeout, new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), options.ListPageSize, options.WatchFailureRelistAfter),
+            time,
+            metrics,
+            loggers.CreateLogger<Informer<TenantDatabaseServerResource>>());
+        Controller = new Controller<TenantDatabaseServerResource>(
+            Informer,
+            () => new TenantDatabaseServerReconciler(
+                Servers, lifecycle, options.OperatorNamespace, serverReady, time, loggers.CreateLogger<TenantDatabaseServerReconciler>()),
+            1,
+            new Backoff(options.RetryInitialDelay, options.RetryMaxDelay),
+            time,
+            metrics,
+            loggers.CreateLogger<Controller<TenantDatabaseServerResource>>());
+    }
+
+    public IResourceClient<TenantDatabaseServerResource> Servers { get; }
+
+    public Informer<TenantDatabaseServerResource> Informer { get; }
+
+    public Controller<TenantDatabaseServerResource> Controller { get; }
+}
