@@ -16,10 +16,12 @@ public static class TenantSpecRules
         tenant.Spec.Database?.Name ?? EffectiveSlug(tenant).Replace('-', '_');
 
     /// <summary>
-    /// <c>spec.database.server</c>, else the placement status records (ADR-CP-010: the reconciler places an unplaced
-    /// Tenant, or recovers its placement from the catalog, before anything reads this).
+    /// <c>spec.database.server</c>, else the placement status records, else the bootstrap <c>default</c> (what the CRD
+    /// defaulted to before placement). The reconciler places an unplaced Tenant, or recovers its placement from the
+    /// catalog, before anything reads this (ADR-CP-010), so the last fallback only serves pure callers.
     /// </summary>
-    public static string EffectiveServer(Tenant tenant) => tenant.Spec.Database?.Server ?? tenant.Status.Database?.Server ?? string.Empty;
+    public static string EffectiveServer(Tenant tenant) =>
+        tenant.Spec.Database?.Server ?? tenant.Status.Database?.Server ?? Provisioning.TenantDatabaseServers.BootstrapDefault;
 
     /// <summary>Whether the Tenant names no server and status records no placement yet.</summary>
     public static bool Unplaced(Tenant tenant) => tenant.Spec.Database?.Server is null && tenant.Status.Database?.Server is null;
