@@ -13,13 +13,15 @@ namespace ControlPlane.Operator.Hosting;
 /// </summary>
 public sealed class TenantDatabaseServerOperator
 {
+    private readonly Action<TenantDatabaseServerResource> _register;
+
     public static readonly ResourceDescriptor Resource = new(Tenant.ApiGroup, Tenant.ApiVersionName, TenantDatabaseServerResource.Plural);
 
     public TenantDatabaseServerOperator(
         IKubernetes kubernetes,
         OperatorOptions options,
         TenantLifecycle lifecycle,
-        Action serverReady,
+        Action<bool> serverReady,
         TimeProvider time,
         OperatorMetrics metrics,
         ILoggerFactory loggers)
@@ -27,6 +29,7 @@ public sealed class TenantDatabaseServerOperator
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         Servers = new KubernetesResourceClient<TenantDatabaseServerResource>(kubernetes, Resource);
+        _register = server => TenantDatabaseServerReconciler.RegisterListed(server, lifecycle.Servers, options.OperatorNamespace);
 
         // Cluster-scoped: listed and watched across the cluster whatever namespaces the Tenants are watched in.
         Informer = new Informer<TenantDatabaseServerResource>(
@@ -48,6 +51,24 @@ public sealed class TenantDatabaseServerOperator
     }
 
     public IResourceClient<TenantDatabaseServerResource> Servers { get; }
+
+    /// <summary>
+    /// Before the Tenant workers start: waits for the first list of servers and registers every valid one (not yet
+    /// probed, so not ready for placement). Without it, a Tenant reconciled in the first seconds after a restart would
+    /// find its server unknown and be refused although the server exists.
+    /// </summary>
+    public async Task RegisterListedAsync(CancellationToken cancellationToken)
+    {
+        while (!Informer.HasSynced)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+
+        foreach (var server in Informer.Cache.Items)
+        {
+            _register(server);
+        }
+    }
 
     public Informer<TenantDatabaseServerResource> Informer { get; }
 

@@ -87,7 +87,7 @@ public sealed class TenantOperator
             DatabaseServers?.Informer.RunAsync(cancellationToken) ?? Task.CompletedTask,
             Leadership.RunAsync(
                 leading => Task.WhenAll(
-                    Controller.RunWorkersAsync(leading, () => Leadership.IsLeader),
+                    RunTenantWorkersAsync(leading),
                     Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask,
                     DatabaseServers?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask),
                 cancellationToken));
@@ -106,11 +106,32 @@ public sealed class TenantOperator
         return Controller.DeadWorkers + (Rollouts?.Controller.DeadWorkers ?? 0) + (DatabaseServers?.Controller.DeadWorkers ?? 0) > 0 ? "a reconcile worker died" : null;
     }
 
-    /// <summary>Re-queues the Tenants left pending because no server took them (a server just turned ready).</summary>
-    private void RequeuePending()
+    /// <summary>The Tenant workers, once the servers listed at start are registered (ADR-CP-010).</summary>
+    private async Task RunTenantWorkersAsync(CancellationToken leading)
     {
-        foreach (var tenant in Informer.Cache.Items.Where(t =>
-                     Conditions.Find(t.Status.Conditions, TenantConditions.Ready)?.Reason == TenantConditions.Reasons.NoServerAvailable))
+        if (DatabaseServers is not null)
+        {
+            try
+            {
+                await DatabaseServers.RegisterListedAsync(leading);
+            }
+            catch (OperationCanceledException) when (leading.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
+        await Controller.RunWorkersAsync(leading, () => Leadership.IsLeader);
+    }
+
+    /// <summary>
+    /// Re-queues the Tenants left pending because no server took them (a server just turned ready), and with
+    /// <paramref name="refusedToo"/> (a server newly registered) those refused, which may have named it a moment early.
+    /// </summary>
+    private void RequeuePending(bool refusedToo)
+    {
+        foreach (var tenant in Informer.Cache.Items.Where(t => Conditions.Find(t.Status.Conditions, TenantConditions.Ready)?.Reason is { } reason
+                     && (reason == TenantConditions.Reasons.NoServerAvailable || (refusedToo && reason == TenantConditions.Reasons.InvalidSpec))))
         {
             Controller.Queue.Add(ResourceKey.Of(tenant));
         }

@@ -16,7 +16,7 @@ public sealed class TenantDatabaseServerReconciler(
     IResourceClient<TenantDatabaseServerResource> servers,
     TenantLifecycle lifecycle,
     string? operatorNamespace,
-    Action serverReady,
+    Action<bool> serverReady,
     TimeProvider time,
     ILogger<TenantDatabaseServerReconciler> logger) : IReconciler<TenantDatabaseServerResource>
 {
@@ -63,7 +63,8 @@ public sealed class TenantDatabaseServerReconciler(
             return ReconcileResult.Success();
         }
 
-        if (!Registry.Contains(name))
+        var added = !Registry.Contains(name);
+        if (added)
         {
             Log.ServerRegistered(logger, name, options.Host, options.Port);
         }
@@ -76,8 +77,9 @@ public sealed class TenantDatabaseServerReconciler(
         await _status.UpdateAsync(held, s => TenantDatabaseServerRules.Status(s, probe, tenants, reason, message, time.GetUtcNow()), cancellationToken);
         if (ready)
         {
-            // Tenants left pending for want of a server look again now, not at their next periodic recheck.
-            serverReady();
+            // Tenants left pending for want of a server look again now, not at their next periodic recheck; on a server's
+            // first registration also those refused for naming a server the operator did not know yet.
+            serverReady(added);
         }
         else
         {
@@ -85,6 +87,21 @@ public sealed class TenantDatabaseServerReconciler(
         }
 
         return ReconcileResult.RequeueAfter(ProbeEvery);
+    }
+
+    /// <summary>
+    /// Registers a listed server without probing it (start-up, before Tenant workers run): a valid spec whose name no
+    /// bootstrap server holds. Readiness for placement waits for the reconciler's probe.
+    /// </summary>
+    public static void RegisterListed(TenantDatabaseServerResource server, TenantDatabaseServers registry, string? operatorNamespace)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(registry);
+        var options = TenantDatabaseServerRules.Options(server, operatorNamespace, registry.Environment, []);
+        if (options is not null && !registry.IsBootstrap(server.Metadata.Name))
+        {
+            registry.Register(server.Metadata.Name, options);
+        }
     }
 
     /// <summary>Refused while the catalog records live tenants on the server (or placements on it are pending).</summary>
