@@ -59,7 +59,7 @@ public sealed partial class TenantReconciler
     {
         var load = await lifecycle.Catalog.CountLiveByServerAsync(excluded, cancellationToken);
         var candidates = ServerPlacement.Candidates(lifecycle.Servers.Snapshot(), load, pending);
-        return ServerPlacement.Choose(candidates, tenant.Spec.Database?.ServerSelector?.MatchLabels);
+        return ServerPlacement.Choose(candidates, tenant.Spec.Database?.ServerSelector?.MatchLabels?.AsReadOnly());
     }
 
     /// <summary>

@@ -58,7 +58,7 @@ public sealed class PlacementTests(PostgresFixture postgres, FleetServers server
         var fleet = await StartFleetAsync(cluster, [0, 1], index => index == 0
             ? s => { s.Metadata.Labels = new Dictionary<string, string> { ["region"] = "eu" }; s.Spec.MaxTenants = 2; }
             : s => s.Metadata.Labels = new Dictionary<string, string> { ["region"] = "us" });
-        Action<TenantSpec> eu = s => s.Database!.ServerSelector = new TenantServerSelector { MatchLabels = new() { ["region"] = "eu" } };
+        Action<TenantSpec> eu = s => s.Database!.ServerSelector = new TenantServerSelector { MatchLabels = new Dictionary<string, string> { ["region"] = "eu" } };
 
         // pg-b is emptier, but only pg-a carries region=eu.
         await cluster.CreateTenantAsync("eu-1", eu, _ct);

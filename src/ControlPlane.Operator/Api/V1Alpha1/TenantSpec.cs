@@ -78,7 +78,7 @@ public sealed class TenantDatabaseSpec
 public sealed class TenantServerSelector
 {
     [JsonPropertyName("matchLabels")]
-    public Dictionary<string, string>? MatchLabels { get; set; }
+    public IDictionary<string, string>? MatchLabels { get; set; }
 }
 
 /// <summary>
