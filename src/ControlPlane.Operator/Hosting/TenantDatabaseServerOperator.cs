@@ -52,16 +52,27 @@ public sealed class TenantDatabaseServerOperator
 
     public IResourceClient<TenantDatabaseServerResource> Servers { get; }
 
+    /// <summary>How long the Tenant workers wait for the first list of servers (a missing CRD must not stall them).</summary>
+    public static readonly TimeSpan ListWait = TimeSpan.FromSeconds(10);
+
     /// <summary>
-    /// Before the Tenant workers start: waits for the first list of servers and registers every valid one (not yet
-    /// probed, so not ready for placement). Without it, a Tenant reconciled in the first seconds after a restart would
-    /// find its server unknown and be refused although the server exists.
+    /// Before the Tenant workers start: waits (at most <see cref="ListWait"/>) for the first list of servers and
+    /// registers every valid one (not yet probed, so not ready for placement). Without it, a Tenant reconciled in the
+    /// first seconds after a restart would find its server unknown and be refused although the server exists. Past the
+    /// wait (the CRD not installed, the API failing) the workers start anyway: a server registered later re-queues the
+    /// Tenants refused meanwhile.
     /// </summary>
     public async Task RegisterListedAsync(CancellationToken cancellationToken)
     {
-        while (!Informer.HasSynced)
+        var step = TimeSpan.FromMilliseconds(100);
+        for (var waited = TimeSpan.Zero; !Informer.HasSynced; waited += step)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            if (waited >= ListWait)
+            {
+                return;
+            }
+
+            await Task.Delay(step, cancellationToken);
         }
 
         foreach (var server in Informer.Cache.Items)
