@@ -55,9 +55,9 @@ public sealed class PlacementTests(PostgresFixture postgres, FleetServers server
     public async Task A_selector_is_honoured_and_a_full_fleet_leaves_the_tenant_pending_until_capacity_is_added()
     {
         await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var fleet = await StartFleetAsync(cluster, [0, 1], index => index == 0
-            ? s => { s.Metadata.Labels = new Dictionary<string, string> { ["region"] = "eu" }; s.Spec.MaxTenants = 2; }
-            : s => s.Metadata.Labels = new Dictionary<string, string> { ["region"] = "us" });
+        Action<TenantDatabaseServerResource> europe = s => { s.Metadata.Labels = new Dictionary<string, string> { ["region"] = "eu" }; s.Spec.MaxTenants = 2; };
+        Action<TenantDatabaseServerResource> america = s => s.Metadata.Labels = new Dictionary<string, string> { ["region"] = "us" };
+        var fleet = await StartFleetAsync(cluster, [0, 1], index => index == 0 ? europe : america);
         Action<TenantSpec> eu = s => s.Database!.ServerSelector = new TenantServerSelector { MatchLabels = new Dictionary<string, string> { ["region"] = "eu" } };
 
         // pg-b is emptier, but only pg-a carries region=eu.
