@@ -7,7 +7,7 @@ local degraded = {
   InvalidSpec = true, SlugConflict = true, DatabaseNameConflict = true, DatabaseConflict = true,
   UnknownSchemaVersion = true, SchemaDowngradeRefused = true, DatabaseServerTlsFailed = true,
   DeletionBlocked = true, DatabaseAuthenticationFailed = true, CatalogRefused = true, SecretNotFound = true,
-  SecretAccessDenied = true, ReconcileFailed = true,
+  SecretAccessDenied = true, ReconcileFailed = true, NoServerAvailable = true,
 }
 local status = obj.status
 if status == nil or status.conditions == nil then

@@ -152,4 +152,23 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 812, Level = LogLevel.Warning, Message = "Resolver listening on port {Port} WITHOUT TLS (ENVIRONMENT=dev only)")]
     public static partial void ResolverWithoutTls(ILogger logger, int port);
+
+    // 100-119: the fleet of tenant database servers and placement (issue 17).
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Tenant {Slug} placed on database server {Server}")]
+    public static partial void Placed(ILogger logger, string slug, string server);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Tenant {Slug} is pending: {Message}")]
+    public static partial void NoServerAvailable(ILogger logger, string slug, string message);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Database server {Server} registered ({Host}:{Port})")]
+    public static partial void ServerRegistered(ILogger logger, string server, string host, int port);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Database server {Server} removed; no live tenant was placed on it")]
+    public static partial void ServerRemoved(ILogger logger, string server);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Database server {Server} not ready: {Reason}: {Message}")]
+    public static partial void ServerNotReady(ILogger logger, string server, string reason, string message);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Deletion of database server {Server} waits: {Tenants} live tenants are placed on it")]
+    public static partial void ServerDeletionBlocked(ILogger logger, string server, int tenants);
 }

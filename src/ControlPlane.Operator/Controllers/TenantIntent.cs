@@ -94,11 +94,13 @@ public sealed record TenantIntent(
     }
 
     public TenantRegistration Registration(TenantDatabaseServerAddress server, CatalogOwner owner) =>
-        new(Slug, DisplayName, Database, server.Host, Role, SecretRef, server.Port, BillingPlan: BillingPlan, ContactEmail: ContactEmail, Owner: owner);
+        new(Slug, DisplayName, Database, server.Host, Role, SecretRef, server.Port, BillingPlan: BillingPlan, ContactEmail: ContactEmail, Owner: owner,
+            DbServer: server.Name);
 
     /// <summary>
     /// Whether a catalog row describes this intent's tenant on <paramref name="server"/>: slug (case-insensitive),
-    /// database, role and server address. The test for re-adopting a row found through the recorded owner.
+    /// database, role, server address and server name (when the row records one). The test for re-adopting a row
+    /// found through the recorded owner.
     /// </summary>
     public bool Describes(CatalogTenant row, TenantDatabaseServerAddress server)
     {
@@ -108,7 +110,8 @@ public sealed record TenantIntent(
             && row.DbName == Database
             && row.DbUser == Role
             && string.Equals(row.DbHost, server.Host, StringComparison.OrdinalIgnoreCase)
-            && row.DbPort == server.Port;
+            && row.DbPort == server.Port
+            && (row.DbServer is null || row.DbServer == server.Name);
     }
 }
 

@@ -24,6 +24,9 @@ public sealed record TenantLifecycle(
     /// <summary>Consecutive failures per Tenant, shared by every worker (issue 13: shown past the threshold, recorded once).</summary>
     public TenantFailureTracker Failures { get; init; } = new();
 
+    /// <summary>Placements chosen and not yet registered in the catalog (issue 17), shared by every worker.</summary>
+    public TenantPlacements Placements { get; init; } = new();
+
     /// <summary>Which secret references a Tenant may have the operator read for it (issue 12); no default, so none is left open.</summary>
     public required SecretReferenceConfinement Confinement { get; init; }
 

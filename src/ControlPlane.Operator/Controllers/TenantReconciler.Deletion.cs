@@ -34,8 +34,17 @@ public sealed partial class TenantReconciler
             return ReconcileResult.Success();
         }
 
+        // A placement still pending (no catalog row yet) is not held for a Tenant on its way out.
+        lifecycle.Placements.Release(OwnerOf(marked));
+
         // A Tenant that never got a catalog row created nothing outside Kubernetes.
         var row = await OwnRowAsync(marked, cancellationToken);
+        if (row is not null && TenantSpecRules.Unplaced(marked))
+        {
+            // Placed by the operator and its status lost: the catalog says where it lives.
+            marked = WithServer(marked, RecordedServer(row));
+        }
+
         if (row is not null && row.Status != CatalogTenantStatus.Deleted && await CleanUpAsync(marked, row, cancellationToken) is { } blocked)
         {
             return blocked;
@@ -55,10 +64,11 @@ public sealed partial class TenantReconciler
         // A server removed from the configuration is validated as the catalog recorded it, so the spec still yields
         // the tenant's names and secret (the secret then follows the deletion policy).
         var serverName = TenantSpecRules.EffectiveServer(marked);
-        var configured = lifecycle.Servers.Names.Contains(serverName);
-        var validation = TenantValidation.Of(marked, configured ? _validation : _validation with
+        var configured = lifecycle.Servers.Contains(serverName);
+        var context = Validation;
+        var validation = TenantValidation.Of(marked, configured ? context : context with
         {
-            Servers = new Dictionary<string, TenantServerFacts>(_validation.Servers)
+            Servers = new Dictionary<string, TenantServerFacts>(context.Servers)
             {
                 [serverName] = new TenantServerFacts(serverName, row.DbHost, row.DbPort, new HashSet<string>()),
             },

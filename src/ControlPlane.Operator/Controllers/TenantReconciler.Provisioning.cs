@@ -90,9 +90,10 @@ public sealed partial class TenantReconciler
         {
             // Rows of the previous release have no owner: the Tenant whose status names the row is recorded as its owner.
             // A row that already records exactly this object costs no locking transaction (a resync reads, never writes).
-            return known.Tenant.Owner == owner
-                ? (known.Tenant, known)
-                : (await lifecycle.Catalog.RecordOwnerAsync(known.Tenant.Id, owner, actor, cancellationToken), known);
+            var row = await ServerRecordedAsync(known.Tenant, server, actor, cancellationToken);
+            return row.Owner == owner
+                ? (row, known)
+                : (await lifecycle.Catalog.RecordOwnerAsync(row.Id, owner, actor, cancellationToken), known);
         }
 
         if (await lifecycle.Catalog.FindLiveByOwnerAsync(owner.Namespace, owner.Name, cancellationToken) is { } recorded)
@@ -104,6 +105,8 @@ public sealed partial class TenantReconciler
             }
 
             Log.Readopted(logger, intent.Slug, recorded.Id);
+            recorded = await ServerRecordedAsync(recorded, server, actor, cancellationToken);
+            lifecycle.Placements.Release(owner);
             return (await lifecycle.Catalog.RecordOwnerAsync(recorded.Id, owner, actor, cancellationToken), null);
         }
 
@@ -111,7 +114,33 @@ public sealed partial class TenantReconciler
         // a refused certificate then leaves no catalog row, no secret and no database behind.
         var target = lifecycle.Servers.Get(server.Name);
         await OnServerAsync(target, () => target.Administrator.CheckReachableAsync(cancellationToken));
-        return (await lifecycle.Catalog.RegisterAsync(intent.Registration(server, owner), actor, cancellationToken), null);
+        var registered = await lifecycle.Catalog.RegisterAsync(intent.Registration(server, owner), actor, cancellationToken);
+
+        // The catalog counts the tenant on its server from now on; the placement no longer needs holding (ADR-CP-010).
+        lifecycle.Placements.Release(owner);
+        return (registered, null);
+    }
+
+    /// <summary>
+    /// The row's server, which never moves: a row naming another server than the Tenant (spec, or placement in
+    /// status) is a conflict; a row of the previous release (no server recorded) at this server's address is backfilled.
+    /// </summary>
+    private async Task<CatalogTenant> ServerRecordedAsync(CatalogTenant row, TenantDatabaseServerAddress server, string actor, CancellationToken cancellationToken)
+    {
+        if (row.DbServer == server.Name)
+        {
+            return row;
+        }
+
+        if (row.DbServer is not null)
+        {
+            throw new TenantDatabaseConflictException(TenantConditions.Reasons.DatabaseConflict,
+                $"The catalog records tenant {row.Id} on database server '{row.DbServer}', and this Tenant names '{server.Name}'; a tenant never moves between servers. Nothing was changed.");
+        }
+
+        return string.Equals(row.DbHost, server.Host, StringComparison.OrdinalIgnoreCase) && row.DbPort == server.Port
+            ? await lifecycle.Catalog.RecordServerAsync(row.Id, server.Name, actor, cancellationToken)
+            : row;
     }
 
     /// <summary>

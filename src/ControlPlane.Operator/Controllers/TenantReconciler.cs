@@ -6,10 +6,11 @@ using ControlPlane.Store.TenantDatabases;
 namespace ControlPlane.Operator.Controllers;
 
 /// <summary>
-/// Reconciles one Tenant, level-based: fetch (done by the runtime) → deletion → validate → confine (namespace and
-/// secretRef, the one step with I/O before any side effect) → finalizer → a slot of the server (or wait in its line) →
-/// provision (catalog, secret, role and database, schema, catalog status) → status. Every step observes before it acts,
-/// so a crash at any point converges on the next pass; cleanup happens only behind the finalizer.
+/// Reconciles one Tenant, level-based: fetch (done by the runtime) → deletion → place (a Tenant without a server, once) →
+/// validate → confine (namespace and secretRef, the one step with I/O before any side effect) → finalizer → a slot of
+/// the server (or wait in its line) → provision (catalog, secret, role and database, schema, catalog status) → status.
+/// Every step observes before it acts, so a crash at any point converges on the next pass; cleanup happens only behind
+/// the finalizer.
 /// </summary>
 public sealed partial class TenantReconciler(
     IResourceClient<Tenant> tenants,
@@ -25,7 +26,9 @@ public sealed partial class TenantReconciler(
 
     private readonly Finalizers<Tenant> _finalizers = new(tenants, Tenant.Finalizer);
     private readonly StatusWriter<Tenant, TenantStatus> _status = new(tenants);
-    private readonly TenantValidationContext _validation = TenantValidationContext.For(lifecycle);
+
+    /// <summary>The servers change at runtime (TenantDatabaseServer resources): the context is taken per reconcile.</summary>
+    private TenantValidationContext Validation => TenantValidationContext.For(lifecycle);
 
     /// <summary>When a healthy tenant is looked at again for drift (TenantReconciler.Drift.cs).</summary>
     private readonly TenantResync _resync = resyncEvery ?? TenantResync.Default;
@@ -60,7 +63,13 @@ public sealed partial class TenantReconciler(
             return await DeleteAsync(tenant, cancellationToken);
         }
 
-        var validation = TenantValidation.Of(tenant, _validation);
+        (tenant, var pending) = await PlaceAsync(tenant, cancellationToken);
+        if (pending is not null)
+        {
+            return pending;
+        }
+
+        var validation = TenantValidation.Of(tenant, Validation);
         if (validation is TenantValidation.Invalid invalid)
         {
             return await RefuseAsync(tenant, invalid.Problems, cancellationToken);

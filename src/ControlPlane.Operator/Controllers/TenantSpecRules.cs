@@ -15,5 +15,14 @@ public static class TenantSpecRules
     public static string EffectiveDatabaseName(Tenant tenant) =>
         tenant.Spec.Database?.Name ?? EffectiveSlug(tenant).Replace('-', '_');
 
-    public static string EffectiveServer(Tenant tenant) => tenant.Spec.Database?.Server ?? "default";
+    /// <summary>
+    /// <c>spec.database.server</c>, else the placement status records, else the bootstrap <c>default</c> (what the CRD
+    /// defaulted to before placement). The reconciler places an unplaced Tenant, or recovers its placement from the
+    /// catalog, before anything reads this (ADR-CP-010), so the last fallback only serves pure callers.
+    /// </summary>
+    public static string EffectiveServer(Tenant tenant) =>
+        tenant.Spec.Database?.Server ?? tenant.Status.Database?.Server ?? Provisioning.TenantDatabaseServers.BootstrapDefault;
+
+    /// <summary>Whether the Tenant names no server and status records no placement yet.</summary>
+    public static bool Unplaced(Tenant tenant) => tenant.Spec.Database?.Server is null && tenant.Status.Database?.Server is null;
 }

@@ -61,7 +61,7 @@ internal static class OperatorHost
         builder.Services.AddSingleton<OperatorMetrics>();
         builder.Services.AddSingleton(kubernetes);
         builder.Services.AddSecretStores(builder.Configuration);
-        builder.Services.AddSingleton(sp => new TenantDatabaseServers(options.TenantDatabaseServers, sp.GetRequiredService<ISecretStore>()));
+        builder.Services.AddSingleton(sp => new TenantDatabaseServers(options.TenantDatabaseServers, sp.GetRequiredService<ISecretStore>()) { Environment = environment });
         builder.Services.AddSingleton(sp => new TenantLifecycle(
             new TenantCatalog(dataSource),
             sp.GetRequiredService<ISecretStore>(),

@@ -78,7 +78,10 @@ public sealed class OperatorOptions
     /// </summary>
     public string? TenantMigrationsPath { get; set; }
 
-    /// <summary>Tenant database servers by name (a Tenant's <c>spec.database.server</c>).</summary>
+    /// <summary>
+    /// The bootstrap tenant database servers by name (a Tenant's <c>spec.database.server</c>), fixed for the process;
+    /// TenantDatabaseServer resources add servers at runtime (ADR-CP-010). A resource never replaces a server named here.
+    /// </summary>
     public Dictionary<string, TenantDatabaseServerOptions> TenantDatabaseServers { get; set; } = [];
 
     /// <summary>The tenant database servers' admin secrets (the parsable ones): never a Tenant's secretRef, whatever grants them.</summary>

@@ -64,6 +64,7 @@ public sealed class TenantOperator
             metrics.ObserveServerOperations(() => lifecycle.Servers.Names.Select(lifecycle.Servers.Get)
                 .Select(s => new ServerOperations(s.Name, s.Operations.InFlight, s.Operations.Waiting, s.Operations.Limit)));
             Rollouts = new SchemaRolloutOperator(kubernetes, options, Informer, Tenants, lifecycle.Migrator, Events, time, metrics, loggers);
+            DatabaseServers = new TenantDatabaseServerOperator(kubernetes, options, lifecycle, RequeuePending, time, metrics, loggers);
         }
     }
 
@@ -83,16 +84,21 @@ public sealed class TenantOperator
     /// <summary>The SchemaRollout controller; null when the Tenant reconciler is a test's own.</summary>
     public SchemaRolloutOperator? Rollouts { get; }
 
-    /// <summary>Runs the informers and, while leader, the reconcile workers of both controllers and the leader's jobs, until cancelled.</summary>
+    /// <summary>The TenantDatabaseServer controller; null when the Tenant reconciler is a test's own.</summary>
+    public TenantDatabaseServerOperator? DatabaseServers { get; }
+
+    /// <summary>Runs the informers and, while leader, the reconcile workers of every controller and the leader's jobs, until cancelled.</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(
             Informer.RunAsync(cancellationToken),
             Rollouts?.Informer.RunAsync(cancellationToken) ?? Task.CompletedTask,
+            DatabaseServers?.Informer.RunAsync(cancellationToken) ?? Task.CompletedTask,
             Leadership.RunAsync(
                 leading => Task.WhenAll(
                     LeaderJobs.Select(job => job.RunAsync(leading))
-                        .Append(Controller.RunWorkersAsync(leading, () => Leadership.IsLeader))
-                        .Append(Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask)),
+                        .Append(RunTenantWorkersAsync(leading))
+                        .Append(Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask)
+                        .Append(DatabaseServers?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask)),
                 cancellationToken));
 
     /// <summary>A Tenant in a server's line is woken here when a slot frees for it (ServerOperationSlots).</summary>
@@ -104,12 +110,43 @@ public sealed class TenantOperator
     /// </summary>
     public string? Unhealthy(TimeSpan staleAfter)
     {
-        if (!Informer.IsHealthy(staleAfter) || Rollouts?.Informer.IsHealthy(staleAfter) == false)
+        if (!Informer.IsHealthy(staleAfter) || Rollouts?.Informer.IsHealthy(staleAfter) == false || DatabaseServers?.Informer.IsHealthy(staleAfter) == false)
         {
             return $"an informer has neither listed nor watched successfully for {staleAfter}";
         }
 
-        return Controller.DeadWorkers + (Rollouts?.Controller.DeadWorkers ?? 0) > 0 ? "a reconcile worker died" : null;
+        return Controller.DeadWorkers + (Rollouts?.Controller.DeadWorkers ?? 0) + (DatabaseServers?.Controller.DeadWorkers ?? 0) > 0 ? "a reconcile worker died" : null;
+    }
+
+    /// <summary>The Tenant workers, once the servers listed at start are registered (ADR-CP-010).</summary>
+    private async Task RunTenantWorkersAsync(CancellationToken leading)
+    {
+        if (DatabaseServers is not null)
+        {
+            try
+            {
+                await DatabaseServers.RegisterListedAsync(leading);
+            }
+            catch (OperationCanceledException) when (leading.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
+        await Controller.RunWorkersAsync(leading, () => Leadership.IsLeader);
+    }
+
+    /// <summary>
+    /// Re-queues the Tenants left pending because no server took them (a server just turned ready), and with
+    /// <paramref name="refusedToo"/> (a server newly registered) those refused, which may have named it a moment early.
+    /// </summary>
+    private void RequeuePending(bool refusedToo)
+    {
+        foreach (var tenant in Informer.Cache.Items.Where(t => Conditions.Find(t.Status.Conditions, TenantConditions.Ready)?.Reason is { } reason
+                     && (reason == TenantConditions.Reasons.NoServerAvailable || (refusedToo && reason == TenantConditions.Reasons.InvalidSpec))))
+        {
+            Controller.Queue.Add(ResourceKey.Of(tenant));
+        }
     }
 
     /// <summary>Tenants per phase, every phase present (0 when none) so dashboards see a stable series; "Unset" before the first status.</summary>

@@ -7,7 +7,10 @@ using k8s.Models;
 
 namespace ControlPlane.Operator.Runtime;
 
-/// <summary><see cref="IResourceClient{T}"/> over KubernetesClient's custom-object operations.</summary>
+/// <summary>
+/// <see cref="IResourceClient{T}"/> over KubernetesClient's custom-object operations. A cluster-scoped kind (the
+/// TenantDatabaseServer) is addressed with an empty namespace.
+/// </summary>
 public sealed class KubernetesResourceClient<T>(IKubernetes kubernetes, ResourceDescriptor resource) : IResourceClient<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
@@ -101,8 +104,10 @@ public sealed class KubernetesResourceClient<T>(IKubernetes kubernetes, Resource
     {
         try
         {
-            using var response = await _api.GetNamespacedCustomObjectWithHttpMessagesAsync<T>(
-                resource.Group, resource.Version, @namespace, resource.Plural, name, cancellationToken: cancellationToken);
+            using var response = string.IsNullOrEmpty(@namespace)
+                ? await _api.GetClusterCustomObjectWithHttpMessagesAsync<T>(resource.Group, resource.Version, resource.Plural, name, cancellationToken: cancellationToken)
+                : await _api.GetNamespacedCustomObjectWithHttpMessagesAsync<T>(
+                    resource.Group, resource.Version, @namespace, resource.Plural, name, cancellationToken: cancellationToken);
             return response.Body;
         }
         catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
@@ -113,17 +118,23 @@ public sealed class KubernetesResourceClient<T>(IKubernetes kubernetes, Resource
 
     public async Task<T> ReplaceAsync(T item, CancellationToken cancellationToken)
     {
-        using var response = await _api.ReplaceNamespacedCustomObjectWithHttpMessagesAsync<T>(
-            item, resource.Group, resource.Version, item.Metadata.NamespaceProperty, resource.Plural, item.Metadata.Name,
-            cancellationToken: cancellationToken);
+        using var response = string.IsNullOrEmpty(item.Metadata.NamespaceProperty)
+            ? await _api.ReplaceClusterCustomObjectWithHttpMessagesAsync<T>(
+                item, resource.Group, resource.Version, resource.Plural, item.Metadata.Name, cancellationToken: cancellationToken)
+            : await _api.ReplaceNamespacedCustomObjectWithHttpMessagesAsync<T>(
+                item, resource.Group, resource.Version, item.Metadata.NamespaceProperty, resource.Plural, item.Metadata.Name,
+                cancellationToken: cancellationToken);
         return response.Body;
     }
 
     public async Task<T> ReplaceStatusAsync(T item, CancellationToken cancellationToken)
     {
-        using var response = await _api.ReplaceNamespacedCustomObjectStatusWithHttpMessagesAsync<T>(
-            item, resource.Group, resource.Version, item.Metadata.NamespaceProperty, resource.Plural, item.Metadata.Name,
-            cancellationToken: cancellationToken);
+        using var response = string.IsNullOrEmpty(item.Metadata.NamespaceProperty)
+            ? await _api.ReplaceClusterCustomObjectStatusWithHttpMessagesAsync<T>(
+                item, resource.Group, resource.Version, resource.Plural, item.Metadata.Name, cancellationToken: cancellationToken)
+            : await _api.ReplaceNamespacedCustomObjectStatusWithHttpMessagesAsync<T>(
+                item, resource.Group, resource.Version, item.Metadata.NamespaceProperty, resource.Plural, item.Metadata.Name,
+                cancellationToken: cancellationToken);
         return response.Body;
     }
 

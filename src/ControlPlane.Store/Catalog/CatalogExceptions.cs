@@ -67,3 +67,10 @@ public sealed class OwnerMismatchException(string slug, TenantOwner recorded, Te
 {
     public TenantOwner Recorded { get; } = recorded;
 }
+
+/// <summary>The row records another tenant database server: a placement, once recorded, never moves (V15).</summary>
+public sealed class ServerMismatchException(string slug, string recorded, string asking)
+    : CatalogException($"Tenant '{slug}' lives on database server '{recorded}', not '{asking}'.")
+{
+    public string Recorded { get; } = recorded;
+}

@@ -26,7 +26,8 @@ internal static class CatalogRows
         ContactEmail: NullableString(row, 15),
         SuspendedReason: NullableString(row, 16),
         MaintenanceFlag: row.GetBoolean(17),
-        Owner: row.IsDBNull(18) ? null : new TenantOwner(row.GetString(18), row.GetString(19), NullableString(row, 20)));
+        Owner: row.IsDBNull(18) ? null : new TenantOwner(row.GetString(18), row.GetString(19), NullableString(row, 20)),
+        DbServer: NullableString(row, 21));
 
     public static TenantEvent ReadEvent(NpgsqlDataReader row)
     {

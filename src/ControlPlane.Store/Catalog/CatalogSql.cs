@@ -10,7 +10,7 @@ internal static class CatalogSql
     public const string TenantColumns = """
         id, slug, display_name, db_name, db_host, db_port, db_user, db_secret_ref, schema_version, app_version,
         status, created_at, updated_at, deleted_at, billing_plan, contact_email, suspended_reason, maintenance_flag,
-        owner_namespace, owner_name, owner_uid
+        owner_namespace, owner_name, owner_uid, db_server
         """;
 
     public const string FindBySlug =
@@ -39,6 +39,23 @@ internal static class CatalogSql
         RETURNING {TenantColumns}
         """;
 
+    /// <summary>
+    /// Live tenants per server (V15's partial index), leaving out the owners of $1/$2 (namespaces, names): placements
+    /// the operator holds in memory until their rows exist, counted once by the caller instead. Rows of the previous
+    /// release (no db_server yet) are reported with their host and port for the caller to attribute.
+    /// </summary>
+    public const string CountLiveByServer = """
+        SELECT t.db_server, t.db_host, t.db_port, count(*)::int4
+          FROM control_plane.tenants t
+         WHERE t.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS p(ns, name)
+                            WHERE p.ns = t.owner_namespace AND p.name = t.owner_name)
+         GROUP BY t.db_server, t.db_host, t.db_port
+        """;
+
+    public const string UpdateServer =
+        $"UPDATE control_plane.tenants SET db_server = $2 WHERE id = $1 RETURNING {TenantColumns}";
+
     public const string CountEventsOfType =
         "SELECT count(*) FROM control_plane.tenant_events WHERE tenant_id = $1 AND event_type = $2";
 
@@ -55,8 +72,8 @@ internal static class CatalogSql
     public const string Insert = $"""
         INSERT INTO control_plane.tenants
             (slug, display_name, db_name, db_host, db_port, db_user, db_secret_ref, app_version, billing_plan, contact_email,
-             owner_namespace, owner_name, owner_uid)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             owner_namespace, owner_name, owner_uid, db_server)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
         RETURNING {TenantColumns}
         """;
 

@@ -29,9 +29,12 @@ public static class EventTypes
     /// <summary>The tenant's database password was rotated, once per rotation request (V14).</summary>
     public const string CredentialsRotated = "credentials_rotated";
 
+    /// <summary>The server a row registered before placement lives on was recorded from its Tenant (V15).</summary>
+    public const string ServerRecorded = "server_recorded";
+
     public static IReadOnlyList<string> All { get; } =
     [
         Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted,
-        CleanupSkipped, DriftRepaired, CredentialsRotated,
+        CleanupSkipped, DriftRepaired, CredentialsRotated, ServerRecorded,
     ];
 }

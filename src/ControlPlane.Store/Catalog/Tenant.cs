@@ -2,7 +2,10 @@ using ControlPlane.Store.Secrets;
 
 namespace ControlPlane.Store.Catalog;
 
-/// <summary>One row of <c>control_plane.tenants</c>. Times are the database's clock, in UTC.</summary>
+/// <summary>
+/// One row of <c>control_plane.tenants</c>. Times are the database's clock, in UTC. <see cref="DbServer"/> is the name of
+/// the tenant database server it was placed on (V15); null on rows registered before placement until backfilled.
+/// </summary>
 public sealed record Tenant(
     Guid Id,
     string Slug,
@@ -22,7 +25,8 @@ public sealed record Tenant(
     string? ContactEmail,
     string? SuspendedReason,
     bool MaintenanceFlag,
-    TenantOwner? Owner = null)
+    TenantOwner? Owner = null,
+    string? DbServer = null)
 {
     /// <summary>Keyset position of this row in <see cref="TenantCatalog.ListByStatusAsync"/>.</summary>
     public TenantCursor Cursor => new(UpdatedAt, Id);

@@ -83,7 +83,7 @@ public sealed partial class TenantCatalog
             registration.DbUser, registration.DbSecretRef.ToString(), CatalogCommands.Text(registration.AppVersion),
             CatalogCommands.Text(registration.BillingPlan), CatalogCommands.Text(registration.ContactEmail),
             CatalogCommands.Text(registration.Owner?.Namespace), CatalogCommands.Text(registration.Owner?.Name),
-            CatalogCommands.Text(registration.Owner?.Uid));
+            CatalogCommands.Text(registration.Owner?.Uid), CatalogCommands.Text(registration.DbServer));
         await CatalogCommands.InsertEventAsync(connection, transaction, tenant!.Id, EventTypes.StatusChanged, actor,
             StatusChange(null, TenantStatus.Provisioning), cancellationToken);
         await transaction.CommitAsync(cancellationToken);

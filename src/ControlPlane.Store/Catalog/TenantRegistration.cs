@@ -20,7 +20,8 @@ public sealed partial record TenantRegistration(
     string? AppVersion = null,
     string? BillingPlan = null,
     string? ContactEmail = null,
-    TenantOwner? Owner = null)
+    TenantOwner? Owner = null,
+    string? DbServer = null)
 {
     /// <summary>Same rule as the CHECK <c>tenants_slug_shape</c>: a DNS-label-like name, case kept, compared case-insensitively.</summary>
     public static bool IsValidSlug(string? slug) => slug is { Length: > 0 and <= 63 } && SlugPattern().IsMatch(slug);
@@ -54,6 +55,11 @@ public sealed partial record TenantRegistration(
             throw new ArgumentException("The database port must be between 1 and 65535.", nameof(DbPort));
         }
 
+        if (DbServer is not null && !IsValidServerName(DbServer))
+        {
+            throw new ArgumentException("The database server name must be 1–63 lower-case letters, digits or '-', starting with a letter.", nameof(DbServer));
+        }
+
         TenantProfile.ValidateDisplayName(DisplayName);
         TenantProfile.ValidateContactEmail(ContactEmail);
         ArgumentNullException.ThrowIfNull(DbSecretRef);
@@ -66,9 +72,13 @@ public sealed partial record TenantRegistration(
         && tenant.DbPort == DbPort
         && tenant.DbUser == DbUser
         && tenant.DbSecretRef == DbSecretRef
+        && (tenant.DbServer is null || DbServer is null || tenant.DbServer == DbServer)
 
         // A row registered for another Kubernetes object is never returned as this one's, however alike the rest.
         && (tenant.Owner is null ? Owner is null : tenant.Owner.IsSameObject(Owner));
+
+    /// <summary>Same rule as the CHECK <c>tenants_db_server_shape</c> (V15): a Kubernetes object name of at most 63.</summary>
+    public static bool IsValidServerName(string? name) => name is { Length: > 0 and <= 63 } && ServerPattern().IsMatch(name);
 
     // \z, not $: .NET's $ also matches before a final newline.
     [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?\\z", RegexOptions.CultureInvariant)]
@@ -76,4 +86,7 @@ public sealed partial record TenantRegistration(
 
     [GeneratedRegex("^[A-Za-z0-9.:_-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex HostPattern();
+
+    [GeneratedRegex("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ServerPattern();
 }

@@ -24,6 +24,13 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         return new AdminRoleFacts(reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3));
     }
 
+    /// <summary>The server's PostgreSQL version as it reports it at login (<c>server_version</c>), e.g. <c>17.10</c>; no statement.</summary>
+    public async Task<string> ServerVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await admin.OpenConnectionAsync(cancellationToken);
+        return connection.ServerVersion;
+    }
+
     /// <summary>Opens (and returns to the pool) one admin connection: login and TLS as configured, no statement.</summary>
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {

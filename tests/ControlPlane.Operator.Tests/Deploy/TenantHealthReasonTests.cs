@@ -41,6 +41,7 @@ public sealed class TenantHealthReasonTests
         { Reasons.SecretNotFound, TenantPhases.Provisioning, "Degraded" },
         { Reasons.SecretAccessDenied, TenantPhases.Provisioning, "Degraded" },
         { Reasons.ReconcileFailed, TenantPhases.Active, "Degraded" },
+        { Reasons.NoServerAvailable, TenantPhases.Provisioning, "Degraded" },
         { Reasons.DatabaseContention, TenantPhases.Active, "Progressing" },
         { Reasons.DatabaseOperationFailed, TenantPhases.Active, "Progressing" },
         { Reasons.KubernetesApiFailed, TenantPhases.Active, "Progressing" },

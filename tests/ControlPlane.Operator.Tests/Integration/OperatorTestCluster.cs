@@ -14,6 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using DeploymentEnvironment = ControlPlane.Store.Connection.DeploymentEnvironment;
 using TenantCatalog = ControlPlane.Store.Catalog.TenantCatalog;
 using TenantSchemaMigrator = ControlPlane.Store.TenantDatabases.TenantSchemaMigrator;
 
@@ -139,7 +140,7 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
             .AddSecretStores(configuration)
             .BuildServiceProvider();
         var secrets = services.GetRequiredService<ISecretStore>();
-        var servers = new TenantDatabaseServers(options.TenantDatabaseServers, secrets);
+        var servers = new TenantDatabaseServers(options.TenantDatabaseServers, secrets) { Environment = DeploymentEnvironment.Dev };
         var catalog = NpgsqlDataSource.Create(CatalogConnectionString);
         _owned.Add(services);
         _owned.Add(servers);

@@ -18,13 +18,34 @@ public sealed partial class RbacTests(PostgresFixture postgres)
     /// Granted but not called: finalizers are written by PUT on the tenant itself, but clusters running the
     /// OwnerReferencesPermissionEnforcement admission plugin also demand update on tenants/finalizers.
     /// </summary>
-    private static readonly Permission[] GrantedForAdmission = [new(Tenant.ApiGroup, "tenants/finalizers", "update", null)];
+    private static readonly Permission[] GrantedForAdmission =
+    [
+        new(Tenant.ApiGroup, "tenants/finalizers", "update", null),
+        new(Tenant.ApiGroup, "tenantdatabaseservers/finalizers", "update", null),
+    ];
 
     [Fact]
     public async Task RBAC_grants_every_call_the_operator_made_and_nothing_more()
     {
         await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         cluster.Server.FailNext("update", "/apis/controlplane.econt.io/v1alpha1/namespaces/tenants/tenants/acme/status", 409);
+        cluster.Server.FailNext("update", "/apis/controlplane.econt.io/v1alpha1/tenantdatabaseservers/pg-rbac/status", 409);
+
+        // A TenantDatabaseServer (cluster-scoped): its finalizer, its status (after a 409, so re-read) and the placement on it.
+        var (host, port) = cluster.TenantServerEndpoint;
+        await cluster.Client.CustomObjects.CreateClusterCustomObjectAsync(
+            new TenantDatabaseServerResource
+            {
+                Metadata = new() { Name = "pg-rbac" },
+                Spec = new TenantDatabaseServerSpec
+                {
+                    Host = host,
+                    Port = port,
+                    AdminUser = cluster.TenantServer.AdminRole,
+                    AdminSecretRef = new SecretKeyReference { Name = OperatorTestCluster.AdminSecretName, Key = "password" },
+                },
+            },
+            Tenant.ApiGroup, Tenant.ApiVersionName, TenantDatabaseServerResource.Plural, cancellationToken: _ct);
         cluster.StartOperator(o =>
         {
             o.LeaderElection.Enabled = true;

@@ -65,7 +65,7 @@ public sealed class DoctorTests(PostgresFixture postgres) : IDisposable
         var outcome = await DoctorAsync(server, await CatalogTemplate.CreateDatabaseAsync(postgres, _ct), await TenantServer.CreateAsync(postgres, _ct));
 
         Assert.Equal(1, outcome.ExitCode);
-        Assert.Equal(["FAIL  CRD schemarollouts.controlplane.econt.io", "FAIL  CRD tenants.controlplane.econt.io"], Failed(outcome.Output));
+        Assert.Equal(["FAIL  CRD schemarollouts.controlplane.econt.io", "FAIL  CRD tenantdatabaseservers.controlplane.econt.io", "FAIL  CRD tenants.controlplane.econt.io"], Failed(outcome.Output));
         Assert.Contains("kubectl apply -k config/crds", outcome.Output, StringComparison.Ordinal);
     }
 

@@ -11,6 +11,12 @@ public static class TenantConditions
         /// <summary>The spec fails a rule the CRD schema cannot express (unknown server, bad default slug…). Fix the spec.</summary>
         public const string InvalidSpec = "InvalidSpec";
 
+        /// <summary>
+        /// The Tenant names no server and no TenantDatabaseServer takes it: none ready, all draining or full, or none
+        /// matching spec.database.serverSelector. The message names each server and why; placed as soon as one does.
+        /// </summary>
+        public const string NoServerAvailable = "NoServerAvailable";
+
         /// <summary>Provisioning is under way (catalog row, secret, role, database, migrations).</summary>
         public const string Provisioning = "Provisioning";
 

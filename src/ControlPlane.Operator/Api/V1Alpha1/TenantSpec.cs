@@ -51,9 +51,16 @@ public sealed class TenantSpec
 /// <summary>Where the tenant's database lives.</summary>
 public sealed class TenantDatabaseSpec
 {
-    /// <summary>A tenant database server configured in the operator; the CRD defaults it to <c>default</c>.</summary>
+    /// <summary>
+    /// A tenant database server by name (a TenantDatabaseServer or a bootstrap server of the operator's configuration);
+    /// unset: the operator places the tenant and records the choice in status and the catalog (ADR-CP-010).
+    /// </summary>
     [JsonPropertyName("server")]
     public string? Server { get; set; }
+
+    /// <summary>Placement only: the labels a TenantDatabaseServer must carry to take this tenant.</summary>
+    [JsonPropertyName("serverSelector")]
+    public TenantServerSelector? ServerSelector { get; set; }
 
     /// <summary>PostgreSQL database name; null means derived from the slug.</summary>
     [JsonPropertyName("name")]
@@ -65,6 +72,13 @@ public sealed class TenantDatabaseSpec
     /// </summary>
     [JsonPropertyName("adoptFrom")]
     public string? AdoptFrom { get; set; }
+}
+
+/// <summary>A label selector over TenantDatabaseServers (<c>matchLabels</c> only: every pair must be among the server's labels).</summary>
+public sealed class TenantServerSelector
+{
+    [JsonPropertyName("matchLabels")]
+    public IDictionary<string, string>? MatchLabels { get; set; }
 }
 
 /// <summary>
