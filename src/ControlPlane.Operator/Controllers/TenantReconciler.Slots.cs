@@ -53,9 +53,9 @@ public sealed partial class TenantReconciler
     private void LeaveLines(Tenant tenant, string? except)
     {
         var key = ResourceKey.Of(tenant).ToString();
-        foreach (var name in lifecycle.Servers.Names.Where(n => n != except))
+        foreach (var server in lifecycle.Servers.All.Where(s => s.Name != except))
         {
-            lifecycle.Servers.Get(name).Operations.Leave(key);
+            server.Operations.Leave(key);
         }
     }
 }

@@ -121,7 +121,7 @@ public sealed record TenantValidationContext(
     public static TenantValidationContext For(TenantLifecycle lifecycle)
     {
         ArgumentNullException.ThrowIfNull(lifecycle);
-        var servers = lifecycle.Servers.Names.Select(lifecycle.Servers.Get).ToDictionary(
+        var servers = lifecycle.Servers.All.ToDictionary(
             server => server.Name,
             server => new TenantServerFacts(server.Name, server.Host, server.Port, TenantServerFacts.AdministratorNames(server.AdminUser)),
             StringComparer.Ordinal);

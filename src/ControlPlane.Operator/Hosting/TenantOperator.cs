@@ -61,7 +61,7 @@ public sealed class TenantOperator
         // migrations therefore take the same per-server operation slots.
         if (lifecycle is not null)
         {
-            metrics.ObserveServerOperations(() => lifecycle.Servers.Names.Select(lifecycle.Servers.Get)
+            metrics.ObserveServerOperations(() => lifecycle.Servers.All
                 .Select(s => new ServerOperations(s.Name, s.Operations.InFlight, s.Operations.Waiting, s.Operations.Limit)));
             Rollouts = new SchemaRolloutOperator(kubernetes, options, Informer, Tenants, lifecycle.Migrator, Events, time, metrics, loggers);
             DatabaseServers = new TenantDatabaseServerOperator(kubernetes, options, lifecycle, RequeuePending, time, metrics, loggers);

@@ -41,6 +41,9 @@ public sealed class TenantDatabaseServers : IAsyncDisposable
 
     public IReadOnlyCollection<string> Names => [.. _servers.Keys];
 
+    /// <summary>Every registered server, from one snapshot (iterating <see cref="Names"/> and calling <see cref="Get"/> races an unregistration).</summary>
+    public IReadOnlyList<TenantDatabaseServer> All => [.. _servers.Values.Select(e => e.Server)];
+
     /// <summary>The server; names were validated against the registry before provisioning starts.</summary>
     public TenantDatabaseServer Get(string name) =>
         _servers.TryGetValue(name, out var entry) ? entry.Server : throw new KeyNotFoundException($"Tenant database server '{name}' is not configured.");
