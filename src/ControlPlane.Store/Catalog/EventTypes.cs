@@ -29,9 +29,12 @@ public static class EventTypes
     /// <summary>The tenant's database password was rotated, once per rotation request (V14).</summary>
     public const string CredentialsRotated = "credentials_rotated";
 
+    /// <summary>The estate audit found an orphan or a mismatch of this tenant; nothing was changed (V16).</summary>
+    public const string AuditFinding = "audit_finding";
+
     public static IReadOnlyList<string> All { get; } =
     [
         Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted,
-        CleanupSkipped, DriftRepaired, CredentialsRotated,
+        CleanupSkipped, DriftRepaired, CredentialsRotated, AuditFinding,
     ];
 }
