@@ -58,6 +58,13 @@ public sealed class OperatorOptions
     /// </summary>
     public TimeSpan ResyncPeriod { get; set; } = Controllers.TenantResync.DefaultPeriod;
 
+    /// <summary>
+    /// How often the leader audits the estate (catalog, tenant servers, Tenants, generated secrets; docs/audit.md) and
+    /// reports what it finds in metrics, logs and catalog events, changing nothing. Zero turns the periodic audit off
+    /// (the <c>audit</c> command still works). <c>Operator__AuditPeriod</c>, e.g. <c>01:00:00</c>.
+    /// </summary>
+    public TimeSpan AuditPeriod { get; set; } = TimeSpan.FromHours(1);
+
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
     /// <summary>
