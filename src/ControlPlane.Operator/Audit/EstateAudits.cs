@@ -1,5 +1,7 @@
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Hosting;
+using ControlPlane.Operator.Provisioning;
+using ControlPlane.Store.Catalog;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Configuration;
 using k8s;
@@ -12,20 +14,21 @@ namespace ControlPlane.Operator.Audit;
 public static class EstateAudits
 {
     /// <summary>
-    /// The observer over <paramref name="lifecycle"/>'s catalog and server registry, the Tenants <paramref name="tenants"/>
+    /// The observer over the catalog, the server registry as it is at each audit, the Tenants <paramref name="tenants"/>
     /// yields, and the generated secrets of the secret store configured in <paramref name="services"/>.
     /// </summary>
     public static EstateObserver Observer(
-        TenantLifecycle lifecycle, Func<CancellationToken, Task<IReadOnlyList<Tenant>>> tenants, IServiceProvider services, IKubernetes kubernetes)
+        TenantCatalog catalog, TenantDatabaseServers servers, ISecretStore store, TenantNamespaces namespaces,
+        Func<CancellationToken, Task<IReadOnlyList<Tenant>>> tenants, IServiceProvider services, IKubernetes kubernetes)
     {
-        ArgumentNullException.ThrowIfNull(lifecycle);
+        ArgumentNullException.ThrowIfNull(namespaces);
         ArgumentNullException.ThrowIfNull(services);
         var secrets = new GeneratedSecrets(
             kubernetes,
             services.GetRequiredService<IOptions<SecretStoreOptions>>().Value,
             services.GetRequiredService<SecretReferencePlanner>(),
-            lifecycle.Secrets);
-        return new EstateObserver(lifecycle.Catalog, lifecycle.Servers, tenants, lifecycle.Namespaces.Serves, secrets);
+            store);
+        return new EstateObserver(catalog, servers, tenants, namespaces.Serves, secrets);
     }
 
     /// <summary>The leader's periodic auditor: Tenants from the informer's cache (no extra LIST), events as the operator.</summary>
@@ -34,7 +37,8 @@ public static class EstateAudits
     {
         ArgumentNullException.ThrowIfNull(tenantOperator);
         ArgumentNullException.ThrowIfNull(lifecycle);
-        var observer = Observer(lifecycle, _ => Task.FromResult<IReadOnlyList<Tenant>>([.. tenantOperator.Informer.Cache.Items]), services, kubernetes);
+        var observer = Observer(lifecycle.Catalog, lifecycle.Servers, lifecycle.Secrets, lifecycle.Namespaces,
+            _ => Task.FromResult<IReadOnlyList<Tenant>>([.. tenantOperator.Informer.Cache.Items]), services, kubernetes);
         return new EstateAuditor(observer, lifecycle.Catalog, metrics, lifecycle.OperatorIdentity, logger);
     }
 }
