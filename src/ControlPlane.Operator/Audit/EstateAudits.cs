@@ -1,9 +1,9 @@
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Store.Catalog;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Configuration;
+using ControlPlane.Store.Catalog;
 using k8s;
 using Microsoft.Extensions.Options;
 using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;

@@ -62,7 +62,10 @@ public sealed class EstateAuditWorldTests(PostgresFixture postgres)
         var options = cluster.DefaultOptions();
         options.TenantDatabaseServers["second"] = new TenantDatabaseServerOptions
         {
-            Host = "127.0.0.1", Port = gate.Port, AdminUser = second.AdminRole, AdminSecretRef = $"k8s:{OperatorTestCluster.OperatorNamespace}/tenant-server-second#password",
+            Host = "127.0.0.1",
+            Port = gate.Port,
+            AdminUser = second.AdminRole,
+            AdminSecretRef = $"k8s:{OperatorTestCluster.OperatorNamespace}/tenant-server-second#password",
         };
         await using var audit = AuditWorld.Create(cluster, options);
 
