@@ -171,4 +171,23 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Deletion of database server {Server} waits: {Tenants} live tenants are placed on it")]
     public static partial void ServerDeletionBlocked(ILogger logger, string server, int tenants);
+
+    // 130-139: the estate audit (issue 17).
+    [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Estate audit: {Kind} {Subject} (tenant {TenantId}): {Detail} Suggested: {Action}")]
+    public static partial void AuditFound(ILogger logger, string kind, string subject, Guid? tenantId, string detail, string action);
+
+    [LoggerMessage(EventId = 131, Level = LogLevel.Information, Message = "Estate audit: {Kind} {Subject} (tenant {TenantId}): {Detail}")]
+    public static partial void AuditNotice(ILogger logger, string kind, string subject, Guid? tenantId, string detail);
+
+    [LoggerMessage(EventId = 132, Level = LogLevel.Information, Message = "Estate audit done: {Problems} problem(s), {Notices} notice(s) confirmed, {New} new; {LiveRows} live and {DeletedRows} deleted rows, {Servers} server(s), {Tenants} Tenants compared")]
+    public static partial void AuditDone(ILogger logger, int problems, int notices, int @new, int liveRows, int deletedRows, int servers, int tenants);
+
+    [LoggerMessage(EventId = 133, Level = LogLevel.Warning, Message = "Estate audit failed; next attempt in {Period}")]
+    public static partial void AuditFailed(ILogger logger, Exception error, TimeSpan period);
+
+    [LoggerMessage(EventId = 134, Level = LogLevel.Information, Message = "Estate audit no longer finds {Kind} {Subject}")]
+    public static partial void AuditResolved(ILogger logger, string kind, string subject);
+
+    [LoggerMessage(EventId = 135, Level = LogLevel.Information, Message = "Estate audit could not check everything: {NotChecked}")]
+    public static partial void AuditNotChecked(ILogger logger, string notChecked);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using ControlPlane.Operator.Audit;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Monitoring;
 using ControlPlane.Operator.Provisioning;
@@ -97,6 +98,12 @@ internal static class OperatorHost
             return tenantOperator;
         });
         builder.Services.AddHostedService<TenantOperatorService>();
+        builder.Services.AddSingleton<EstateAuditMetrics>();
+        builder.Services.AddSingleton(sp => EstateAudits.ForOperator(
+            sp.GetRequiredService<TenantOperator>(), sp.GetRequiredService<TenantLifecycle>(), sp, kubernetes,
+            sp.GetRequiredService<EstateAuditMetrics>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<EstateAuditor>()));
+        builder.Services.AddHostedService(sp => new EstateAuditService(
+            sp.GetRequiredService<TenantOperator>(), sp.GetRequiredService<EstateAuditor>(), options.AuditPeriod, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new TokenReviewClient(tokenReviews));
         builder.Services.AddSingleton<ITenantDirectory>(sp => new InformerTenantDirectory(sp.GetRequiredService<TenantOperator>().Informer));
         builder.Services.AddTenantConnectionResolver(builder.Configuration, TenantDatabaseServerTls.ByAddress(options.TenantDatabaseServers));

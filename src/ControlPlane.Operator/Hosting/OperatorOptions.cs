@@ -67,6 +67,13 @@ public sealed class OperatorOptions
     /// <summary>How long a tenant may stay provisioning before the <c>stuck_provisioning</c> check names it (the <c>health</c> command's <c>--stuck-after</c>).</summary>
     public TimeSpan CatalogHealthStuckAfter { get; set; } = Store.Health.CatalogHealth.DefaultStuckAfter;
 
+    /// <summary>
+    /// How often the leader audits the estate (catalog, tenant servers, Tenants, generated secrets; docs/audit.md) and
+    /// reports what it finds in metrics, logs and catalog events, changing nothing. Zero turns the periodic audit off
+    /// (the <c>audit</c> command still works). <c>Operator__AuditPeriod</c>, e.g. <c>01:00:00</c>.
+    /// </summary>
+    public TimeSpan AuditPeriod { get; set; } = TimeSpan.FromHours(1);
+
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
     /// <summary>The monthly partitions of the catalog's tenant_events: created ahead and retention (docs/catalog.md).</summary>

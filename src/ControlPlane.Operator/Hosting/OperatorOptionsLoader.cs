@@ -168,6 +168,12 @@ public static partial class OperatorOptionsLoader
         }
 
         ValidateEventPartitions(options.Events, problems);
+
+        if (options.AuditPeriod != TimeSpan.Zero && (options.AuditPeriod < TimeSpan.FromMinutes(1) || options.AuditPeriod > TimeSpan.FromDays(7)))
+        {
+            problems.Add($"{OperatorOptions.SectionName}:AuditPeriod must be 0 (no periodic audit) or between 1 minute and 7 days (got {options.AuditPeriod}).");
+        }
+
         ValidateLeaderElection(options.LeaderElection, problems);
         foreach (var (name, server) in options.TenantDatabaseServers)
         {

@@ -32,9 +32,12 @@ public static class EventTypes
     /// <summary>The server a row registered before placement lives on was recorded from its Tenant (V15).</summary>
     public const string ServerRecorded = "server_recorded";
 
+    /// <summary>The estate audit found an orphan or a mismatch of this tenant; nothing was changed (V16).</summary>
+    public const string AuditFinding = "audit_finding";
+
     public static IReadOnlyList<string> All { get; } =
     [
         Provisioned, Migrated, Suspended, Resumed, Deleting, Deleted, StatusChanged, Error, ProfileUpdated, LimitsUpdated, OwnerRecorded, Adopted,
-        CleanupSkipped, DriftRepaired, CredentialsRotated, ServerRecorded,
+        CleanupSkipped, DriftRepaired, CredentialsRotated, ServerRecorded, AuditFinding,
     ];
 }

@@ -261,6 +261,25 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         return dependencies;
     }
 
+    /// <summary>
+    /// Every database of the server and every role carrying an ownership mark, with the marks (the estate audit's
+    /// observation of this server). One read of the shared catalogs from the maintenance database; nothing is changed.
+    /// </summary>
+    public async Task<ServerInventory> InventoryAsync(CancellationToken cancellationToken)
+    {
+        await using var command = admin.CreateCommand(InventorySql.Inventory);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var databases = new List<InventoryObject>();
+        var roles = new List<InventoryObject>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var item = new InventoryObject(reader.GetString(1), OwnershipMark.Parse(reader.IsDBNull(2) ? null : reader.GetString(2)), reader.GetBoolean(3));
+            (reader.GetString(0) == "d" ? databases : roles).Add(item);
+        }
+
+        return new ServerInventory(databases, roles);
+    }
+
     /// <summary><c>deletionPolicy: Retain</c>: the database and roles stay, but nobody can log in or connect.</summary>
     public async Task<IReadOnlyList<TenantDatabaseStep>> RetainAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
     {

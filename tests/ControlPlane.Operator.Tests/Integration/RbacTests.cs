@@ -1,11 +1,16 @@
 using System.Text.RegularExpressions;
 using ControlPlane.Operator.Api.V1Alpha1;
+using ControlPlane.Operator.Audit;
 using ControlPlane.Operator.Commands;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Resolver;
 using ControlPlane.Sandbox.KubeApi;
+using ControlPlane.Secrets;
+using ControlPlane.Secrets.Configuration;
+using ControlPlane.Store.Secrets;
 using ControlPlane.Testing;
 using k8s;
+using Microsoft.Extensions.Options;
 using YamlDotNet.Serialization;
 
 namespace ControlPlane.Operator.Tests.Integration;
@@ -94,6 +99,11 @@ public sealed partial class RbacTests(PostgresFixture postgres)
 
         // `controlplane doctor` runs as the operator too: its reads of the shipped CRDs are calls the RBAC must grant.
         Assert.All(await DoctorChecks.CrdsAsync(cluster.CreateOperatorClient(), ShippedCrds.Directory, _ct), c => Assert.True(c.Passed, c.Detail));
+
+        // The leader's periodic estate audit lists the generated Secrets as the operator (docs/audit.md).
+        var secretOptions = new SecretStoreOptions { DefaultBackend = SecretBackendKind.Kubernetes, Kubernetes = { Namespace = OperatorTestCluster.SecretNamespace } };
+        await new GeneratedSecrets(cluster.CreateOperatorClient(), secretOptions, new SecretReferencePlanner(Options.Create(secretOptions)),
+            cluster.CreateLifecycle(cluster.DefaultOptions()).Secrets).ObserveAsync([], _ct);
 
         var used = Used(cluster.Server);
         var granted = Granted();
