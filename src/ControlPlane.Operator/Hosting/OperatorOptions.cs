@@ -117,4 +117,11 @@ public sealed class TenantDatabaseServerOptions
 
     /// <summary>PEM CA bundle the server's certificate must chain to (<c>sslrootcert</c>); unset means the system trust store.</summary>
     public string? RootCertificate { get; set; }
+
+    /// <summary>
+    /// Rotate the admin password this long after its previous rotation by the operator, in whole hours or days (<c>720h</c>,
+    /// <c>30d</c>); at once when the operator never rotated it. Unset: only <c>rotate-admin-password</c> rotates it. Needs an
+    /// <see cref="AdminSecretRef"/> the operator may write (docs/secrets.md, "Rotating a server's admin password").
+    /// </summary>
+    public string? AdminPasswordRotateEvery { get; set; }
 }

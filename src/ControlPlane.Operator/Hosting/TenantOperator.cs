@@ -1,5 +1,6 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
+using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Runtime;
 using k8s;
 
@@ -59,6 +60,11 @@ public sealed class TenantOperator
         if (lifecycle is not null)
         {
             Rollouts = new SchemaRolloutOperator(kubernetes, options, Informer, Tenants, lifecycle.Migrator, Events, time, metrics, loggers);
+            AdminPasswords = new AdminPasswordSchedule(
+                lifecycle.Servers,
+                new AdminPasswordRotator(lifecycle.Secrets, lifecycle.Faults, time, loggers.CreateLogger<AdminPasswordRotator>(), metrics),
+                time,
+                loggers.CreateLogger<AdminPasswordSchedule>());
         }
     }
 
@@ -75,7 +81,10 @@ public sealed class TenantOperator
     /// <summary>The SchemaRollout controller; null when the Tenant reconciler is a test's own.</summary>
     public SchemaRolloutOperator? Rollouts { get; }
 
-    /// <summary>Runs the informers and, while leader, the reconcile workers of both controllers, until cancelled.</summary>
+    /// <summary>The tenant database servers' admin password rotation (leader only); null when the Tenant reconciler is a test's own.</summary>
+    public AdminPasswordSchedule? AdminPasswords { get; }
+
+    /// <summary>Runs the informers and, while leader, the reconcile workers of both controllers and the admin password schedule, until cancelled.</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(
             Informer.RunAsync(cancellationToken),
@@ -83,7 +92,8 @@ public sealed class TenantOperator
             Leadership.RunAsync(
                 leading => Task.WhenAll(
                     Controller.RunWorkersAsync(leading, () => Leadership.IsLeader),
-                    Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask),
+                    Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask,
+                    AdminPasswords?.RunAsync(leading) ?? Task.CompletedTask),
                 cancellationToken));
 
     /// <summary>
