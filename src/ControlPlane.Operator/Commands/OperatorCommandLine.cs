@@ -15,6 +15,7 @@ internal static class OperatorCommandLine
         root.Subcommands.Add(HealthCommand.Create());
         root.Subcommands.Add(ResolveCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(RotateAdminPasswordCommand.Create());
         root.Options.Add(RunCommand.PortOption);
         root.Action = run.Action;
         return root;
