@@ -66,8 +66,7 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
         }
 
         var settings = server.AdminConnectionSettings();
-        await using var session = await AdminPasswordSession.TryOpenAsync(settings, stored.Value.Reveal(), cancellationToken)
-                                  ?? (pending is null ? null : await AdminPasswordSession.TryOpenAsync(settings, pending.Value.Reveal(), cancellationToken));
+        await using var session = await OpenAsync(settings, current, pendingRef, stored, pending, cancellationToken);
         if (session is null)
         {
             return Rejected(server, current);
@@ -143,6 +142,31 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
         metrics?.AdminPasswordRotation(server.Name, AdminPasswordResults.Rotated);
         var next = server.AdminPasswordRotateEvery is { } every ? AdminPasswordRules.RotatedAt(name) + every : null;
         return new AdminPasswordOutcome(server.Name, AdminPasswordResults.Rotated, name, next, Resumed: resumed);
+    }
+
+    /// <summary>
+    /// A session logged in with the current password, else the pending one; null when the server takes neither. Another
+    /// process's rotation may change the role between our read and our login, so a refusal reads the entries again
+    /// (a few times) before it counts.
+    /// </summary>
+    private async Task<AdminPasswordSession?> OpenAsync(
+        NpgsqlConnectionStringBuilder settings, SecretReference current, SecretReference pendingRef, MarkedSecretValue stored, MarkedSecretValue? pending,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var session = await AdminPasswordSession.TryOpenAsync(settings, stored.Value.Reveal(), cancellationToken)
+                          ?? (pending is null ? null : await AdminPasswordSession.TryOpenAsync(settings, pending.Value.Reveal(), cancellationToken));
+            if (session is not null || attempt == 3)
+            {
+                return session;
+            }
+
+            // A pause for the other process's rotation to move on: real time, also under a test's fake clock.
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            stored = await secrets.ReadMarkedAsync(current, cancellationToken);
+            pending = await ReadPendingAsync(pendingRef, cancellationToken);
+        }
     }
 
     private async Task<MarkedSecretValue?> ReadPendingAsync(SecretReference pending, CancellationToken cancellationToken)
