@@ -196,6 +196,57 @@ public sealed class AdminPasswordRotationTests(PostgresFixture postgres)
         Assert.True(await AcceptsAsync(cluster, Encoding.UTF8.GetString((await AdminSecretAsync(cluster)).Data["password"])));
     }
 
+    [Fact]
+    public async Task The_command_rotates_prints_no_password_and_tells_by_its_exit_code_what_happened()
+    {
+        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
+        await HandOverAdminSecretAsync(cluster);
+        var directory = Directory.CreateTempSubdirectory("econt-rotate-admin-");
+        try
+        {
+            var kubeconfig = Path.Combine(directory.FullName, "kubeconfig");
+            cluster.Server.WriteKubeconfig(kubeconfig);
+            var (host, port) = cluster.TenantServerEndpoint;
+            Dictionary<string, string?> Environment(string adminSecretRef) => new()
+            {
+                ["ENVIRONMENT"] = "dev",
+                ["KUBECONFIG"] = kubeconfig,
+                ["HOME"] = directory.FullName,
+                ["POD_NAMESPACE"] = OperatorTestCluster.OperatorNamespace,
+                ["SECRET_MANAGER_BACKEND"] = "k8s",
+                ["Operator__TenantDatabaseServers__default__Host"] = host,
+                ["Operator__TenantDatabaseServers__default__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Operator__TenantDatabaseServers__default__AdminUser"] = cluster.TenantServer.AdminRole,
+                ["Operator__TenantDatabaseServers__default__AdminSecretRef"] = adminSecretRef,
+                ["ADMIN_PASSWORD_FROM_ENV"] = cluster.TenantServer.AdminPassword,
+            };
+            var stored = $"k8s:{OperatorTestCluster.OperatorNamespace}/{OperatorTestCluster.AdminSecretName}#password";
+
+            var rotated = await OperatorProcess.RunAsync(["rotate-admin-password", "--server", "default", "--json"], Environment(stored), _ct);
+
+            Assert.True(rotated.ExitCode == 0, rotated.Output);
+            using var json = JsonDocument.Parse(rotated.Output);
+            Assert.Equal(AdminPasswordResults.Rotated, json.RootElement.GetProperty("result").GetString());
+            var current = Encoding.UTF8.GetString((await AdminSecretAsync(cluster)).Data["password"]);
+            Assert.Equal(Marks(await AdminSecretAsync(cluster))["password"], json.RootElement.GetProperty("rotation").GetString());
+            Assert.True(await AcceptsAsync(cluster, current));
+            Assert.False(await AcceptsAsync(cluster, cluster.TenantServer.AdminPassword));
+            Assert.DoesNotContain(current, rotated.Output, StringComparison.Ordinal);
+
+            var unknown = await OperatorProcess.RunAsync(["rotate-admin-password", "--server", "elsewhere"], Environment(stored), _ct);
+            Assert.Equal(2, unknown.ExitCode);
+            Assert.Contains("No tenant database server 'elsewhere' is configured (known: default)", unknown.Output, StringComparison.Ordinal);
+
+            var readOnly = await OperatorProcess.RunAsync(["rotate-admin-password", "--server", "default"], Environment("env:ADMIN_PASSWORD_FROM_ENV"), _ct);
+            Assert.Equal(2, readOnly.ExitCode);
+            Assert.Contains($"default: {AdminPasswordReasons.NotRotatable}: env:ADMIN_PASSWORD_FROM_ENV is read-only", readOnly.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     private static AdminPasswordRotator Rotator(TenantLifecycle lifecycle, IProvisioningFaults? faults = null, TimeProvider? time = null, ILoggerFactory? loggers = null) =>
         new(lifecycle.Secrets, faults ?? IProvisioningFaults.None, time ?? TimeProvider.System, (loggers ?? NullLoggerFactory.Instance).CreateLogger<AdminPasswordRotator>());
 
