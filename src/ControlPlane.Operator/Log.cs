@@ -112,6 +112,22 @@ internal static partial class Log
     [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "Tenant {Slug} waits for database server {Server}: {InFlight} of {Limit} operations running, place {Place} in line")]
     public static partial void ServerBusy(ILogger logger, string slug, string server, int inFlight, int limit, int place);
 
+    // Admin password rotation of tenant database servers (90-99). Never a password, a verifier or a pending value.
+    [LoggerMessage(EventId = 90, Level = LogLevel.Information, Message = "Tenant database server {Server}: admin password rotated ({Rotation}, scheduled: {Scheduled}, completed after an interruption: {Resumed}); new logins need the new password, open sessions keep running")]
+    public static partial void AdminPasswordRotated(ILogger logger, string server, string rotation, bool scheduled, bool resumed);
+
+    [LoggerMessage(EventId = 91, Level = LogLevel.Warning, Message = "Tenant database server {Server}: admin password rotation failed: {Reason}: {Message}")]
+    public static partial void AdminPasswordRotationFailed(ILogger logger, string server, string reason, string message);
+
+    [LoggerMessage(EventId = 92, Level = LogLevel.Information, Message = "Tenant database server {Server}: another process holds the admin password rotation lock; looking again later")]
+    public static partial void AdminPasswordRotationBusy(ILogger logger, string server);
+
+    [LoggerMessage(EventId = 93, Level = LogLevel.Debug, Message = "Tenant database server {Server}: admin password rotation not due; next at {NextDue}")]
+    public static partial void AdminPasswordRotationNotDue(ILogger logger, string server, DateTimeOffset? nextDue);
+
+    [LoggerMessage(EventId = 94, Level = LogLevel.Error, Message = "Tenant database server {Server}: the admin password check failed outside a rotation step; retrying at the next look")]
+    public static partial void AdminPasswordScheduleFailed(ILogger logger, Exception error, string server);
+
     private static readonly Func<ILogger, string, string, long, IDisposable?> ReconcileScopeFormatter =
         LoggerMessage.DefineScope<string, string, long>("Reconcile {Namespace}/{Name} generation {Generation}");
 

@@ -29,4 +29,13 @@ public interface ISecretBackend
     Task<SecretValue> GetOrRotateAsync(SecretReference reference, SecretValue candidate, string rotation, SecretOwner owner, CancellationToken cancellationToken) =>
         Task.FromException<SecretValue>(new SecretStoreException(
             $"The {Kind} secret backend cannot record which rotation a version belongs to, so the operator does not rotate {reference}.", reference));
+
+    /// <summary>
+    /// The value at <paramref name="reference"/> with the rotation mark stored beside it (see <see cref="GetOrRotateAsync"/>);
+    /// <see cref="SecretNotFoundException"/> when absent. What a rotation reads to resume after a crash.
+    /// </summary>
+    /// <remarks>The default refuses, like <see cref="GetOrRotateAsync"/>: a backend without marks cannot resume a rotation.</remarks>
+    Task<MarkedSecretValue> ReadMarkedAsync(SecretReference reference, CancellationToken cancellationToken) =>
+        Task.FromException<MarkedSecretValue>(new SecretStoreException(
+            $"The {Kind} secret backend cannot record which rotation a version belongs to, so the operator does not rotate {reference}.", reference));
 }

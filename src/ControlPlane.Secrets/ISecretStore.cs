@@ -35,4 +35,17 @@ public interface ISecretStore
     /// </summary>
     Task<SecretValue> EnsureRotatedPasswordAsync(SecretReference reference, string rotation, SecretOwner owner, CancellationToken cancellationToken) =>
         Task.FromException<SecretValue>(new SecretStoreException($"This secret store cannot rotate {reference}.", reference));
+
+    /// <summary>
+    /// Stores <paramref name="value"/> at <paramref name="reference"/> as the version of rotation request
+    /// <paramref name="rotation"/>, unless that request's version is already there: then the stored value is returned
+    /// and nothing is written. The caller compares the result with <paramref name="value"/> (the admin password's
+    /// promotion, where the value was generated and applied before this write).
+    /// </summary>
+    Task<SecretValue> StoreRotatedPasswordAsync(SecretReference reference, SecretValue value, string rotation, SecretOwner owner, CancellationToken cancellationToken) =>
+        Task.FromException<SecretValue>(new SecretStoreException($"This secret store cannot rotate {reference}.", reference));
+
+    /// <summary>The value and its rotation mark, read from the backend (never from a cache): what a rotation resumes from.</summary>
+    Task<MarkedSecretValue> ReadMarkedAsync(SecretReference reference, CancellationToken cancellationToken) =>
+        Task.FromException<MarkedSecretValue>(new SecretStoreException($"This secret store cannot rotate {reference}.", reference));
 }

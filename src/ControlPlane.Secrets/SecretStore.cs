@@ -68,6 +68,24 @@ public sealed class SecretStore(
         return value;
     }
 
+    public async Task<SecretValue> StoreRotatedPasswordAsync(SecretReference reference, SecretValue value, string rotation, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentException.ThrowIfNullOrEmpty(rotation);
+        ArgumentNullException.ThrowIfNull(owner);
+        var stored = await Backend(reference).GetOrRotateAsync(reference, value, rotation, owner, cancellationToken).ConfigureAwait(false);
+        Log.PasswordRotated(logger, reference);
+        return stored;
+    }
+
+    public async Task<MarkedSecretValue> ReadMarkedAsync(SecretReference reference, CancellationToken cancellationToken)
+    {
+        var backend = Backend(reference);
+        var value = await backend.ReadMarkedAsync(reference, cancellationToken).ConfigureAwait(false);
+        Log.SecretRead(logger, reference, backend.Kind);
+        return value;
+    }
+
     private ISecretBackend Backend(SecretReference reference)
     {
         ArgumentNullException.ThrowIfNull(reference);

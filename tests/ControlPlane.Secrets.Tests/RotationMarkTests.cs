@@ -23,6 +23,7 @@ public sealed class RotationMarkTests
     [Theory]
     [InlineData("aws")]
     [InlineData("gcp")]
+    [InlineData("azure")]
     [InlineData("mock")]
     public async Task A_retried_rotation_request_writes_no_second_version_and_a_new_request_does(string backend)
     {
@@ -41,6 +42,7 @@ public sealed class RotationMarkTests
         Assert.Equal(Password('c'), second);
         Assert.NotEqual(generated, first);
         Assert.Equal(Password('c'), await harness.Backend.ReadAsync(reference, _ct));
+        Assert.Equal(new MarkedSecretValue(Password('c'), "request:2"), await harness.Backend.ReadMarkedAsync(reference, _ct));
         if (versions is { } before)
         {
             Assert.Equal(before + 1, afterRetry);
@@ -50,6 +52,30 @@ public sealed class RotationMarkTests
         Assert.Equal(SecretDeletion.Deleted, await harness.Backend.DeleteAsync(reference, _ct));
         await Assert.ThrowsAsync<SecretNotFoundException>(() => harness.Backend.ReadAsync(reference, _ct));
         Assert.Equal(Password('d'), await harness.Backend.GetOrCreateAsync(reference, Password('d'), Acme, _ct));
+    }
+
+    [Theory]
+    [InlineData("aws")]
+    [InlineData("gcp")]
+    [InlineData("azure")]
+    [InlineData("mock")]
+    public async Task A_marked_read_returns_the_value_with_its_rotation_and_no_mark_for_a_value_never_rotated(string backend)
+    {
+        await using var harness = await StartAsync(backend);
+        var generated = harness.Reference("marked", "password");
+        var sibling = harness.Reference("marked", "password.pending");
+        var value = await harness.Backend.GetOrCreateAsync(generated, Password('g'), Acme, _ct);
+
+        Assert.Equal(new MarkedSecretValue(value, null), await harness.Backend.ReadMarkedAsync(generated, _ct));
+        await Assert.ThrowsAsync<SecretNotFoundException>(() => harness.Backend.ReadMarkedAsync(harness.Reference("absent", "password"), _ct));
+
+        // A sibling key (the admin password's pending entry) keeps its own mark and leaves the first key's alone.
+        await harness.Backend.GetOrRotateAsync(sibling, Password('p'), "admin:2026-12-02T03:00:00Z:0a0b0c0d", Acme, _ct);
+        Assert.Equal(new MarkedSecretValue(Password('p'), "admin:2026-12-02T03:00:00Z:0a0b0c0d"), await harness.Backend.ReadMarkedAsync(sibling, _ct));
+        Assert.Equal(new MarkedSecretValue(value, null), await harness.Backend.ReadMarkedAsync(generated, _ct));
+        Assert.Equal(SecretDeletion.Deleted, await harness.Backend.DeleteAsync(sibling, _ct));
+        await Assert.ThrowsAsync<SecretNotFoundException>(() => harness.Backend.ReadMarkedAsync(sibling, _ct));
+        Assert.Equal(value, await harness.Backend.ReadAsync(generated, _ct));
     }
 
     [Fact]
@@ -77,6 +103,7 @@ public sealed class RotationMarkTests
         Assert.Equal(rotated, retried);
         Assert.Equal(2, vault.CurrentVersion("secret/econt/tenants/acme"));
         Assert.Equal("request:1", vault.LatestData("secret/econt/tenants/acme")![RotationMarks.DataKey("password")]);
+        Assert.Equal(new MarkedSecretValue(rotated, "request:1"), await host.Store.ReadMarkedAsync(reference, _ct));
         Assert.Equal(rotated, await host.Store.ReadAsync(reference, _ct));
 
         Assert.Equal(SecretDeletion.Deleted, await host.Store.DeleteAsync(reference, _ct));
@@ -108,6 +135,13 @@ public sealed class RotationMarkTests
                         await gcp.DisposeAsync();
                         File.Delete(keyFile);
                     },
+                };
+            case "azure":
+                var azure = await FakeAzureServer.StartAsync(_ct);
+                return new ContractHarness(AzureBackendContractTests.Backend(azure), (name, key) => SecretReference.Parse($"azure:econt-kv/{name}#{key}"))
+                {
+                    Versions = reference => azure.VersionCount(reference.Container, reference.Name),
+                    Dispose = azure.DisposeAsync,
                 };
             default:
                 return new ContractHarness(new MockSecretBackend(), (name, key) => SecretReference.Parse($"mock:{name}-{key}"));

@@ -16,6 +16,7 @@ internal static class OperatorCommandLine
         root.Subcommands.Add(ResolveCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(RotateAdminPasswordCommand.Create());
         root.Options.Add(RunCommand.PortOption);
         root.Action = run.Action;
         return root;

@@ -162,6 +162,13 @@ public sealed class TenantDatabaseServerOptions
     public string? RootCertificate { get; set; }
 
     /// <summary>
+    /// Rotate the admin password this long after its previous rotation by the operator, in whole hours or days (<c>720h</c>,
+    /// <c>30d</c>); at once when the operator never rotated it. Unset: only <c>rotate-admin-password</c> rotates it. Needs an
+    /// <see cref="AdminSecretRef"/> the operator may write (docs/secrets.md, "Rotating a server's admin password").
+    /// </summary>
+    public string? AdminPasswordRotateEvery { get; set; }
+
+    /// <summary>
     /// How many provisioning, migration, resync or deletion operations run on this server at once, across every worker and
     /// rollout (1-64; the admin connection pool has as many connections). Others wait in line without holding a worker
     /// (<see cref="Provisioning.ServerOperationSlots"/>).

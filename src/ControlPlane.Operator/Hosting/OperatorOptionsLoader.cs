@@ -326,6 +326,11 @@ public static partial class OperatorOptionsLoader
                          "use k8s: or vault: in staging and prod.");
         }
 
+        if (Provisioning.AdminPasswordRules.Problem(server.AdminPasswordRotateEvery, reference) is { } rotation)
+        {
+            problems.Add($"{section}:AdminPasswordRotateEvery: {rotation}");
+        }
+
         // The default is written back, so every consumer (admin pool, migrations, the resolver's DSN) sees one mode.
         if (DatabaseTls.Read(server.SslMode, server.RootCertificate, environment, section, problems) is { } tls && string.IsNullOrWhiteSpace(server.SslMode)
             && environment != DeploymentEnvironment.Dev)

@@ -1,5 +1,6 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
+using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Runtime;
 using k8s;
 
@@ -65,6 +66,11 @@ public sealed class TenantOperator
                 .Select(s => new ServerOperations(s.Name, s.Operations.InFlight, s.Operations.Waiting, s.Operations.Limit)));
             Rollouts = new SchemaRolloutOperator(kubernetes, options, Informer, Tenants, lifecycle.Migrator, Events, time, metrics, loggers);
             DatabaseServers = new TenantDatabaseServerOperator(kubernetes, options, lifecycle, RequeuePending, time, metrics, loggers);
+            var adminPasswords = new AdminPasswordSchedule(
+                lifecycle.Servers,
+                new AdminPasswordRotator(lifecycle.Secrets, lifecycle.Faults, time, loggers.CreateLogger<AdminPasswordRotator>(), metrics),
+                loggers.CreateLogger<AdminPasswordSchedule>());
+            LeaderJobs = [.. LeaderJobs, adminPasswords.Job(time, metrics, loggers.CreateLogger<PeriodicJob>())];
         }
     }
 

@@ -33,10 +33,18 @@ public static class ProvisioningSteps
     public const string RotationVerifierChanged = "rotation-verifier-changed";
     public const string RotationRecorded = "rotation-recorded";
     public const string RotationReported = "rotation-reported";
+    public const string AdminPasswordPendingWritten = "admin-password-pending-written";
+    public const string AdminPasswordRoleChanged = "admin-password-role-changed";
+    public const string AdminPasswordPromoted = "admin-password-promoted";
+    public const string AdminPasswordPendingRemoved = "admin-password-pending-removed";
 
     public static readonly IReadOnlyList<string> Provisioning = [Registered, SecretEnsured, DatabaseConverged, Migrated, CatalogUpdated];
 
     public static readonly IReadOnlyList<string> Deletion = [MarkedDeleting, DatabaseRemoved, SecretRemoved, MarkedDeleted];
 
     public static readonly IReadOnlyList<string> Rotation = [RotationSecretWritten, RotationVerifierChanged, RotationRecorded, RotationReported];
+
+    /// <summary>A tenant database server's admin password rotation (<see cref="AdminPasswordRotator"/>).</summary>
+    public static readonly IReadOnlyList<string> AdminPasswordRotation =
+        [AdminPasswordPendingWritten, AdminPasswordRoleChanged, AdminPasswordPromoted, AdminPasswordPendingRemoved];
 }

@@ -9,8 +9,9 @@ namespace ControlPlane.Operator.Provisioning;
 
 /// <summary>
 /// One configured tenant database server, reached as its admin role. The admin password is read from the secret
-/// store whenever a physical connection opens (cached briefly by the store), so a rotated admin secret is picked up
-/// without a restart and the password never sits in a connection string.
+/// store whenever a physical connection opens, past the store's cache: opens are rare (a small pool), and a password
+/// rotated by another process (the leader, <c>rotate-admin-password</c>) must work at the next open, not a cache TTL
+/// later. So a rotated admin secret is picked up without a restart and the password never sits in a connection string.
 /// </summary>
 public sealed class TenantDatabaseServer : IAsyncDisposable
 {
@@ -36,12 +37,17 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
         {
             builder.UsePasswordProvider(
                 _ => throw new InvalidOperationException("The tenant database admin connection is opened asynchronously only."),
-                async (_, cancellationToken) => (await _secrets.ReadAsync(_adminSecret, cancellationToken)).Reveal());
+                async (_, cancellationToken) =>
+                {
+                    (_secrets as ISecretCache)?.Invalidate(_adminSecret);
+                    return (await _secrets.ReadAsync(_adminSecret, cancellationToken)).Reveal();
+                });
         }
 
         _admin = builder.Build();
         Administrator = new TenantDatabaseAdministrator(_admin);
         Operations = new ServerOperationSlots(options.MaxConcurrentOperations);
+        AdminPasswordRotateEvery = Controllers.CredentialRotationRules.Every(options.AdminPasswordRotateEvery);
     }
 
     public string Name { get; }
@@ -62,6 +68,21 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
 
     /// <summary>The server's operation slots (<c>MaxConcurrentOperations</c>): every reconcile holds one while it works here.</summary>
     public ServerOperationSlots Operations { get; }
+
+    /// <summary>Where the admin password is stored; null only for the embedded dev server's trusted superuser.</summary>
+    public SecretReference? AdminSecret => _adminSecret;
+
+    /// <summary>How often the leader rotates the admin password (<c>AdminPasswordRotateEvery</c>); null: only on demand.</summary>
+    public TimeSpan? AdminPasswordRotateEvery { get; }
+
+    /// <summary>The admin's connection settings without a password, for sessions that log in with a password of their own.</summary>
+    public NpgsqlConnectionStringBuilder AdminConnectionSettings() => AdminSettings();
+
+    /// <summary>
+    /// Closes the pool's idle connections, so the next admin operation logs in anew (with the password stored now);
+    /// connections in use finish their work first. After a rotation this proves the new password at once.
+    /// </summary>
+    public void RetireIdleConnections() => _admin.Clear();
 
     public ValueTask DisposeAsync() => _admin.DisposeAsync();
 

@@ -9,7 +9,8 @@ namespace ControlPlane.Operator.Runtime;
 /// <c>controlplane_watch_restarts_total{reason}</c>, <c>controlplane_watch_relists_total</c>,
 /// <c>controlplane_leader</c>, <c>controlplane_tenants{phase}</c>, <c>controlplane_tenants_schema_version{version}</c> and
 /// <c>controlplane_tenants_schema_misaligned</c>, <c>controlplane_schemarollouts{phase}</c>,
-/// <c>controlplane_periodic_job_runs_total{job,result}</c> and, per tenant database server,
+/// <c>controlplane_periodic_job_runs_total{job,result}</c>, <c>controlplane_admin_password_rotations_total{server,result}</c> and,
+/// per tenant database server,
 /// <c>controlplane_server_operations_in_flight{server}</c>, <c>controlplane_server_operations_waiting{server}</c> and
 /// <c>controlplane_server_operations_limit{server}</c>.
 /// Gauges read their sources at scrape time through the <c>Observe*</c> hooks.
@@ -24,6 +25,7 @@ public sealed class OperatorMetrics
     private readonly Counter<long> _watchRestarts;
     private readonly Counter<long> _relists;
     private readonly Counter<long> _jobRuns;
+    private readonly Counter<long> _adminPasswordRotations;
     private Func<int> _queueDepth = () => 0;
     private Func<bool> _isLeader = () => false;
     private Func<IEnumerable<KeyValuePair<string, int>>> _byPhase = () => [];
@@ -42,6 +44,8 @@ public sealed class OperatorMetrics
         _watchRestarts = meter.CreateCounter<long>("controlplane.watch.restarts", description: "Watch streams restarted, by reason (closed, expired, error).");
         _relists = meter.CreateCounter<long>("controlplane.watch.relists", description: "Full LISTs (initial sync and after 410 Expired).");
         _jobRuns = meter.CreateCounter<long>("controlplane.periodic_job.runs", description: "Runs of the leader's periodic jobs, by job and result (succeeded, failed).");
+        _adminPasswordRotations = meter.CreateCounter<long>(
+            "controlplane.admin_password.rotations", description: "Admin password rotation attempts of tenant database servers, by server and result (rotated, busy, failed).");
         meter.CreateObservableGauge("controlplane.workqueue.depth", () => _queueDepth(), description: "Keys waiting for a worker.");
         meter.CreateObservableGauge("controlplane.leader", () => _isLeader() ? 1 : 0, description: "1 while this replica holds the leader lease.");
         meter.CreateObservableGauge(
@@ -89,6 +93,10 @@ public sealed class OperatorMetrics
 
     public void JobRan(string job, bool succeeded) =>
         _jobRuns.Add(1, new KeyValuePair<string, object?>("job", job), new KeyValuePair<string, object?>("result", succeeded ? "succeeded" : "failed"));
+
+    /// <summary>One admin password rotation attempt that did something or failed (a look that found nothing due is not counted).</summary>
+    public void AdminPasswordRotation(string server, string result) =>
+        _adminPasswordRotations.Add(1, new KeyValuePair<string, object?>("server", server), new KeyValuePair<string, object?>("result", result));
 
     /// <summary>Adds a work queue to the depth gauge (the Tenant and the SchemaRollout controllers each have one).</summary>
     public void ObserveQueueDepth(Func<int> depth)

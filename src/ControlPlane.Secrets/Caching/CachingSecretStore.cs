@@ -111,6 +111,22 @@ public sealed class CachingSecretStore : ISecretStore, ISecretCache, IDisposable
         }
     }
 
+    public async Task<SecretValue> StoreRotatedPasswordAsync(SecretReference reference, SecretValue value, string rotation, SecretOwner owner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _inner.StoreRotatedPasswordAsync(reference, value, rotation, owner, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Invalidate(reference);
+        }
+    }
+
+    /// <summary>Never cached: a rotation decides from what is stored now, not from what was stored a TTL ago.</summary>
+    public Task<MarkedSecretValue> ReadMarkedAsync(SecretReference reference, CancellationToken cancellationToken) =>
+        _inner.ReadMarkedAsync(reference, cancellationToken);
+
     /// <summary>Drops the cached value, e.g. after the database rejected a password that was rotated elsewhere.</summary>
     public void Invalidate(SecretReference reference) => _entries.TryRemove(reference, out _);
 

@@ -45,6 +45,16 @@ public abstract class JsonSecretBackend : ISecretBackend
             : throw new SecretNotFoundException($"The {Kind} secret {reference.Name} has no key '{reference.Key}' (reference {reference}).", reference);
     }
 
+    /// <summary>The key and its sibling mark entry, both from the latest version.</summary>
+    public async Task<MarkedSecretValue> ReadMarkedAsync(SecretReference reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var secret = await ReadLatestAsync(reference, ownership: false, cancellationToken).ConfigureAwait(false);
+        return secret?.Data is { } data && data.TryGetValue(reference.Key!, out var value) && value.Length > 0
+            ? new MarkedSecretValue(new SecretValue(value), data.GetValueOrDefault(RotationMarks.DataKey(reference.Key!)))
+            : throw new SecretNotFoundException($"{Kind} has no value at {reference}: the secret or its key is missing.", reference);
+    }
+
     public async Task WriteAsync(SecretReference reference, SecretValue value, SecretOwner owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);

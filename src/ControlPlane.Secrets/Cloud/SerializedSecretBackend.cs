@@ -30,6 +30,12 @@ public sealed class SerializedSecretBackend(ISecretBackend inner) : ISecretBacke
     public Task<SecretValue> GetOrCreateAsync(SecretReference reference, SecretValue candidate, SecretOwner owner, CancellationToken cancellationToken) =>
         SerializedAsync(reference, () => inner.GetOrCreateAsync(reference, candidate, owner, cancellationToken), cancellationToken);
 
+    // Forwarded (the interface's defaults would refuse): Key Vault keeps the rotation mark in the same JSON version.
+    public Task<SecretValue> GetOrRotateAsync(SecretReference reference, SecretValue candidate, string rotation, SecretOwner owner, CancellationToken cancellationToken) =>
+        SerializedAsync(reference, () => inner.GetOrRotateAsync(reference, candidate, rotation, owner, cancellationToken), cancellationToken);
+
+    public Task<MarkedSecretValue> ReadMarkedAsync(SecretReference reference, CancellationToken cancellationToken) => inner.ReadMarkedAsync(reference, cancellationToken);
+
     private async Task<T> SerializedAsync<T>(SecretReference reference, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);

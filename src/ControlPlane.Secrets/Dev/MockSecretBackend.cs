@@ -23,6 +23,17 @@ public sealed class MockSecretBackend : ISecretBackend
             : Task.FromException<SecretValue>(new SecretNotFoundException($"Mock secret {reference} does not exist.", reference));
     }
 
+    public Task<MarkedSecretValue> ReadMarkedAsync(SecretReference reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        lock (_rotating)
+        {
+            return _values.TryGetValue(reference.Location, out var value)
+                ? Task.FromResult(new MarkedSecretValue(value, _rotations.GetValueOrDefault(reference.Location)))
+                : Task.FromException<MarkedSecretValue>(new SecretNotFoundException($"Mock secret {reference} does not exist.", reference));
+        }
+    }
+
     public Task WriteAsync(SecretReference reference, SecretValue value, SecretOwner owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);

@@ -27,6 +27,14 @@ public sealed class KubernetesSecretBackend(IKubernetes client, KubernetesSecret
         return (secret is null ? null : ValueOf(secret, reference)) ?? throw NothingAt(reference);
     }
 
+    /// <summary>The key's value and its entry in the Secret's <see cref="RotationMarks.Annotation"/>, from one GET.</summary>
+    public async Task<MarkedSecretValue> ReadMarkedAsync(SecretReference reference, CancellationToken cancellationToken)
+    {
+        var secret = await GetAsync(reference, cancellationToken).ConfigureAwait(false);
+        var value = (secret is null ? null : ValueOf(secret, reference)) ?? throw NothingAt(reference);
+        return new MarkedSecretValue(value, RotationOf(secret!, reference));
+    }
+
     public Task WriteAsync(SecretReference reference, SecretValue value, SecretOwner owner, CancellationToken cancellationToken) =>
         UpsertAsync(reference, value, owner, overwrite: true, rotation: null, cancellationToken);
 

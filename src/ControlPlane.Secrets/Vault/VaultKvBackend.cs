@@ -27,6 +27,16 @@ public sealed class VaultKvBackend(VaultClient vault, VaultOptions options) : IS
             : throw new SecretNotFoundException($"No value at {reference}: the Vault secret or its key is missing.", reference);
     }
 
+    /// <summary>The key and its sibling mark entry, from one read of the latest KV v2 version.</summary>
+    public async Task<MarkedSecretValue> ReadMarkedAsync(SecretReference reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var current = await ReadPathAsync(reference, cancellationToken).ConfigureAwait(false);
+        return current.Data is not null && current.Data.TryGetValue(reference.Key!, out var value) && value.Length > 0
+            ? new MarkedSecretValue(new SecretValue(value), current.Data.GetValueOrDefault(RotationMarks.DataKey(reference.Key!)))
+            : throw new SecretNotFoundException($"No value at {reference}: the Vault secret or its key is missing.", reference);
+    }
+
     public Task WriteAsync(SecretReference reference, SecretValue value, SecretOwner owner, CancellationToken cancellationToken) =>
         ChangeAsync(reference, cancellationToken, data =>
         {
