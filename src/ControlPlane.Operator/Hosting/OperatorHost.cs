@@ -62,7 +62,8 @@ internal static class OperatorHost
         builder.Services.AddSingleton<OperatorMetrics>();
         builder.Services.AddSingleton(kubernetes);
         builder.Services.AddSecretStores(builder.Configuration);
-        builder.Services.AddSingleton(sp => new TenantDatabaseServers(options.TenantDatabaseServers, sp.GetRequiredService<ISecretStore>()) { Environment = environment });
+        TenantDatabaseServers? registry = null;
+        builder.Services.AddSingleton(sp => registry = new TenantDatabaseServers(options.TenantDatabaseServers, sp.GetRequiredService<ISecretStore>()) { Environment = environment });
         builder.Services.AddSingleton(sp => new TenantLifecycle(
             new TenantCatalog(dataSource),
             sp.GetRequiredService<ISecretStore>(),
@@ -106,7 +107,8 @@ internal static class OperatorHost
             sp.GetRequiredService<TenantOperator>(), sp.GetRequiredService<EstateAuditor>(), options.AuditPeriod, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new TokenReviewClient(tokenReviews));
         builder.Services.AddSingleton<ITenantDirectory>(sp => new InformerTenantDirectory(sp.GetRequiredService<TenantOperator>().Informer));
-        builder.Services.AddTenantConnectionResolver(builder.Configuration, TenantDatabaseServerTls.ByAddress(options.TenantDatabaseServers));
+        builder.Services.AddTenantConnectionResolver(
+            builder.Configuration, new RegisteredServerTls(() => Volatile.Read(ref registry), TenantDatabaseServerTls.ByAddress(options.TenantDatabaseServers)));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OperatorMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
