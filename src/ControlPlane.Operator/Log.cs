@@ -198,8 +198,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 132, Level = LogLevel.Information, Message = "Estate audit done: {Problems} problem(s), {Notices} notice(s) confirmed, {New} new; {LiveRows} live and {DeletedRows} deleted rows, {Servers} server(s), {Tenants} Tenants compared")]
     public static partial void AuditDone(ILogger logger, int problems, int notices, int @new, int liveRows, int deletedRows, int servers, int tenants);
 
-    [LoggerMessage(EventId = 133, Level = LogLevel.Warning, Message = "Estate audit failed; next attempt in {Period}")]
-    public static partial void AuditFailed(ILogger logger, Exception error, TimeSpan period);
+    [LoggerMessage(EventId = 133, Level = LogLevel.Warning, Message = "Estate audit failed; the next comes a period later")]
+    public static partial void AuditFailed(ILogger logger, Exception error);
 
     [LoggerMessage(EventId = 134, Level = LogLevel.Information, Message = "Estate audit no longer finds {Kind} {Subject}")]
     public static partial void AuditResolved(ILogger logger, string kind, string subject);

@@ -35,14 +35,17 @@ public static class EstateAudit
     }
 
     /// <summary>
-    /// The server a row's database lives on. Today the row records the address (db_host, db_port); kept in this one
-    /// function so that a row naming its server (a db_server column) changes only here.
+    /// The server a row's database lives on: the one at its address (db_host, db_port), which must also be the one its
+    /// <c>db_server</c> names (V15) when it names one.
     /// </summary>
     public static ObservedServer? ServerOf(CatalogTenant row, IEnumerable<ObservedServer> servers)
     {
         ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(servers);
-        return servers.FirstOrDefault(s => string.Equals(s.Host, row.DbHost, StringComparison.OrdinalIgnoreCase) && s.Port == row.DbPort);
+        // A row naming its server (V15) is that server's only while the addresses agree: a row whose name and address
+        // point at different servers is on no server the audit can vouch for. A row of the previous release: its address.
+        var atAddress = servers.FirstOrDefault(s => string.Equals(s.Host, row.DbHost, StringComparison.OrdinalIgnoreCase) && s.Port == row.DbPort);
+        return row.DbServer is null || atAddress?.Name == row.DbServer ? atAddress : null;
     }
 
     /// <summary>Each server's marked objects against the rows their marks name.</summary>

@@ -45,40 +45,29 @@ public sealed class EstateAuditor(EstateObserver observer, TenantCatalog catalog
     }
 
     /// <summary>
-    /// Audits every <paramref name="period"/> while <paramref name="ready"/> holds (leader, informer synced); a replica
-    /// that is not leader forgets what it saw, so it starts afresh when it becomes leader. A failed audit is logged and
-    /// counted and the next one comes a period later.
+    /// One audit of the leader's periodic job (<see cref="Runtime.PeriodicJob"/>): skipped while the Tenant informer has
+    /// not synced (an empty cache would make every row look orphaned), forgetting what was seen so nothing is confirmed
+    /// across the gap. A failed audit is logged and counted (false) and the next one comes a period later.
     /// </summary>
-    public async Task RunAsync(TimeSpan period, Func<bool> ready, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<bool> RunScheduledAsync(Func<bool> synced, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(ready);
-        ArgumentNullException.ThrowIfNull(time);
-        while (!cancellationToken.IsCancellationRequested)
+        ArgumentNullException.ThrowIfNull(synced);
+        if (!synced())
         {
-            try
-            {
-                await Task.Delay(period, time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            (_seen, _reported) = ([], []);
+            return true;
+        }
 
-            if (!ready())
-            {
-                (_seen, _reported) = ([], []);
-                continue;
-            }
-
-            try
-            {
-                await RunOnceAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                metrics.Failed();
-                Log.AuditFailed(logger, e, period);
-            }
+        try
+        {
+            await RunOnceAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            metrics.Failed();
+            Log.AuditFailed(logger, e);
+            return false;
         }
     }
 

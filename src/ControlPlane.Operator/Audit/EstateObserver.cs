@@ -29,9 +29,9 @@ public sealed class EstateObserver(
     {
         var rows = await catalog.ListAllAsync(cancellationToken);
         var observed = new List<ObservedServer>();
-        foreach (var name in servers.Names.Order(StringComparer.Ordinal).ToList())
+        foreach (var server in servers.All.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
-            observed.Add(await ObserveServerAsync(servers.Get(name), cancellationToken));
+            observed.Add(await ObserveServerAsync(server, cancellationToken));
         }
 
         var listed = await tenants(cancellationToken);

@@ -86,13 +86,15 @@ internal static class OperatorHost
             var metrics = sp.GetRequiredService<OperatorMetrics>();
             var loggers = sp.GetRequiredService<ILoggerFactory>();
             var health = sp.GetRequiredService<CatalogHealthMonitor>();
-            var tenantOperator = new TenantOperator(
+            TenantOperator? tenantOperator = null;
+            tenantOperator = new TenantOperator(
                 kubernetes, options, time, metrics, loggers, lifecycle: sp.GetRequiredService<TenantLifecycle>(),
                 leaderJobs:
                 [
                     new PeriodicJob("catalog-health", options.CatalogHealthPeriod, health.EvaluateAsync, time, metrics, loggers.CreateLogger<PeriodicJob>()),
                     new PeriodicJob("event-partitions", options.Events.MaintenancePeriod, sp.GetRequiredService<EventPartitionMaintenance>().RunOnceAsync,
                         time, metrics, loggers.CreateLogger<PeriodicJob>()),
+                    .. EstateAuditJob(sp, options, () => tenantOperator!.Informer.HasSynced, time, metrics, loggers),
                 ]);
             // The meter factory keeps the gauges (and through them this exporter) for the life of the host.
             _ = new CatalogHealthMetrics(sp.GetRequiredService<IMeterFactory>(), () => tenantOperator.Leadership.IsLeader ? health.Latest : null);
@@ -103,8 +105,6 @@ internal static class OperatorHost
         builder.Services.AddSingleton(sp => EstateAudits.ForOperator(
             sp.GetRequiredService<TenantOperator>(), sp.GetRequiredService<TenantLifecycle>(), sp, kubernetes,
             sp.GetRequiredService<EstateAuditMetrics>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<EstateAuditor>()));
-        builder.Services.AddHostedService(sp => new EstateAuditService(
-            sp.GetRequiredService<TenantOperator>(), sp.GetRequiredService<EstateAuditor>(), options.AuditPeriod, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new TokenReviewClient(tokenReviews));
         builder.Services.AddSingleton<ITenantDirectory>(sp => new InformerTenantDirectory(sp.GetRequiredService<TenantOperator>().Informer));
         builder.Services.AddTenantConnectionResolver(
@@ -145,4 +145,15 @@ internal static class OperatorHost
 
         return app;
     }
+
+    /// <summary>
+    /// The periodic estate audit as a leader job; none when <see cref="OperatorOptions.AuditPeriod"/> is 0. The auditor is
+    /// resolved at the first run: it reads the Tenant operator's informer, which is being built here.
+    /// </summary>
+    private static IEnumerable<PeriodicJob> EstateAuditJob(
+        IServiceProvider services, OperatorOptions options, Func<bool> synced, TimeProvider time, OperatorMetrics metrics, ILoggerFactory loggers) =>
+        options.AuditPeriod == TimeSpan.Zero
+            ? []
+            : [new PeriodicJob("estate-audit", options.AuditPeriod, ct => services.GetRequiredService<EstateAuditor>().RunScheduledAsync(synced, ct),
+                time, metrics, loggers.CreateLogger<PeriodicJob>())];
 }

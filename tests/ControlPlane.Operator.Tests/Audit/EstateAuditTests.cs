@@ -23,6 +23,21 @@ public sealed class EstateAuditTests
         Kubernetes = { Namespace = "econt-tenants" },
     }));
 
+    [Theory]
+    [InlineData(null, 5432, "a")]
+    [InlineData("a", 5432, "a")]
+    [InlineData("b", 5432, null)]
+    [InlineData("a", 5433, null)]
+    [InlineData(null, 5439, null)]
+    public void A_row_is_on_the_server_at_its_address_which_must_be_the_one_it_names(string? named, int port, string? expected)
+    {
+        var row = new CatalogTenant(Guid.NewGuid(), "acme", "Acme", "tenant_acme", "db.internal", port, "tenant_acme", Planner.ForTenantDatabase("acme"),
+            "2", null, CatalogTenantStatus.Active, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null, null, null, false, null, named);
+        ObservedServer[] servers = [new("a", "DB.internal", 5432, null), new("b", "db.internal", 5433, null)];
+
+        Assert.Equal(expected, EstateAudit.ServerOf(row, servers)?.Name);
+    }
+
     [Fact]
     public void A_healthy_fleet_of_50_tenants_on_two_servers_yields_no_finding()
     {
