@@ -66,6 +66,15 @@ public sealed partial class RbacTests(PostgresFixture postgres)
             async () => OperatorTestCluster.IsConverged(await cluster.GetTenantAsync("acme", _ct)), TimeSpan.FromSeconds(60), "acme converged", _ct);
         await cluster.UpdateSpecAsync("invalid", s => s.DisplayName = "again", _ct);
 
+        // A credential rotation writes a new version of the generated Secret (update).
+        var acme = (await cluster.GetTenantAsync("acme", _ct))!;
+        acme.Metadata.Annotations ??= new Dictionary<string, string>();
+        acme.Metadata.Annotations[ControlPlane.Operator.Controllers.CredentialRotationRules.Annotation] = "2026-12-02T05.00.00Z";
+        await cluster.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync<Tenant>(
+            acme, Tenant.ApiGroup, Tenant.ApiVersionName, OperatorTestCluster.TenantNamespace, Tenant.Plural, "acme", cancellationToken: _ct);
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => (await cluster.GetTenantAsync("acme", _ct))!.Status.Credentials?.Rotation is not null, TimeSpan.FromSeconds(60), "acme's credentials rotated", _ct);
+
         // A rollout with an approval step: the rollout's spec (paused), its status and the Tenant it migrates are written.
         await cluster.CreateTenantAsync("pinned", s => s.SchemaVersion = "1", _ct);
         await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(
