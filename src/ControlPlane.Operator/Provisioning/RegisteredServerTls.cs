@@ -22,7 +22,17 @@ public sealed class RegisteredServerTls(Func<TenantDatabaseServers?> registry, I
 
     public bool ContainsKey(string key) => TryGetValue(key, out _);
 
-    public bool TryGetValue(string key, [MaybeNullWhen(false)] out DatabaseTls value) => Current().TryGetValue(key, out value);
+    /// <summary>The resolver's only call, once per resolution: a walk over the few servers, no map built.</summary>
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out DatabaseTls value)
+    {
+        if (registry() is not { } servers)
+        {
+            return bootstrap.TryGetValue(key, out value);
+        }
+
+        value = servers.All.FirstOrDefault(s => s.Tls is not null && string.Equals($"{s.Host}:{s.Port}", key, StringComparison.OrdinalIgnoreCase))?.Tls;
+        return value is not null;
+    }
 
     public IEnumerator<KeyValuePair<string, DatabaseTls>> GetEnumerator() => Current().GetEnumerator();
 
