@@ -81,7 +81,9 @@ public sealed class DatabaseTlsTests(PostgresFixture postgres)
         Assert.DoesNotContain(secrets.Items, s => s.Metadata.Name.Contains("bad-", StringComparison.Ordinal));
         await using (var superuser = NpgsqlDataSource.Create(server.ConnectionString))
         {
-            await using var databases = superuser.CreateCommand("SELECT string_agg(datname, ',') FROM pg_database WHERE datname LIKE '%bad%'");
+            // By exact name: the random hex prefix of every test database may itself contain "bad".
+            await using var databases = superuser.CreateCommand("SELECT string_agg(datname, ',') FROM pg_database WHERE datname = ANY($1)");
+            databases.Parameters.Add(new NpgsqlParameter { Value = new[] { cluster.DatabaseNameFor("bad-ca"), cluster.DatabaseNameFor("bad-host") } });
             Assert.True(await databases.ExecuteScalarAsync(cancellationToken) is DBNull);
         }
 
