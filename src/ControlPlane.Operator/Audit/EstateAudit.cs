@@ -1,6 +1,6 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
 using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;

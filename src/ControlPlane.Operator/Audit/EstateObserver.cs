@@ -1,10 +1,10 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using k8s;
 using Npgsql;
 using CatalogTenant = ControlPlane.Store.Catalog.Tenant;

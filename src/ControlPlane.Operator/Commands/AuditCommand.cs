@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Audit;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Connection;

@@ -1,5 +1,5 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Store.Secrets;
 using CatalogLimits = ControlPlane.Store.Catalog.TenantLimits;
 using CatalogOwner = ControlPlane.Store.Catalog.TenantOwner;
 using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
