@@ -105,14 +105,25 @@ internal sealed partial class EventsBenchmark(long events) : IBenchmark
         }
 
         Console.WriteLine();
-        var plan = await ExplainAsync(dataSource, CatalogSql.RecentEvents, cancellationToken, active[0], since, Page);
-        var scanned = plan.Count(l => l.Contains("Index Scan using", StringComparison.Ordinal) || l.Contains("Index Only Scan using", StringComparison.Ordinal));
-        var pruned = scanned > 0 && scanned < partitions && !plan.Any(l => l.Contains("Seq Scan", StringComparison.Ordinal));
-        Console.WriteLine($"EXPLAIN ANALYZE recent events (partitioned): {scanned} of {partitions} partitions index-scanned, {(pruned ? "pruned" : "NOT PRUNED")}");
-        foreach (var line in plan)
+        // The plans the Store runs: prepared statements, once PostgreSQL settled on a plan after its first custom ones.
+        string[] recentValues = [Literal(active[0]), Literal(since), Page.ToString(CultureInfo.InvariantCulture)];
+        string[] newestValues = [Literal(active[0]), "1"];
+        var recentPlan = await PreparedPlanAsync(dataSource, CatalogSql.RecentEvents, recentValues, cancellationToken);
+        var scanned = recentPlan.Plan.Count(l => l.Contains("Index Scan using", StringComparison.Ordinal) || l.Contains("Index Only Scan using", StringComparison.Ordinal));
+        var removed = recentPlan.Plan.Select(l => SubplansRemoved().Match(l)).Where(m => m.Success).Sum(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        var pruned = scanned > 0 && scanned < partitions && scanned + removed == partitions && !recentPlan.Plan.Any(l => l.Contains("Seq Scan", StringComparison.Ordinal));
+        Console.WriteLine($"EXPLAIN ANALYZE EXECUTE recent events (prepared, {recentPlan.Mode} plan): {scanned} of {partitions} partitions index-scanned, {removed} pruned at executor start: {(pruned ? "pruned" : "NOT PRUNED")}");
+        foreach (var line in recentPlan.Plan)
         {
             Console.WriteLine("    " + line);
         }
+
+        // What a prepared lookup still pays per partition: the plan locks every partition it holds (PostgreSQL 17 locks
+        // them all before pruning at executor start) and every index it opens; past 16 locks a session leaves the fast path.
+        var recentFlat = await PreparedPlanAsync(dataSource, Flat(CatalogSql.RecentEvents), recentValues, cancellationToken);
+        var newestPart = await PreparedPlanAsync(dataSource, CatalogSql.EventsFirst, newestValues, cancellationToken);
+        var newestFlat = await PreparedPlanAsync(dataSource, Flat(CatalogSql.EventsFirst), newestValues, cancellationToken);
+        Console.WriteLine($"relation locks per prepared lookup, part / flat (of which outside the fast path): recent events {recentPlan.Locks} ({recentPlan.SlowLocks}) / {recentFlat.Locks} ({recentFlat.SlowLocks}); newest 1 {newestPart.Locks} ({newestPart.SlowLocks}) / {newestFlat.Locks} ({newestFlat.SlowLocks})");
 
         // The dormant tenants' unbounded read is reported, not part of the target: it walks every month back to the
         // tenant's last activity (docs/catalog.md, "Lookups").
@@ -240,23 +251,61 @@ internal sealed partial class EventsBenchmark(long events) : IBenchmark
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<List<string>> ExplainAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken, params object[] values)
+    /// <summary>
+    /// On one session: the statement prepared by name and run 6 times (PostgreSQL's custom plans come first, then it
+    /// chooses), its plan as EXPLAIN ANALYZE EXECUTE shows it, and the relation locks one execution holds.
+    /// <paramref name="values"/> are SQL literals (EXECUTE takes no bound parameters); the statement is deallocated after.
+    /// </summary>
+    private static async Task<(string Mode, List<string> Plan, int Locks, int SlowLocks)> PreparedPlanAsync(
+        NpgsqlDataSource dataSource, string sql, string[] values, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("EXPLAIN (ANALYZE, COSTS OFF, SUMMARY OFF) " + sql);
-        foreach (var value in values)
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var execute = $"EXECUTE bench_lookup({string.Join(", ", values)})";
+        await RunAsync($"PREPARE bench_lookup AS {sql}");
+        try
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
+            for (var i = 0; i < 6; i++)
+            {
+                await RunAsync(execute);
+            }
+
+            var plan = await LinesAsync($"EXPLAIN (ANALYZE, COSTS OFF, SUMMARY OFF) {execute}");
+            var mode = (await LinesAsync("SELECT CASE WHEN generic_plans > 0 THEN 'generic' ELSE 'custom' END FROM pg_prepared_statements WHERE name = 'bench_lookup'"))[0];
+            await RunAsync("BEGIN");
+            await RunAsync(execute);
+            var locks = await LinesAsync("SELECT count(*) || ' ' || count(*) FILTER (WHERE NOT fastpath) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND relation <> 'pg_locks'::regclass");
+            await RunAsync("COMMIT");
+            var counts = locks[0].Split(' ');
+            return (mode, plan, int.Parse(counts[0], CultureInfo.InvariantCulture), int.Parse(counts[1], CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            await RunAsync("DEALLOCATE bench_lookup");
         }
 
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var lines = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
+        async Task RunAsync(string statement)
         {
-            lines.Add(reader.GetString(0));
+            await using var command = new NpgsqlCommand(statement, connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        return lines;
+        async Task<List<string>> LinesAsync(string statement)
+        {
+            await using var command = new NpgsqlCommand(statement, connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var lines = new List<string>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                lines.Add(reader.GetString(0));
+            }
+
+            return lines;
+        }
     }
+
+    private static string Literal(Guid value) => $"'{value}'::uuid";
+
+    private static string Literal(DateTimeOffset value) => string.Create(CultureInfo.InvariantCulture, $"'{value.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff}+00'::timestamptz");
 
     private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
     {
@@ -273,4 +322,7 @@ internal sealed partial class EventsBenchmark(long events) : IBenchmark
 
     [GeneratedRegex(@"control_plane\.tenant_events\b")]
     private static partial Regex TenantEvents();
+
+    [GeneratedRegex(@"Subplans Removed: (\d+)")]
+    private static partial Regex SubplansRemoved();
 }
