@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -205,7 +205,7 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
 
     private async Task<ResolveResult> FetchAsync(string slug, CancellationToken cancellationToken)
     {
-        Tenant? tenant;
+        CatalogTenant? tenant;
         try
         {
             tenant = await _catalog.FindBySlugAsync(slug, cancellationToken).ConfigureAwait(false);

@@ -1,10 +1,11 @@
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
+using ControlPlane.Operator;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Sandbox.Postgres;
 using ControlPlane.Secrets;
@@ -17,7 +18,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Benchmarks.Provision;
 

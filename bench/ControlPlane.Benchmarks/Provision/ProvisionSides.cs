@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Secrets;
 using Microsoft.Extensions.DependencyInjection;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Benchmarks.Provision;
 

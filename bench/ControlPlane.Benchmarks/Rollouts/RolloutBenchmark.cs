@@ -2,16 +2,17 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using ControlPlane.Benchmarks.Secrets;
+using ControlPlane.Core.Secrets;
+using ControlPlane.Operator;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets.Dev;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Migrations;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.Sql;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
@@ -19,7 +20,6 @@ using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Benchmarks.Rollouts;
 
@@ -113,7 +113,7 @@ internal sealed class RolloutBenchmark(int count) : IBenchmark
         foreach (var tenant in tenants)
         {
             var db = tenant.Status.Database!.Name!;
-            var spec = new ControlPlane.Store.TenantDatabases.TenantDatabaseSpec(db, db, -1, Suspended: false)
+            var spec = new TenantDatabaseTarget(db, db, -1, Suspended: false)
             {
                 Ownership = new(Guid.Parse(tenant.Status.TenantId!)),
             };
@@ -144,7 +144,7 @@ internal sealed class RolloutBenchmark(int count) : IBenchmark
         var tenant = new Tenant { Metadata = new V1ObjectMeta { Name = $"t{i:000}", NamespaceProperty = fleet } };
         tenant.Spec.Slug = $"{fleet}-t{i:000}";
         tenant.Spec.SchemaVersion = "2";
-        tenant.Spec.Database = new ControlPlane.Operator.Api.V1Alpha1.TenantDatabaseSpec { Name = $"{prefix}{fleet}_{i:000}" };
+        tenant.Spec.Database = new TenantDatabaseSpec { Name = $"{prefix}{fleet}_{i:000}" };
         return tenant;
     }
 

@@ -1,5 +1,5 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 
 namespace ControlPlane.Operator.Controllers;
@@ -88,7 +88,7 @@ public abstract record TenantValidation
     private static void StoreProblems(Tenant tenant, TenantIntent intent, TenantServerFacts facts, List<string> problems)
     {
         foreach (var check in (ReadOnlySpan<Action>)[
-                     intent.DatabaseSpec(new TenantOwnership(Guid.Empty)).Validate,
+                     intent.DatabaseTarget(new TenantOwnership(Guid.Empty)).Validate,
                      intent.Registration(new TenantDatabaseServerAddress(facts.Name, facts.Host, facts.Port), TenantIntent.OwnerOf(tenant)).Validate])
         {
             try

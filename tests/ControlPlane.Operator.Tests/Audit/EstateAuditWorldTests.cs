@@ -4,9 +4,9 @@ using ControlPlane.Operator.Audit;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
 using ControlPlane.Operator.Tests.Integration;
 using ControlPlane.Operator.Tests.Lifecycle;
+using ControlPlane.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Store.Catalog;
@@ -18,7 +18,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Tests.Audit;
 

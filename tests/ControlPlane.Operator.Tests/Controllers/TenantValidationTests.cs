@@ -1,6 +1,6 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
 using k8s.Models;
@@ -47,7 +47,7 @@ public sealed class TenantValidationTests
         var tenant = Tenant(name, s =>
         {
             s.Slug = slug;
-            s.Database = database is null ? null : new Operator.Api.V1Alpha1.TenantDatabaseSpec { Name = database };
+            s.Database = database is null ? null : new TenantDatabaseSpec { Name = database };
         });
 
         var valid = Assert.IsType<TenantValidation.Valid>(TenantValidation.Of(tenant, Context()));
