@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using ControlPlane.Operator.Hosting;
-using ControlPlane.Operator.Runtime;
 using ControlPlane.Operator.Tests.Integration;
+using ControlPlane.Runtime;
 using ControlPlane.Sandbox.KubeApi;
 using k8s;
 using k8s.Models;
@@ -208,7 +208,7 @@ public sealed class LeaderElectionFailoverTests : IAsyncDisposable
             _time = new SkewedTimeProvider(shared);
             _client = KubernetesClientFactory.Create(server.ClientConfiguration(), Network);
             Election = new LeaderElection(
-                _client, settings, _time, new OperatorMetrics(_services.GetRequiredService<IMeterFactory>()), NullLogger<LeaderElection>.Instance);
+                _client, settings, _time, new RuntimeMetrics(_services.GetRequiredService<IMeterFactory>(), OperatorMetrics.MeterName), NullLogger<LeaderElection>.Instance);
             _run = Election.RunAsync(WorkAsync, _stop.Token);
         }
 
