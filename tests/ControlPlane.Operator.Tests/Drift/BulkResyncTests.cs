@@ -2,12 +2,12 @@ using System.Diagnostics.Metrics;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Tests.Integration;
-using CapturingLoggerProvider = ControlPlane.Operator.Tests.Integration.CapturingLoggerProvider;
 using ControlPlane.Operator.Tests.Lifecycle;
 using ControlPlane.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using CapturingLoggerProvider = ControlPlane.Operator.Tests.Integration.CapturingLoggerProvider;
 
 namespace ControlPlane.Operator.Tests.Drift;
 
