@@ -1,3 +1,4 @@
+using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Runtime;
 using ControlPlane.Secrets;
@@ -7,9 +8,6 @@ using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Secrets;
 using k8s;
 using Npgsql;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Audit;
 

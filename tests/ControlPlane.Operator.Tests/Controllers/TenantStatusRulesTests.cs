@@ -1,10 +1,9 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
+using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Secrets;
 using k8s;
 using k8s.Models;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
 
 namespace ControlPlane.Operator.Tests.Controllers;
 
