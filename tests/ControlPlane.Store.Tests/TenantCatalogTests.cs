@@ -370,7 +370,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
             live.Add((await db.Catalog.RegisterAsync(Registration($"bulk{i}"), "operator", Ct)).Id);
         }
 
-        await db.Catalog.UpdateLimitsAsync(live[3], new TenantLimits(MaxUsers: 5, Notes: "pilot"), "operator", Ct);
+        await db.Catalog.UpdateLimitsAsync(live[3], new CatalogTenantLimits(MaxUsers: 5, Notes: "pilot"), "operator", Ct);
         var gone = (await db.Catalog.RegisterAsync(Registration("gone"), "operator", Ct)).Id;
         await db.Catalog.MarkDeletingAsync(gone, "operator", Ct);
         await db.Catalog.MarkDeletedAsync(gone, "operator", Ct);
@@ -393,7 +393,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
             Assert.Equal(await db.Catalog.GetWithLimitsAsync(row.Tenant.Id, Ct), row);
         }
 
-        Assert.Equal(new TenantLimits(null, 5, null, "pilot"), read.Single(r => r.Tenant.Id == live[3]).Limits);
+        Assert.Equal(new CatalogTenantLimits(null, 5, null, "pilot"), read.Single(r => r.Tenant.Id == live[3]).Limits);
     }
 
     [Fact]
