@@ -12,6 +12,8 @@ IBenchmark[] benchmarks =
         args is ["provision", _, var resync] ? int.Parse(resync, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Provision.ProvisionBenchmark.DefaultResyncTenants),
     new ControlPlane.Benchmarks.Events.EventsBenchmark(
         args is ["events", var e] ? long.Parse(e, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Events.EventsBenchmark.DefaultEvents),
+    new ControlPlane.Benchmarks.Scale.ScaleBenchmark(
+        args is ["scale", var scaleN] ? int.Parse(scaleN, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Scale.ScaleBenchmark.DefaultTenants),
     new ControlPlane.Benchmarks.Rollouts.RolloutBenchmark(
         args is ["rollout", var r] ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : ControlPlane.Benchmarks.Rollouts.RolloutBenchmark.DefaultCount),
 ];
@@ -22,7 +24,13 @@ if (args is [ControlPlane.Benchmarks.Runtime.RuntimeBenchmark.ChildCommand, var 
     return await ControlPlane.Benchmarks.Runtime.RuntimeBenchmark.RunChildAsync(mode, kubeconfig, int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
 }
 
-var selected = args.Length == 1 || args is ["provision", _] or ["provision", _, _] or ["rollout", _] or ["events", _] ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
+// The scale benchmark runs the operator runtime in a child process of this executable too.
+if (args is [ControlPlane.Benchmarks.Scale.ScaleBenchmark.ChildCommand, var scaleSide, var scaleConfig, var scaleCount])
+{
+    return await ControlPlane.Benchmarks.Scale.ScaleBenchmark.RunChildAsync(scaleSide, scaleConfig, int.Parse(scaleCount, System.Globalization.CultureInfo.InvariantCulture));
+}
+
+var selected = args.Length == 1 || args is ["provision", _] or ["provision", _, _] or ["rollout", _] or ["events", _] or ["scale", _] ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
 if (selected is null)
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/ControlPlane.Benchmarks -- <benchmark>");

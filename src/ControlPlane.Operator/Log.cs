@@ -154,4 +154,14 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 135, Level = LogLevel.Information, Message = "Estate audit could not check everything: {NotChecked}")]
     public static partial void AuditNotChecked(ILogger logger, string notChecked);
+
+    // 180-189: the bulk resync's catalog snapshot (issue 18, ADR-CP-011).
+    [LoggerMessage(EventId = 180, Level = LogLevel.Debug, Message = "Catalog snapshot loaded: {Rows} live rows in {Pages} statement(s), {Milliseconds} ms")]
+    public static partial void SnapshotLoaded(ILogger logger, int rows, int pages, long milliseconds);
+
+    [LoggerMessage(EventId = 181, Level = LogLevel.Warning, Message = "Catalog snapshot could not be read after {Pages} statement(s); reconciles read their rows one by one until the next attempt")]
+    public static partial void SnapshotLoadFailed(ILogger logger, Exception error, int pages);
+
+    [LoggerMessage(EventId = 182, Level = LogLevel.Information, Message = "Catalog row of tenant {Slug} ({TenantId}) changed since the snapshot; the reconcile starts over on the current row before it acts")]
+    public static partial void SnapshotRowChanged(ILogger logger, string slug, Guid tenantId);
 }

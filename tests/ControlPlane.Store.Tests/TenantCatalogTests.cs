@@ -361,6 +361,42 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task The_bulk_pages_hold_every_live_row_once_with_its_limits_as_the_single_read_does_and_no_deleted_row()
+    {
+        await using var db = await MigratedDatabase.CreateAsync(postgres);
+        var live = new List<Guid>();
+        for (var i = 0; i < 7; i++)
+        {
+            live.Add((await db.Catalog.RegisterAsync(Registration($"bulk{i}"), "operator", Ct)).Id);
+        }
+
+        await db.Catalog.UpdateLimitsAsync(live[3], new CatalogTenantLimits(MaxUsers: 5, Notes: "pilot"), "operator", Ct);
+        var gone = (await db.Catalog.RegisterAsync(Registration("gone"), "operator", Ct)).Id;
+        await db.Catalog.MarkDeletingAsync(gone, "operator", Ct);
+        await db.Catalog.MarkDeletedAsync(gone, "operator", Ct);
+
+        var read = new List<TenantWithLimits>();
+        var pages = 0;
+        IReadOnlyList<TenantWithLimits> page;
+        do
+        {
+            page = await db.Catalog.ListLiveWithLimitsAsync(read.Count == 0 ? null : read[^1].Tenant.Id, 3, Ct);
+            read.AddRange(page);
+            pages++;
+        }
+        while (page.Count == 3);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(live.Order(), read.Select(r => r.Tenant.Id));
+        foreach (var row in read)
+        {
+            Assert.Equal(await db.Catalog.GetWithLimitsAsync(row.Tenant.Id, Ct), row);
+        }
+
+        Assert.Equal(new CatalogTenantLimits(null, 5, null, "pilot"), read.Single(r => r.Tenant.Id == live[3]).Limits);
+    }
+
+    [Fact]
     public async Task Writes_to_an_unknown_tenant_fail_with_TenantNotFound()
     {
         await using var db = await MigratedDatabase.CreateAsync(postgres);

@@ -27,6 +27,11 @@ public sealed record TenantLifecycle(
     /// <summary>Placements chosen and not yet registered in the catalog (issue 17), shared by every worker.</summary>
     public TenantPlacements Placements { get; init; } = new();
 
+    /// <summary>
+    /// The bulk read a healthy tenant's resync starts from (issue 18, ADR-CP-011); null: each reconcile reads its own row.
+    /// </summary>
+    public TenantCatalogSnapshot? Snapshot { get; init; }
+
     /// <summary>Which secret references a Tenant may have the operator read for it (issue 12); no default, so none is left open.</summary>
     public required SecretReferenceConfinement Confinement { get; init; }
 

@@ -27,14 +27,14 @@ public sealed partial class TenantReconciler
     /// </summary>
     private async Task RepairDriftAsync(
         Tenant tenant, TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, TenantDatabaseTarget spec,
-        IReadOnlyList<TenantDatabaseStep> applied, string actor, CancellationToken cancellationToken)
+        IReadOnlyList<TenantDatabaseStep> applied, DecidedRow decided, string actor, CancellationToken cancellationToken)
     {
         if (row.Status is not (CatalogTenantStatus.Active or CatalogTenantStatus.Suspended))
         {
             return;
         }
 
-        var schema = await RepairSchemaAsync(server, row, intent, spec, applied, cancellationToken);
+        var schema = await RepairSchemaAsync(server, row, intent, spec, applied, decided, cancellationToken);
         var what = TenantDrift.What(applied, SpecSettled(tenant), schema is not null);
         if (what.Count == 0)
         {
@@ -42,6 +42,7 @@ public sealed partial class TenantReconciler
         }
 
         // After the repair, not before: a crash in between repairs again on the next pass (and records it then).
+        await decided.BeforeActAsync(cancellationToken);
         var repair = new DriftRepair(what, [.. applied.Select(step => step.GetType().Name)], schema?.From?.ToString(), schema?.To.ToString());
         await lifecycle.Catalog.RecordDriftRepairAsync(row.Id, repair, actor, cancellationToken);
         await events.RecordAsync(tenant, EventRecorder.Normal, DriftRepairedEvent, $"Repaired what was changed by hand: {string.Join(", ", what)}.", cancellationToken);
@@ -57,7 +58,7 @@ public sealed partial class TenantReconciler
     /// </summary>
     private async Task<SchemaMigrationOutcome?> RepairSchemaAsync(
         TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, TenantDatabaseTarget spec,
-        IReadOnlyList<TenantDatabaseStep> applied, CancellationToken cancellationToken)
+        IReadOnlyList<TenantDatabaseStep> applied, DecidedRow decided, CancellationToken cancellationToken)
     {
         if (row.SchemaVersion is null || !SchemaVersion.TryParse(row.SchemaVersion, out var recorded))
         {
@@ -88,6 +89,8 @@ public sealed partial class TenantReconciler
             }
         }
 
+        // The version to migrate back to is the row's.
+        await decided.BeforeActAsync(cancellationToken);
         SchemaMigrationOutcome? outcome = null;
         await OnServerAsync(server, async () =>
         {

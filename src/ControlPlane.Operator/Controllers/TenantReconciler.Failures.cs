@@ -34,7 +34,7 @@ public sealed partial class TenantReconciler
 
         var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, failure.Reason, failure.Message, time.GetUtcNow()), cancellationToken);
         await events.RecordAsync(written ?? tenant, EventRecorder.Warning, failure.Reason, failure.Message, cancellationToken);
-        var tenantId = row?.Id ?? (failure.InCatalog ? (await RowFromStatusAsync(tenant, cancellationToken))?.Tenant.Id : null);
+        var tenantId = row?.Id ?? (failure.InCatalog ? (await RowFromStatusAsync(tenant, fromSnapshot: true, cancellationToken))?.Read.Tenant.Id : null);
         if (failure.InCatalog && tenantId is { } id && lifecycle.Failures.FirstOccurrence(key, failure)
             && !await IsLatestErrorAsync(id, failure.Reason, failure.Message, cancellationToken))
         {

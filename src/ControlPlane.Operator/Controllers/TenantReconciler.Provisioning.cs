@@ -12,7 +12,8 @@ namespace ControlPlane.Operator.Controllers;
 /// <summary>Provisioning, suspension, resumption and drift correction of a live Tenant.</summary>
 public sealed partial class TenantReconciler
 {
-    private async Task<ReconcileResult> ProvisionAsync(Tenant tenant, TenantIntent intent, SchemaVersion target, CancellationToken cancellationToken)
+    // fromSnapshot: whether a healthy tenant's row may come from the catalog snapshot (TenantReconciler.Snapshot.cs).
+    private async Task<ReconcileResult> ProvisionAsync(Tenant tenant, TenantIntent intent, SchemaVersion target, bool fromSnapshot, CancellationToken cancellationToken)
     {
         var actor = Actor(tenant);
         var server = lifecycle.Servers.Get(intent.Server);
@@ -20,8 +21,8 @@ public sealed partial class TenantReconciler
         CatalogTenant? row = null;
         try
         {
-            (row, var limits) = await FindOrRegisterAsync(tenant, intent, address, actor, cancellationToken);
-            tenant = await _status.UpdateAsync(tenant, t => TenantStatusRules.Registered(t, row, intent, time.GetUtcNow()), cancellationToken) ?? tenant;
+            (row, var limits, var decided) = await FindOrRegisterAsync(tenant, intent, address, actor, fromSnapshot, cancellationToken);
+            tenant = await UpdateStatusAsync(tenant, t => TenantStatusRules.Registered(t, row, intent, time.GetUtcNow()), decided, cancellationToken) ?? tenant;
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.Registered, cancellationToken);
 
             var provisioning = row.Status == CatalogTenantStatus.Provisioning;
@@ -36,36 +37,38 @@ public sealed partial class TenantReconciler
             var password = provisioning ? await EnsurePasswordAsync(intent, cancellationToken) : null;
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.SecretEnsured, cancellationToken);
 
-            var applied = await ConvergeDatabaseAsync(server, intent, spec, password, cancellationToken);
+            var applied = await ConvergeDatabaseAsync(server, intent, spec, password, decided, cancellationToken);
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.DatabaseConverged, cancellationToken);
 
             if (provisioning && ownership.AdoptFrom is { } previous)
             {
+                await decided.BeforeActAsync(cancellationToken);
                 row = await lifecycle.Catalog.RecordAdoptionAsync(row.Id, previous, actor, cancellationToken);
             }
 
             // Drift repair (TenantReconciler.Drift.cs): a schema behind the recorded version, one catalog event per repair.
-            await RepairDriftAsync(tenant, server, row, intent, spec, applied, actor, cancellationToken);
+            await RepairDriftAsync(tenant, server, row, intent, spec, applied, decided, actor, cancellationToken);
 
             var from = row.SchemaVersion;
-            row = await MigrateAsync(server, row, intent, spec, target, actor, cancellationToken);
+            row = await MigrateAsync(server, row, intent, spec, target, decided, actor, cancellationToken);
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.Migrated, cancellationToken);
 
             var before = row.Status;
-            row = await SyncCatalogAsync(row, limits, intent, actor, cancellationToken);
+            row = await SyncCatalogAsync(row, limits, intent, decided, actor, cancellationToken);
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.CatalogUpdated, cancellationToken);
 
-            var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Converged(t, row, intent, time.GetUtcNow()), cancellationToken);
+            var written = await UpdateStatusAsync(tenant, t => TenantStatusRules.Converged(t, row, intent, time.GetUtcNow()), decided, cancellationToken);
             await AnnounceAsync(written ?? tenant, before, row, from, cancellationToken);
-            (_, var nextRotation) = await RotateCredentialsAsync(written ?? tenant, server, row, intent, spec, actor, cancellationToken);
+            (_, var nextRotation) = await RotateCredentialsAsync(written ?? tenant, server, row, intent, spec, decided, actor, cancellationToken);
             lifecycle.Failures.Succeeded(FailureKey(tenant));
 
             // Healthy: looked at again after the jittered resync period to find drift (TenantResync says why not a relist),
             // or sooner when a scheduled rotation falls due.
             return AfterRotation(nextRotation, _resync.Next());
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not SnapshotRowChangedException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
+            // The failure path uses only the row's id, which never changes: a snapshot row serves it as well as a fresh one.
             return await FailAsync(tenant, row, TenantFailures.Classify(e), e, cancellationToken);
         }
     }
@@ -76,20 +79,27 @@ public sealed partial class TenantReconciler
     /// from Git; re-adopted only when slug, database, role and server match), else a new registration (the catalog
     /// returns the existing row when a crash came between registering and recording the id, and refuses a slug or
     /// database name another tenant holds). The limits come with the row when status named it (a healthy resync's only
-    /// catalog statement); null otherwise, and then read when they are compared.
+    /// catalog statement, or none when the snapshot holds the row); null otherwise, and then read when they are compared.
     /// </summary>
-    private async Task<(CatalogTenant Row, TenantWithLimits? Limits)> FindOrRegisterAsync(
-        Tenant tenant, TenantIntent intent, TenantDatabaseServerAddress server, string actor, CancellationToken cancellationToken)
+    private async Task<(CatalogTenant Row, TenantWithLimits? Limits, DecidedRow Decided)> FindOrRegisterAsync(
+        Tenant tenant, TenantIntent intent, TenantDatabaseServerAddress server, string actor, bool fromSnapshot, CancellationToken cancellationToken)
     {
         var owner = OwnerOf(tenant);
-        if (await RowFromStatusAsync(tenant, cancellationToken) is { } known)
+        if (await RowFromStatusAsync(tenant, fromSnapshot, cancellationToken) is { } found)
         {
+            var (known, snapshot) = found;
+            var decided = snapshot ? new DecidedRow(lifecycle.Catalog, known, lifecycle.Snapshot?.Metrics) : DecidedRow.Fresh;
+
             // Rows of the previous release have no owner: the Tenant whose status names the row is recorded as its owner.
             // A row that already records exactly this object costs no locking transaction (a resync reads, never writes).
-            var row = await ServerRecordedAsync(known.Tenant, server, actor, cancellationToken);
-            return row.Owner == owner
-                ? (row, known)
-                : (await lifecycle.Catalog.RecordOwnerAsync(row.Id, owner, actor, cancellationToken), known);
+            var row = await ServerRecordedAsync(known.Tenant, server, decided, actor, cancellationToken);
+            if (row.Owner == owner)
+            {
+                return (row, known, decided);
+            }
+
+            await decided.BeforeActAsync(cancellationToken);
+            return (await lifecycle.Catalog.RecordOwnerAsync(row.Id, owner, actor, cancellationToken), known, decided);
         }
 
         if (await lifecycle.Catalog.FindLiveByOwnerAsync(owner.Namespace, owner.Name, cancellationToken) is { } recorded)
@@ -101,9 +111,9 @@ public sealed partial class TenantReconciler
             }
 
             Log.Readopted(logger, intent.Slug, recorded.Id);
-            recorded = await ServerRecordedAsync(recorded, server, actor, cancellationToken);
+            recorded = await ServerRecordedAsync(recorded, server, DecidedRow.Fresh, actor, cancellationToken);
             lifecycle.Placements.Release(owner);
-            return (await lifecycle.Catalog.RecordOwnerAsync(recorded.Id, owner, actor, cancellationToken), null);
+            return (await lifecycle.Catalog.RecordOwnerAsync(recorded.Id, owner, actor, cancellationToken), null, DecidedRow.Fresh);
         }
 
         // Before the first write for a new tenant, prove the server can be reached the configured way (TLS included):
@@ -114,14 +124,15 @@ public sealed partial class TenantReconciler
 
         // The catalog counts the tenant on its server from now on; the placement no longer needs holding (ADR-CP-010).
         lifecycle.Placements.Release(owner);
-        return (registered, null);
+        return (registered, null, DecidedRow.Fresh);
     }
 
     /// <summary>
     /// The row's server, which never moves: a row naming another server than the Tenant (spec, or placement in
     /// status) is a conflict; a row of the previous release (no server recorded) at this server's address is backfilled.
     /// </summary>
-    private async Task<CatalogTenant> ServerRecordedAsync(CatalogTenant row, TenantDatabaseServerAddress server, string actor, CancellationToken cancellationToken)
+    private async Task<CatalogTenant> ServerRecordedAsync(
+        CatalogTenant row, TenantDatabaseServerAddress server, DecidedRow decided, string actor, CancellationToken cancellationToken)
     {
         if (row.DbServer == server.Name)
         {
@@ -134,27 +145,43 @@ public sealed partial class TenantReconciler
                 $"The catalog records tenant {row.Id} on database server '{row.DbServer}', and this Tenant names '{server.Name}'; a tenant never moves between servers. Nothing was changed.");
         }
 
-        return string.Equals(row.DbHost, server.Host, StringComparison.OrdinalIgnoreCase) && row.DbPort == server.Port
-            ? await lifecycle.Catalog.RecordServerAsync(row.Id, server.Name, actor, cancellationToken)
-            : row;
+        if (!string.Equals(row.DbHost, server.Host, StringComparison.OrdinalIgnoreCase) || row.DbPort != server.Port)
+        {
+            return row;
+        }
+
+        await decided.BeforeActAsync(cancellationToken);
+        return await lifecycle.Catalog.RecordServerAsync(row.Id, server.Name, actor, cancellationToken);
     }
 
     /// <summary>
     /// The row status.tenantId names when it is live and this object's (same namespace and name, or no owner recorded
-    /// yet), with its limits; null when status is empty or stale.
+    /// yet), with its limits; null when status is empty or stale. With <paramref name="fromSnapshot"/>, an Active or
+    /// Suspended row this object owns comes from the leader's catalog snapshot when it holds one (Snapshot true); every
+    /// other case (no snapshot, not in it, provisioning, deleting, another owner) is read from the catalog.
     /// </summary>
-    private async Task<TenantWithLimits?> RowFromStatusAsync(Tenant tenant, CancellationToken cancellationToken)
+    private async Task<(TenantWithLimits Read, bool Snapshot)?> RowFromStatusAsync(Tenant tenant, bool fromSnapshot, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(tenant.Status.TenantId, out var id))
         {
             return null;
         }
 
+        bool Mine(CatalogTenant row) =>
+            row.Status != CatalogTenantStatus.Deleted && (row.Owner is null || row.Owner.IsSameObject(OwnerOf(tenant)));
+
+        if (fromSnapshot && await SnapshotRowAsync(id, cancellationToken) is { } cached
+            && cached.Tenant.Status is CatalogTenantStatus.Active or CatalogTenantStatus.Suspended && cached.Tenant.Owner is not null && Mine(cached.Tenant))
+        {
+            lifecycle.Snapshot?.Metrics?.RowRead(fromSnapshot: true);
+            return (cached, true);
+        }
+
         try
         {
             var known = await lifecycle.Catalog.GetWithLimitsAsync(id, cancellationToken);
-            var row = known.Tenant;
-            return row.Status != CatalogTenantStatus.Deleted && (row.Owner is null || row.Owner.IsSameObject(OwnerOf(tenant))) ? known : null;
+            lifecycle.Snapshot?.Metrics?.RowRead(fromSnapshot: false);
+            return Mine(known.Tenant) ? (known, false) : null;
         }
         catch (TenantNotFoundException)
         {
@@ -227,19 +254,21 @@ public sealed partial class TenantReconciler
 
     /// <summary>Returns the steps applied (none for a converged tenant), which drift repair names.</summary>
     private async Task<IReadOnlyList<TenantDatabaseStep>> ConvergeDatabaseAsync(
-        TenantDatabaseServer server, TenantIntent intent, TenantDatabaseTarget spec, ScramVerifier? password, CancellationToken cancellationToken)
+        TenantDatabaseServer server, TenantIntent intent, TenantDatabaseTarget spec, ScramVerifier? password, DecidedRow decided, CancellationToken cancellationToken)
     {
         IReadOnlyList<TenantDatabaseStep> applied = [];
         await OnServerAsync(server, async () =>
         {
             // Past provisioning, the secret is read only if the role must be re-created (dropped by hand).
+            // The spec's ownership came from the row: a plan with steps waits for the row to be proven current.
             applied = await server.Administrator.ConvergeAsync(
-                spec, password is null ? ct => EnsurePasswordAsync(intent, ct) : _ => Task.FromResult(password), cancellationToken);
+                spec, password is null ? ct => EnsurePasswordAsync(intent, ct) : _ => Task.FromResult(password), decided.BeforeActAsync, cancellationToken);
 
             // While provisioning, the role gets the secret's password even if an earlier attempt created it, so a secret
             // replaced between attempts cannot leave the two apart. Active tenants run no DDL here.
             if (password is not null)
             {
+                await decided.BeforeActAsync(cancellationToken);
                 await server.Administrator.SetPasswordAsync(spec, password, cancellationToken);
             }
 
@@ -253,7 +282,8 @@ public sealed partial class TenantReconciler
 
     /// <summary>Brings the schema to the target when the catalog says it is elsewhere; a converged tenant costs no connection.</summary>
     private async Task<CatalogTenant> MigrateAsync(
-        TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, TenantDatabaseTarget spec, SchemaVersion target, string actor, CancellationToken cancellationToken)
+        TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, TenantDatabaseTarget spec, SchemaVersion target, DecidedRow decided, string actor,
+        CancellationToken cancellationToken)
     {
         if (row.SchemaVersion is not null && SchemaVersion.TryParse(row.SchemaVersion, out var recorded) && recorded == target)
         {
@@ -273,6 +303,7 @@ public sealed partial class TenantReconciler
                 $"The tenant is at schema version {current}; spec.schemaVersion {target} is older and there are no down-migrations.");
         }
 
+        await decided.BeforeActAsync(cancellationToken);
         SchemaMigrationOutcome? outcome = null;
         await OnServerAsync(server, async () =>
         {
@@ -287,26 +318,30 @@ public sealed partial class TenantReconciler
 
     /// <summary>Catalog status, profile and limits as the spec says; each write only when something differs.</summary>
     private async Task<CatalogTenant> SyncCatalogAsync(
-        CatalogTenant row, TenantWithLimits? read, TenantIntent intent, string actor, CancellationToken cancellationToken)
+        CatalogTenant row, TenantWithLimits? read, TenantIntent intent, DecidedRow decided, string actor, CancellationToken cancellationToken)
     {
         var catalog = lifecycle.Catalog;
         if (row.Status == CatalogTenantStatus.Provisioning)
         {
+            await decided.BeforeActAsync(cancellationToken);
             row = await catalog.MarkActiveAsync(row.Id, actor, cancellationToken);
         }
 
         if (intent.Suspended && (row.Status != CatalogTenantStatus.Suspended || row.SuspendedReason != intent.SuspendedReason))
         {
+            await decided.BeforeActAsync(cancellationToken);
             row = await catalog.MarkSuspendedAsync(row.Id, intent.SuspendedReason, actor, cancellationToken);
         }
         else if (!intent.Suspended && row.Status == CatalogTenantStatus.Suspended)
         {
+            await decided.BeforeActAsync(cancellationToken);
             row = await catalog.MarkResumedAsync(row.Id, actor, cancellationToken);
         }
 
         var profile = intent.Profile(row);
         if (profile != TenantProfile.Of(row))
         {
+            await decided.BeforeActAsync(cancellationToken);
             row = await catalog.UpdateProfileAsync(row.Id, profile, actor, cancellationToken);
         }
 
@@ -314,6 +349,9 @@ public sealed partial class TenantReconciler
         var limits = read is not null ? read.Limits : await catalog.GetLimitsAsync(row.Id, cancellationToken);
         if (limits is null ? intent.Limits != new CatalogTenantLimits() : limits with { Notes = null } != intent.Limits)
         {
+            // The notes kept are those read with the row: a snapshot's must be proven current first, or a note written
+            // by hand since the snapshot would be overwritten with the old one.
+            await decided.BeforeActAsync(cancellationToken);
             await catalog.UpdateLimitsAsync(row.Id, intent.Limits with { Notes = limits?.Notes }, actor, cancellationToken);
         }
 

@@ -25,7 +25,8 @@ public sealed partial class TenantReconciler
     /// rotation). Costs nothing for a tenant without the annotation or a schedule.
     /// </summary>
     private async Task<(Tenant Tenant, DateTimeOffset? NextDue)> RotateCredentialsAsync(
-        Tenant tenant, TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, TenantDatabaseTarget spec, string actor, CancellationToken cancellationToken)
+        Tenant tenant, TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, TenantDatabaseTarget spec, DecidedRow decided, string actor,
+        CancellationToken cancellationToken)
     {
         if (intent.RotationRequest is null && intent.RotateEvery is null)
         {
@@ -39,6 +40,7 @@ public sealed partial class TenantReconciler
         var plan = CredentialRotationRules.Plan(intent.RotationRequest, requestDone, intent.RotateEvery, latest, row.CreatedAt, time.GetUtcNow());
         if (plan.Due is { } due)
         {
+            await decided.BeforeActAsync(cancellationToken);
             var password = await lifecycle.Secrets.EnsureRotatedPasswordAsync(intent.SecretRef, due.Rotation, new SecretOwner(intent.Slug), cancellationToken);
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.RotationSecretWritten, cancellationToken);
 
@@ -55,7 +57,7 @@ public sealed partial class TenantReconciler
         }
 
         var status = CredentialRotationRules.Status(latest, plan.NextDue);
-        tenant = await _status.UpdateAsync(tenant, t => TenantStatusRules.WithCredentials(t, status), cancellationToken) ?? tenant;
+        tenant = await UpdateStatusAsync(tenant, t => TenantStatusRules.WithCredentials(t, status), decided, cancellationToken) ?? tenant;
         await lifecycle.Faults.AfterAsync(ProvisioningSteps.RotationReported, cancellationToken);
         return (tenant, plan.NextDue);
     }

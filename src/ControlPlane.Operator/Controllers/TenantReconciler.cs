@@ -96,7 +96,16 @@ public sealed partial class TenantReconciler(
             return await WaitForServerAsync(held, server, cancellationToken);
         }
 
-        return await ProvisionAsync(held, intent, target, cancellationToken);
+        try
+        {
+            return await ProvisionAsync(held, intent, target, fromSnapshot: lifecycle.Snapshot is not null, cancellationToken);
+        }
+        catch (SnapshotRowChangedException changed)
+        {
+            // Nothing acted yet (TenantReconciler.Snapshot.cs): the pass starts over, once, on the row read from the catalog.
+            Log.SnapshotRowChanged(logger, intent.Slug, changed.TenantId);
+            return await ProvisionAsync(held, intent, target, fromSnapshot: false, cancellationToken);
+        }
     }
 
     private async Task<ReconcileResult> RefuseAsync(Tenant tenant, IReadOnlyList<string> problems, CancellationToken cancellationToken)

@@ -65,6 +65,7 @@ internal static class OperatorHost
         builder.Services.AddSecretStores(builder.Configuration);
         TenantDatabaseServers? registry = null;
         builder.Services.AddSingleton(sp => registry = new TenantDatabaseServers(options.TenantDatabaseServers, sp.GetRequiredService<ISecretStore>()) { Environment = environment });
+        builder.Services.AddSingleton<CatalogSnapshotMetrics>();
         builder.Services.AddSingleton(sp => new TenantLifecycle(
             new TenantCatalog(dataSource),
             sp.GetRequiredService<ISecretStore>(),
@@ -76,6 +77,8 @@ internal static class OperatorHost
             Confinement = TenantBoundaries.Confinement(sp, options),
             Namespaces = TenantBoundaries.Namespaces(options),
             Failures = new TenantFailureTracker(options.FailureThreshold),
+            Snapshot = new TenantCatalogSnapshot(new TenantCatalog(dataSource), TenantCatalogSnapshot.MaxAgeFor(options.ResyncPeriod),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TenantCatalogSnapshot>>(), sp.GetRequiredService<CatalogSnapshotMetrics>()),
         });
         builder.Services.AddSingleton(sp => new EventPartitionMaintenance(
             new EventPartitions(dataSource), options.Events, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventPartitionMaintenance>>()));

@@ -29,6 +29,7 @@ public sealed class TenantOperator
             throw new ArgumentException("The Tenant reconciler needs the tenant lifecycle (catalog, secrets, servers, migrations).", nameof(lifecycle));
         }
 
+        _snapshot = lifecycle?.Snapshot;
         Tenants = new KubernetesResourceClient<Tenant>(kubernetes, Resource);
         Informer = new Informer<Tenant>(
             Tenants,
@@ -73,6 +74,9 @@ public sealed class TenantOperator
             LeaderJobs = [.. LeaderJobs, adminPasswords.Job(time, metrics, loggers.CreateLogger<PeriodicJob>())];
         }
     }
+
+    /// <summary>The leader's catalog snapshot (issue 18), dropped when a term ends; null when the reconciler reads rows one by one.</summary>
+    private readonly TenantCatalogSnapshot? _snapshot;
 
     public IResourceClient<Tenant> Tenants { get; }
 
@@ -139,7 +143,15 @@ public sealed class TenantOperator
             }
         }
 
-        await Controller.RunWorkersAsync(leading, () => Leadership.IsLeader);
+        try
+        {
+            await Controller.RunWorkersAsync(leading, () => Leadership.IsLeader);
+        }
+        finally
+        {
+            // A follower holds no catalog rows; the next term starts from a new bulk read.
+            _snapshot?.Clear();
+        }
     }
 
     /// <summary>

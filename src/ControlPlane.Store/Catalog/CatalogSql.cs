@@ -28,6 +28,17 @@ internal static class CatalogSql
           FROM t LEFT JOIN control_plane.tenant_limits l ON l.tenant_id = t.id
         """;
 
+    /// <summary>
+    /// One keyset page of every live row with its limits, in id order (the primary key's index; $1 = the last id of the
+    /// previous page, or the nil uuid for the first): the operator's bulk resync read (issue 18, ADR-CP-011).
+    /// </summary>
+    public const string LiveWithLimitsPage = $"""
+        WITH t AS (SELECT {TenantColumns} FROM control_plane.tenants WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2)
+        SELECT t.*, l.tenant_id IS NOT NULL AS has_limits, l.max_db_size_mb, l.max_users, l.max_attachments_gb, l.notes
+          FROM t LEFT JOIN control_plane.tenant_limits l ON l.tenant_id = t.id
+         ORDER BY t.id
+        """;
+
     /// <summary>The live row owned by a Kubernetes object (matches the partial unique index tenants_owner_live_key).</summary>
     public const string FindLiveByOwner = $"""
         SELECT {TenantColumns} FROM control_plane.tenants

@@ -14,6 +14,9 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
 {
     public const int MaxPageSize = 500;
 
+    /// <summary>Largest page of <see cref="ListLiveWithLimitsAsync"/>: a few MB of rows, one statement.</summary>
+    public const int MaxBulkPageSize = 10_000;
+
     private readonly NpgsqlDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
 
     /// <summary>The live tenant (not soft-deleted) with this slug, compared case-insensitively; null if none.</summary>
@@ -40,6 +43,21 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await CatalogCommands.ListAsync(connection, CatalogSql.GetByIdWithLimits, ReadTenantWithLimits, cancellationToken, id);
         return rows.Count == 1 ? rows[0] : throw new TenantNotFoundException(id);
+    }
+
+    /// <summary>
+    /// One page of every live (not soft-deleted) tenant with its limits, in id order, one statement per page: the bulk
+    /// read a resync of the whole fleet starts from instead of one <see cref="GetWithLimitsAsync"/> per tenant. Pass the
+    /// last id of the previous page as <paramref name="after"/> (null for the first); a page shorter than
+    /// <paramref name="pageSize"/> is the last. Rows changed while the pages are read may be seen before or after the
+    /// change: callers act only on a row read again on its own (ADR-CP-011).
+    /// </summary>
+    public async Task<IReadOnlyList<TenantWithLimits>> ListLiveWithLimitsAsync(Guid? after, int pageSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxBulkPageSize);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await CatalogCommands.ListAsync(connection, CatalogSql.LiveWithLimitsPage, ReadTenantWithLimits, cancellationToken, after ?? Guid.Empty, pageSize);
     }
 
     /// <summary>Tenants in one status, most recently updated first; pass the previous page's <c>Next</c> as <paramref name="after"/>.</summary>

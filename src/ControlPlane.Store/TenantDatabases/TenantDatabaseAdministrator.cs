@@ -92,12 +92,26 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     /// As <see cref="ConvergeAsync(TenantDatabaseTarget, ScramVerifier?, CancellationToken)"/>, asking for the password
     /// only when the role must be created, so a converged tenant costs one query and no secret read.
     /// </summary>
+    public Task<IReadOnlyList<TenantDatabaseStep>> ConvergeAsync(
+        TenantDatabaseTarget spec, Func<CancellationToken, Task<ScramVerifier>>? passwordForNewRole, CancellationToken cancellationToken) =>
+        ConvergeAsync(spec, passwordForNewRole, beforeApply: null, cancellationToken);
+
+    /// <summary>
+    /// As above, calling <paramref name="beforeApply"/> once a plan has steps and before the first is applied (the caller
+    /// proves what the spec was derived from is still current; an exception from it leaves the server unchanged).
+    /// </summary>
     public async Task<IReadOnlyList<TenantDatabaseStep>> ConvergeAsync(
-        TenantDatabaseTarget spec, Func<CancellationToken, Task<ScramVerifier>>? passwordForNewRole, CancellationToken cancellationToken)
+        TenantDatabaseTarget spec, Func<CancellationToken, Task<ScramVerifier>>? passwordForNewRole, Func<CancellationToken, Task>? beforeApply,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         var plan = TenantDatabasePlanner.Plan(spec, await ObserveAsync(spec, cancellationToken));
+        if (plan.Count > 0 && beforeApply is not null)
+        {
+            await beforeApply(cancellationToken);
+        }
+
         var password = passwordForNewRole is not null && plan.Any(step => step is TenantDatabaseStep.CreateRole)
             ? await passwordForNewRole(cancellationToken)
             : null;

@@ -5,6 +5,7 @@ using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Tests.Integration;
 using ControlPlane.Runtime;
 using ControlPlane.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
@@ -66,16 +67,17 @@ internal sealed class ResultLog
     /// Starts the operator on <paramref name="clock"/> with the production reconciler (default 10-minute resync), every
     /// result recorded here.
     /// </summary>
-    public RunningOperator StartOperator(OperatorTestCluster cluster, ResyncClock clock)
+    public RunningOperator StartOperator(OperatorTestCluster cluster, ResyncClock clock, ILoggerFactory? loggers = null, CatalogSnapshotMetrics? snapshot = null)
     {
         var options = cluster.DefaultOptions();
-        var lifecycle = cluster.CreateLifecycle(options);
+        var lifecycle = cluster.CreateLifecycle(options, loggers: loggers, snapshotMetrics: snapshot, time: clock.Time);
         var client = cluster.CreateOperatorClient();
         var tenants = new KubernetesResourceClient<Tenant>(client, TenantOperator.Resource);
         var events = new EventRecorder(new KubernetesEventClient(client), "controlplane-operator", "test", clock.Time, NullLogger<EventRecorder>.Instance);
         return cluster.StartOperator(
             reconciler: () => new Recorder(
-                new TenantReconciler(tenants, events, lifecycle, clock.Time, NullLogger<TenantReconciler>.Instance, new TenantResync(options.ResyncPeriod)), this),
+                new TenantReconciler(tenants, events, lifecycle, clock.Time, (loggers ?? NullLoggerFactory.Instance).CreateLogger<TenantReconciler>(),
+                    new TenantResync(options.ResyncPeriod)), this),
             time: clock.Time);
     }
 

@@ -119,7 +119,8 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
     /// this API server, generated secrets in <see cref="SecretNamespace"/>), the tenant database server, migrations.
     /// </summary>
     public TenantLifecycle CreateLifecycle(
-        OperatorOptions options, IProvisioningFaults? faults = null, ILoggerFactory? loggers = null, IReadOnlyDictionary<string, string?>? secretSettings = null)
+        OperatorOptions options, IProvisioningFaults? faults = null, ILoggerFactory? loggers = null, IReadOnlyDictionary<string, string?>? secretSettings = null,
+        CatalogSnapshotMetrics? snapshotMetrics = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var settings = new Dictionary<string, string?>
@@ -146,6 +147,9 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         _owned.Add(services);
         _owned.Add(servers);
         _owned.Add(catalog);
+        // The bulk resync's snapshot, as production runs it (issue 18): every operator test also runs its guard.
+        var snapshot = new TenantCatalogSnapshot(new TenantCatalog(catalog), TenantCatalogSnapshot.MaxAgeFor(options.ResyncPeriod), time ?? TimeProvider.System,
+            (loggers ?? NullLoggerFactory.Instance).CreateLogger<TenantCatalogSnapshot>(), snapshotMetrics);
         return new TenantLifecycle(
             new TenantCatalog(catalog),
             secrets,
@@ -158,6 +162,7 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
             Failures = new TenantFailureTracker(options.FailureThreshold),
             Confinement = TenantBoundaries.Confinement(services, options),
             Namespaces = TenantBoundaries.Namespaces(options),
+            Snapshot = snapshot,
         };
     }
 
@@ -185,7 +190,9 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         var metrics = new OperatorMetrics(services.GetRequiredService<IMeterFactory>());
         var tenantOperator = new TenantOperator(
             CreateOperatorClient(network), options, time ?? TimeProvider.System, metrics, loggers, reconciler,
-            reconciler is null ? CreateLifecycle(options, faults, loggers, secretSettings) : null);
+            reconciler is null
+                ? CreateLifecycle(options, faults, loggers, secretSettings, new CatalogSnapshotMetrics(services.GetRequiredService<IMeterFactory>()), time)
+                : null);
         var running = new RunningOperator(tenantOperator, services);
         _operators.Add(running);
         return running;
