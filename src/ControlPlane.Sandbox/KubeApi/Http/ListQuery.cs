@@ -15,8 +15,8 @@ internal static class ListQuery
     {
         var labels = LabelSelector.Parse(query["labelSelector"]);
         var fields = FieldSelector.Parse(query["fieldSelector"]);
-        var (items, resourceVersion) = store.List(route.Type.StorageKey, route.Namespace);
-        var matching = items.Where(o => labels.Matches(o) && fields.Matches(o)).ToList();
+        string? startAfter = null;
+        var snapshotVersion = (long?)null;
         if (query["continue"].ToString() is { Length: > 0 } token)
         {
             var position = ContinueToken.Decode(token);
@@ -25,17 +25,18 @@ internal static class ListQuery
                 throw StatusBody.Expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
             }
 
-            resourceVersion = position.ResourceVersion;
-            matching = matching.Where(o => string.CompareOrdinal(Key(o), position.StartAfter) > 0).ToList();
+            startAfter = position.StartAfter;
+            snapshotVersion = position.ResourceVersion;
         }
 
+        int? limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var requested) && requested > 0 ? requested : null;
+        var (matching, count, resourceVersion) = store.Page(route.Type.StorageKey, route.Namespace, o => labels.Matches(o) && fields.Matches(o), startAfter, limit);
+        resourceVersion = snapshotVersion ?? resourceVersion;
         var metadata = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture) };
-        if (int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit > 0 && matching.Count > limit)
+        if (limit is not null && count > limit)
         {
-            var remaining = matching.Count - limit;
-            matching = matching.Take(limit).ToList();
             metadata["continue"] = new ContinueToken(resourceVersion, Key(matching[^1])).Encode();
-            metadata["remainingItemCount"] = remaining;
+            metadata["remainingItemCount"] = count - limit;
         }
 
         return new JsonObject

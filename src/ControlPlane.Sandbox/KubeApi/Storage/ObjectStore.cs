@@ -85,6 +85,41 @@ internal sealed class ObjectStore
     }
 
     /// <summary>
+    /// One page of a LIST: the objects after <paramref name="startAfter"/> (a "namespace/name" key) that
+    /// <paramref name="matches"/> accepts, at most <paramref name="limit"/> of them copied out, and how many matched in
+    /// all. Only the page is cloned: cloning every object for every page made paging through N objects cost N²/limit
+    /// copies (an informer's first LIST of 100,000 Tenants took minutes).
+    /// </summary>
+    /// <remarks><paramref name="matches"/> runs under the store's lock on the stored objects and must not modify them.</remarks>
+    public (List<JsonObject> Items, int Matching, long ResourceVersion) Page(
+        string storageKey, string? ns, Func<JsonObject, bool> matches, string? startAfter, int? limit)
+    {
+        ArgumentNullException.ThrowIfNull(matches);
+        lock (_lock)
+        {
+            var items = new List<JsonObject>();
+            var matching = 0;
+            foreach (var (key, obj) in Bucket(storageKey))
+            {
+                if ((startAfter is not null && string.CompareOrdinal(key, startAfter) <= 0)
+                    || (ns is not null && (string?)obj["metadata"]?["namespace"] != ns)
+                    || !matches(obj))
+                {
+                    continue;
+                }
+
+                matching++;
+                if (limit is null || items.Count < limit)
+                {
+                    items.Add((JsonObject)obj.DeepClone());
+                }
+            }
+
+            return (items, matching, _resourceVersion);
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="decide"/> on the current object under the lock and applies what it returns; with
     /// <paramref name="dryRun"/> nothing is stored and no resourceVersion is used: the would-be result is returned.
     /// </summary>
