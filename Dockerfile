@@ -9,6 +9,8 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 # Project files and lock files first, so the locked restore is cached until a dependency changes.
+COPY src/ControlPlane.Core/ControlPlane.Core.csproj src/ControlPlane.Core/packages.lock.json src/ControlPlane.Core/
+COPY src/ControlPlane.Runtime/ControlPlane.Runtime.csproj src/ControlPlane.Runtime/packages.lock.json src/ControlPlane.Runtime/
 COPY src/ControlPlane.Store/ControlPlane.Store.csproj src/ControlPlane.Store/packages.lock.json src/ControlPlane.Store/
 COPY src/ControlPlane.Secrets/ControlPlane.Secrets.csproj src/ControlPlane.Secrets/packages.lock.json src/ControlPlane.Secrets/
 COPY src/ControlPlane.Sandbox/ControlPlane.Sandbox.csproj src/ControlPlane.Sandbox/packages.lock.json src/ControlPlane.Sandbox/

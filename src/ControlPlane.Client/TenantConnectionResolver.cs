@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

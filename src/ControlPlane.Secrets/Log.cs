@@ -1,4 +1,4 @@
-using ControlPlane.Store.Secrets;
+using ControlPlane.Core.Secrets;
 using Microsoft.Extensions.Logging;
 
 namespace ControlPlane.Secrets;

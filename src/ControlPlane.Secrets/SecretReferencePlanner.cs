@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Configuration;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Secrets;

@@ -1,4 +1,5 @@
 using Azure.Core.Pipeline;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Aws;
 using ControlPlane.Secrets.Caching;
 using ControlPlane.Secrets.Cloud;
@@ -9,7 +10,6 @@ using ControlPlane.Secrets.Gcp;
 using ControlPlane.Secrets.KeyVault;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Secrets.Vault;
-using ControlPlane.Store.Secrets;
 using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Caching;
 using ControlPlane.Secrets.Configuration;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;

@@ -1,7 +1,8 @@
+using ControlPlane.Core.Configuration;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Tests.Fakes;
 using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;

@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Secrets.Tests.Fakes;
-using ControlPlane.Store.Secrets;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,8 +1,8 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Dev;
 using ControlPlane.Secrets.Tests.Contract;
 using ControlPlane.Secrets.Tests.Fakes;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;

@@ -1,6 +1,6 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets.Tests.Fakes;
-using ControlPlane.Store.Secrets;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;

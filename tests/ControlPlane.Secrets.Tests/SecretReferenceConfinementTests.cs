@@ -1,11 +1,12 @@
 using System.Text;
+using ControlPlane.Core.Configuration;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Confinement;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Secrets.Tests.Fakes;
 using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
+using ControlPlane.Core.Configuration;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

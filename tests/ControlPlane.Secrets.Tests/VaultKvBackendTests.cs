@@ -1,6 +1,6 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Tests.Fakes;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;

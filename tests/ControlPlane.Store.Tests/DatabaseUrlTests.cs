@@ -1,3 +1,4 @@
+using ControlPlane.Core.Configuration;
 using ControlPlane.Store.Connection;
 
 namespace ControlPlane.Store.Tests;

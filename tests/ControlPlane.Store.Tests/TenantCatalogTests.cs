@@ -1,5 +1,5 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Testing;
 using Npgsql;
 

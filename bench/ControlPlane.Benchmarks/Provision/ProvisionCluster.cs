@@ -1,9 +1,10 @@
 using System.Diagnostics.Metrics;
+using ControlPlane.Operator;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Sandbox.Postgres;
 using ControlPlane.Secrets;

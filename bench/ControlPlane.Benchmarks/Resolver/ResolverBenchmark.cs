@@ -3,11 +3,11 @@ using System.Globalization;
 using ControlPlane.Benchmarks.Catalog;
 using ControlPlane.Benchmarks.Secrets;
 using ControlPlane.Client;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Dev;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Migrations;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

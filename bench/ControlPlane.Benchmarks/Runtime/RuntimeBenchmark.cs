@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using ControlPlane.Operator;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Sandbox.KubeApi;
 using k8s;
 using k8s.Models;

@@ -1,5 +1,5 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets;
-using ControlPlane.Store.Secrets;
 
 namespace ControlPlane.Benchmarks.Secrets;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Aws;
@@ -11,7 +12,6 @@ using ControlPlane.Secrets.KeyVault;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Secrets.Tests.Fakes;
 using ControlPlane.Secrets.Vault;
-using ControlPlane.Store.Secrets;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,11 +1,11 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
-using ControlPlane.Secrets;
+using ControlPlane.Runtime;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Kubernetes;
+using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using k8s;
 using Npgsql;
 

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Audit;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Connection;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Secrets;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using ControlPlane.Client;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Resolver;
 using ControlPlane.Secrets;

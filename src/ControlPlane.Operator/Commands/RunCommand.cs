@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Resolver;
 using ControlPlane.Secrets.Configuration;

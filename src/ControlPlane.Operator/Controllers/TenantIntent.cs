@@ -1,6 +1,6 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using CatalogOwner = ControlPlane.Store.Catalog.TenantOwner;
 using TenantOwnership = ControlPlane.Store.TenantDatabases.TenantOwnership;

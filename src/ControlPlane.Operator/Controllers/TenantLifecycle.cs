@@ -1,8 +1,8 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Confinement;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 
 namespace ControlPlane.Operator.Controllers;

@@ -1,6 +1,6 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Operator.Runtime;
-using ControlPlane.Store.Secrets;
+using ControlPlane.Runtime;
 using ControlPlane.Store.TenantDatabases;
 
 namespace ControlPlane.Operator.Controllers;

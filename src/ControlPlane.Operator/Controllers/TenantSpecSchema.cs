@@ -1,7 +1,7 @@
 using System.Globalization;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Sandbox.KubeApi.Schema;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 
 namespace ControlPlane.Operator.Controllers;

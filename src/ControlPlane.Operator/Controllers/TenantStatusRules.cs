@@ -1,5 +1,5 @@
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Store.Catalog;
 
 namespace ControlPlane.Operator.Controllers;

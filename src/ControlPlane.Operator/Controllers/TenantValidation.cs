@@ -1,5 +1,5 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 
 namespace ControlPlane.Operator.Controllers;

@@ -1,5 +1,5 @@
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 
 namespace ControlPlane.Operator.Hosting;
 
@@ -15,7 +15,7 @@ public sealed class AdminPasswordSchedule(TenantDatabaseServers servers, AdminPa
 
     /// <summary>The leader's periodic job: a look at once when the term starts, then every <see cref="Recheck"/>.</summary>
     public PeriodicJob Job(TimeProvider jobTime, OperatorMetrics metrics, ILogger<PeriodicJob> jobLogger) =>
-        new("admin-passwords", Recheck, LookAllAsync, jobTime, metrics, jobLogger);
+        new("admin-passwords", Recheck, LookAllAsync, jobTime, metrics.Runtime, jobLogger);
 
     /// <summary>
     /// One look at every server whose admin password the operator can write, as registered now (servers come and go);

@@ -1,3 +1,4 @@
+using ControlPlane.Core.Configuration;
 using ControlPlane.Sandbox.Postgres;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Connection;

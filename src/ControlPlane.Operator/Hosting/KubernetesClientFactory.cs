@@ -1,3 +1,4 @@
+using ControlPlane.Core.Configuration;
 using k8s;
 
 namespace ControlPlane.Operator.Hosting;
@@ -46,14 +47,14 @@ public static class KubernetesClientFactory
     /// For the one-shot commands (resolve, doctor): the configuration found as the operator finds it, else, in dev, the
     /// sandbox's kubeconfig when a sandbox has written one; null when there is none.
     /// </summary>
-    public static KubernetesClientConfiguration? FindForCommand(Store.Connection.DeploymentEnvironment environment)
+    public static KubernetesClientConfiguration? FindForCommand(Core.Configuration.DeploymentEnvironment environment)
     {
         if (FindConfiguration(new OperatorOptions(), Environment.GetEnvironmentVariable) is { } found)
         {
             return found;
         }
 
-        return environment == Store.Connection.DeploymentEnvironment.Dev && DevDirectory.Locate() is { } dev
+        return environment == Core.Configuration.DeploymentEnvironment.Dev && DevDirectory.Locate() is { } dev
                && File.Exists(SandboxCluster.KubeconfigOf(dev))
             ? KubernetesClientConfiguration.BuildConfigFromConfigFile(SandboxCluster.KubeconfigOf(dev))
             : null;

@@ -1,11 +1,12 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Audit;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Monitoring;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Resolver;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Connection;
@@ -91,9 +92,9 @@ internal static class OperatorHost
                 kubernetes, options, time, metrics, loggers, lifecycle: sp.GetRequiredService<TenantLifecycle>(),
                 leaderJobs:
                 [
-                    new PeriodicJob("catalog-health", options.CatalogHealthPeriod, health.EvaluateAsync, time, metrics, loggers.CreateLogger<PeriodicJob>()),
+                    new PeriodicJob("catalog-health", options.CatalogHealthPeriod, health.EvaluateAsync, time, metrics.Runtime, loggers.CreateLogger<PeriodicJob>()),
                     new PeriodicJob("event-partitions", options.Events.MaintenancePeriod, sp.GetRequiredService<EventPartitionMaintenance>().RunOnceAsync,
-                        time, metrics, loggers.CreateLogger<PeriodicJob>()),
+                        time, metrics.Runtime, loggers.CreateLogger<PeriodicJob>()),
                     .. EstateAuditJob(sp, options, () => tenantOperator!.Informer.HasSynced, time, metrics, loggers),
                 ]);
             // The meter factory keeps the gauges (and through them this exporter) for the life of the host.
@@ -155,5 +156,5 @@ internal static class OperatorHost
         options.AuditPeriod == TimeSpan.Zero
             ? []
             : [new PeriodicJob("estate-audit", options.AuditPeriod, ct => services.GetRequiredService<EstateAuditor>().RunScheduledAsync(synced, ct),
-                time, metrics, loggers.CreateLogger<PeriodicJob>())];
+                time, metrics.Runtime, loggers.CreateLogger<PeriodicJob>())];
 }

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
+using ControlPlane.Core.Configuration;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
 
 namespace ControlPlane.Operator.Hosting;
 

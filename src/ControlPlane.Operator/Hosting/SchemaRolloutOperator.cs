@@ -1,6 +1,6 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers.Rollouts;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
 
@@ -36,7 +36,7 @@ public sealed class SchemaRolloutOperator
             options.Namespaces,
             new InformerSettings(options.WatchTimeout, new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), options.ListPageSize, options.WatchFailureRelistAfter),
             time,
-            metrics,
+            metrics.Runtime,
             loggers.CreateLogger<Informer<SchemaRollout>>());
 
         // Rollouts do little work each (plan, a few writes); the Tenant reconcilers do the migrations.
@@ -47,7 +47,7 @@ public sealed class SchemaRolloutOperator
             Math.Max(1, options.MaxConcurrentReconciles / 2),
             new Backoff(options.RetryInitialDelay, options.RetryMaxDelay),
             time,
-            metrics,
+            metrics.Runtime,
             loggers.CreateLogger<Controller<SchemaRollout>>());
         metrics.ObserveRolloutPhases(() => SchemaRolloutPhases.All.Append("Unset")
             .Select(phase => KeyValuePair.Create(phase, Informer.Cache.Items.Count(r => (r.Status.Phase ?? "Unset") == phase))));

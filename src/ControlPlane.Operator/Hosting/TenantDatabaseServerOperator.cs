@@ -1,7 +1,7 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Controllers.Servers;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using k8s;
 
 namespace ControlPlane.Operator.Hosting;
@@ -37,7 +37,7 @@ public sealed class TenantDatabaseServerOperator
             [],
             new InformerSettings(options.WatchTimeout, new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), options.ListPageSize, options.WatchFailureRelistAfter),
             time,
-            metrics,
+            metrics.Runtime,
             loggers.CreateLogger<Informer<TenantDatabaseServerResource>>());
         Controller = new Controller<TenantDatabaseServerResource>(
             Informer,
@@ -46,7 +46,7 @@ public sealed class TenantDatabaseServerOperator
             1,
             new Backoff(options.RetryInitialDelay, options.RetryMaxDelay),
             time,
-            metrics,
+            metrics.Runtime,
             loggers.CreateLogger<Controller<TenantDatabaseServerResource>>());
     }
 

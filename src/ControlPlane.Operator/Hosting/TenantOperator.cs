@@ -1,7 +1,7 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using k8s;
 
 namespace ControlPlane.Operator.Hosting;
@@ -35,7 +35,7 @@ public sealed class TenantOperator
             options.Namespaces,
             new InformerSettings(options.WatchTimeout, new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), options.ListPageSize, options.WatchFailureRelistAfter),
             time,
-            metrics,
+            metrics.Runtime,
             loggers.CreateLogger<Informer<Tenant>>());
         var identity = options.LeaderElection.Identity ?? Environment.MachineName;
         Events = new EventRecorder(new KubernetesEventClient(kubernetes), "controlplane-operator", identity, time, loggers.CreateLogger<EventRecorder>());
@@ -45,14 +45,14 @@ public sealed class TenantOperator
             options.MaxConcurrentReconciles,
             new Backoff(options.RetryInitialDelay, options.RetryMaxDelay),
             time,
-            metrics,
+            metrics.Runtime,
             loggers.CreateLogger<Controller<Tenant>>());
         var lease = options.LeaderElection;
         Leadership = new LeaderElection(
             kubernetes,
             new LeaderElectionSettings(lease.Enabled, lease.LeaseNamespace ?? "", lease.LeaseName, identity, lease.LeaseDuration, lease.RenewDeadline, lease.RetryPeriod),
             time,
-            metrics,
+            metrics.Runtime,
             loggers.CreateLogger<LeaderElection>());
         LeaderJobs = leaderJobs ?? [];
         metrics.ObservePhases(() => PhaseCounts(Informer.Cache.Items));

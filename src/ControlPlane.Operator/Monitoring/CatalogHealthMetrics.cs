@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 
 namespace ControlPlane.Operator.Monitoring;
 

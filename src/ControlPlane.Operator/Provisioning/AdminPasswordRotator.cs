@@ -1,6 +1,6 @@
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Core.Secrets;
+using ControlPlane.Runtime;
 using ControlPlane.Secrets;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Sandbox.KubeApi.Schema;
-using ControlPlane.Store.Secrets;
 
 namespace ControlPlane.Operator.Provisioning;
 

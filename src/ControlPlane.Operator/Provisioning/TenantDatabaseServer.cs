@@ -1,7 +1,7 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using Npgsql;
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Connection;

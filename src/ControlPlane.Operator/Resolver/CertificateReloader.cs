@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Store.Connection;
 
 namespace ControlPlane.Operator.Resolver;

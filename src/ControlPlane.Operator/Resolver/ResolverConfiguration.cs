@@ -1,5 +1,6 @@
 using System.Globalization;
 using ControlPlane.Client;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Store.Connection;
 
 namespace ControlPlane.Operator.Resolver;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Cloud;
-using ControlPlane.Store.Secrets;
 
 namespace ControlPlane.Secrets.Aws;
 

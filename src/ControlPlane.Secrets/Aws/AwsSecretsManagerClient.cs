@@ -5,8 +5,8 @@ using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal.Auth;
 using Amazon.Util;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Cloud;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Logging;
 
 namespace ControlPlane.Secrets.Aws;

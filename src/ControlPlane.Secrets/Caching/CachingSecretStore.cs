@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Configuration;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Secrets.Caching;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ControlPlane.Store.Secrets;
+using ControlPlane.Core.Secrets;
 
 namespace ControlPlane.Secrets.Cloud;
 

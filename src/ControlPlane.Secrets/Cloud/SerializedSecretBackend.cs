@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ControlPlane.Store.Secrets;
+using ControlPlane.Core.Secrets;
 
 namespace ControlPlane.Secrets.Cloud;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
+using ControlPlane.Core.Configuration;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.KeyVault;
-using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Configuration;
 
 namespace ControlPlane.Secrets.Configuration;

@@ -1,8 +1,8 @@
+using ControlPlane.Core.Configuration;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Aws;
 using ControlPlane.Secrets.Gcp;
 using ControlPlane.Secrets.KeyVault;
-using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
 
 namespace ControlPlane.Secrets.Configuration;
 

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
+using ControlPlane.Core.Configuration;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.KeyVault;
-using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Secrets.Configuration;

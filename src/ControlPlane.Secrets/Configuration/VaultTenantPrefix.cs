@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
+using ControlPlane.Core.Configuration;
+using ControlPlane.Core.Secrets;
 
 namespace ControlPlane.Secrets.Configuration;
 

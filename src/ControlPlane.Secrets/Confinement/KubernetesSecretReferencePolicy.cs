@@ -1,6 +1,6 @@
 using System.Net;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Kubernetes;
-using ControlPlane.Store.Secrets;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;

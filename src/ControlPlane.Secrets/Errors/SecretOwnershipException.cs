@@ -1,4 +1,4 @@
-using ControlPlane.Store.Secrets;
+using ControlPlane.Core.Secrets;
 
 namespace ControlPlane.Secrets;
 

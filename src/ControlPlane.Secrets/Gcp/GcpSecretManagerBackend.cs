@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Cloud;
-using ControlPlane.Store.Secrets;
 
 namespace ControlPlane.Secrets.Gcp;
 

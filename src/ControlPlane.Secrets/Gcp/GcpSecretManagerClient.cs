@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Cloud;
-using ControlPlane.Store.Secrets;
 using Google.Apis.Auth.OAuth2;
 using Microsoft.Extensions.Logging;
 

@@ -5,8 +5,8 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Cloud;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Logging;
 
 namespace ControlPlane.Secrets.KeyVault;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Configuration;
-using ControlPlane.Store.Secrets;
 
 namespace ControlPlane.Secrets.Vault;
 

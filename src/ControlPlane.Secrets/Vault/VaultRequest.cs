@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using ControlPlane.Store.Secrets;
+using ControlPlane.Core.Secrets;
 
 namespace ControlPlane.Secrets.Vault;
 

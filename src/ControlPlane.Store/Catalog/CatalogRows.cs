@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ControlPlane.Store.Secrets;
+using ControlPlane.Core.Secrets;
 using Npgsql;
 
 namespace ControlPlane.Store.Catalog;

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using ControlPlane.Store.Secrets;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Store.Sql;
 
 namespace ControlPlane.Store.Catalog;

@@ -1,3 +1,4 @@
+using ControlPlane.Core.Configuration;
 using Npgsql;
 
 namespace ControlPlane.Store.Connection;

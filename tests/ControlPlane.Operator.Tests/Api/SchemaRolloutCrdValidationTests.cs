@@ -1,6 +1,6 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Sandbox.KubeApi;
 using k8s;
 using k8s.Autorest;

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Sandbox.KubeApi;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
 using k8s.Autorest;

@@ -1,9 +1,9 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Audit;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using Microsoft.Extensions.Options;
 

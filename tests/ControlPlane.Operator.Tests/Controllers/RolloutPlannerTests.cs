@@ -1,6 +1,6 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers.Rollouts;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Store.TenantDatabases;
 using k8s.Models;
 

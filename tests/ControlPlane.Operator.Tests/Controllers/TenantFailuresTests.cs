@@ -1,10 +1,10 @@
 using System.Net;
 using System.Security.Authentication;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Controllers;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using k8s.Autorest;
 using Npgsql;

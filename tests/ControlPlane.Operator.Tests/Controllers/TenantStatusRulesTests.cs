@@ -1,9 +1,9 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
-using k8s;
 using k8s.Models;
+using k8s;
 
 namespace ControlPlane.Operator.Tests.Controllers;
 

@@ -1,6 +1,6 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
 using k8s.Models;

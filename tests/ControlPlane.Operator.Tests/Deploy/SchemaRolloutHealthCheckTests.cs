@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using k8s;
 using k8s.Models;
 using NLua;

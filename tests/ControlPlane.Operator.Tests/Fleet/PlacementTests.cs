@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Operator.Runtime;
 using ControlPlane.Operator.Tests.Integration;
+using ControlPlane.Runtime;
 using ControlPlane.Testing;
 using k8s;
 

@@ -1,7 +1,8 @@
+using ControlPlane.Core.Configuration;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Configuration;
 
 namespace ControlPlane.Operator.Tests.Hosting;

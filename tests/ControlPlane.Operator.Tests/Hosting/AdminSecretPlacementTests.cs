@@ -1,3 +1,4 @@
+using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Connection;

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Hosting;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Events;
 using ControlPlane.Testing;
@@ -66,7 +67,7 @@ public sealed class EventPartitionMaintenanceTests(PostgresFixture postgres)
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
         var job = new PeriodicJob("event-partitions", new EventPartitionOptions().MaintenancePeriod, maintenance.RunOnceAsync, time,
-            new OperatorMetrics(meters.GetRequiredService<IMeterFactory>()), loggers.CreateLogger<PeriodicJob>());
+            new RuntimeMetrics(meters.GetRequiredService<IMeterFactory>(), OperatorMetrics.MeterName), loggers.CreateLogger<PeriodicJob>());
         var running = job.RunAsync(leading.Token);
         await WaitForAsync(() => Failures(logs) == 1);
         // Advance until the next pass has run: the first one may not have started its wait yet when the clock first moves.

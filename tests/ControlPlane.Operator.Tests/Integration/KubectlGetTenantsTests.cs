@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Testing;
 
 namespace ControlPlane.Operator.Tests.Integration;

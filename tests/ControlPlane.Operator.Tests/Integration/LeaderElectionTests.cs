@@ -1,4 +1,4 @@
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Testing;
 
 namespace ControlPlane.Operator.Tests.Integration;

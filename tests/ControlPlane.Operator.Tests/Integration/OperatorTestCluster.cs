@@ -1,9 +1,10 @@
 using System.Diagnostics.Metrics;
+using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets;
 using ControlPlane.Testing;
@@ -14,7 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using DeploymentEnvironment = ControlPlane.Store.Connection.DeploymentEnvironment;
+using DeploymentEnvironment = ControlPlane.Core.Configuration.DeploymentEnvironment;
 using TenantCatalog = ControlPlane.Store.Catalog.TenantCatalog;
 using TenantSchemaMigrator = ControlPlane.Store.TenantDatabases.TenantSchemaMigrator;
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Audit;
 using ControlPlane.Operator.Commands;
@@ -7,7 +8,6 @@ using ControlPlane.Operator.Resolver;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Configuration;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Testing;
 using k8s;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using ControlPlane.Operator.Hosting;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

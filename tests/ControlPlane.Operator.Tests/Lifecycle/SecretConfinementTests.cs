@@ -1,10 +1,10 @@
 using System.Text;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Tests.Integration;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Kubernetes;
 using ControlPlane.Secrets.Tests.Fakes;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Testing;
 using k8s;
 using k8s.Models;

@@ -1,8 +1,8 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
-using ControlPlane.Operator.Runtime;
 using ControlPlane.Operator.Tests.Integration;
 using ControlPlane.Operator.Tests.Rollouts;
+using ControlPlane.Runtime;
 using ControlPlane.Testing;
 using k8s;
 using k8s.Models;

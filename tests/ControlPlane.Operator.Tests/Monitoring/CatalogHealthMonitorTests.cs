@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using ControlPlane.Operator.Monitoring;
-using ControlPlane.Operator.Runtime;
 using ControlPlane.Operator.Tests.Integration;
+using ControlPlane.Runtime;
 using ControlPlane.Store.Health;
 using ControlPlane.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -119,7 +119,7 @@ public sealed class CatalogHealthMonitorTests(PostgresFixture postgres) : IDispo
     }
 
     private PeriodicJob Job(Func<CancellationToken, Task> run) =>
-        new("test-job", Period, run, _time, new OperatorMetrics(_services.GetRequiredService<IMeterFactory>()), NullLogger<PeriodicJob>.Instance);
+        new("test-job", Period, run, _time, new RuntimeMetrics(_services.GetRequiredService<IMeterFactory>(), OperatorMetrics.MeterName), NullLogger<PeriodicJob>.Instance);
 
     private List<string> RecordJobRuns()
     {

@@ -1,25 +1,25 @@
 using System.Diagnostics.Metrics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Resolver;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ControlPlane.Operator.Tests.Resolver;
@@ -108,7 +108,7 @@ internal sealed class EndpointHost : IAsyncDisposable
         // Namespace grants are checked against the Tenant objects the informer sees, as in the operator.
         var tenants = new KubernetesResourceClient<Tenant>(api.CreateClient(), TenantOperator.Resource);
         var informer = new Informer<Tenant>(tenants, [], new InformerSettings(TimeSpan.FromMinutes(5), new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)), 500, TimeSpan.FromSeconds(30)),
-            TimeProvider.System, new OperatorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),
+            TimeProvider.System, new OperatorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()).Runtime,
             NullLogger.Instance);
         builder.Services.AddSingleton<ITenantDirectory>(new InformerTenantDirectory(informer));
         builder.Services.AddTenantConnectionResolver(builder.Configuration);

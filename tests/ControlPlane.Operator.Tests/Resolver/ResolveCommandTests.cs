@@ -1,6 +1,6 @@
 using System.Text.Json;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Store.Catalog;
-using ControlPlane.Store.Secrets;
 using ControlPlane.Testing;
 using Npgsql;
 

@@ -1,6 +1,6 @@
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Operator.Runtime;
 using ControlPlane.Operator.Tests.Integration;
+using ControlPlane.Runtime;
 using ControlPlane.Testing;
 
 namespace ControlPlane.Operator.Tests.Rollouts;

@@ -1,4 +1,4 @@
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 
 namespace ControlPlane.Operator.Tests.Runtime;
 

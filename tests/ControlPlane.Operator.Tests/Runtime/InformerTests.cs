@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,7 +21,7 @@ public sealed class InformerTests : IDisposable
 
     private Informer<Tenant> NewInformer(TimeSpan? relistAfter = null)
     {
-        var metrics = new OperatorMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var metrics = new RuntimeMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), OperatorMetrics.MeterName);
         var informer = new Informer<Tenant>(
             _api, [], new InformerSettings(TimeSpan.FromMinutes(5), new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)), 500, relistAfter ?? TimeSpan.FromMinutes(10)),
             _time, metrics, NullLogger.Instance);

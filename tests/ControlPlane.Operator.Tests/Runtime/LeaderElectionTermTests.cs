@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using ControlPlane.Operator.Hosting;
-using ControlPlane.Operator.Runtime;
 using ControlPlane.Operator.Tests.Integration;
+using ControlPlane.Runtime;
 using ControlPlane.Sandbox.KubeApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -93,7 +93,7 @@ public sealed class LeaderElectionTermTests : IAsyncDisposable
     {
         _server = await KubeApiServer.StartAsync(cancellationToken: _ct);
         var client = KubernetesClientFactory.Create(_server.ClientConfiguration(), _network);
-        var metrics = new OperatorMetrics(_services.GetRequiredService<IMeterFactory>());
+        var metrics = new RuntimeMetrics(_services.GetRequiredService<IMeterFactory>(), OperatorMetrics.MeterName);
         var election = new LeaderElection(
             client,
             new LeaderElectionSettings(true, "default", "operator", "replica", TimeSpan.FromSeconds(15), RenewDeadline, RetryPeriod),

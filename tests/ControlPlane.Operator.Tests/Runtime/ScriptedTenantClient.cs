@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using k8s.Models;
 
 namespace ControlPlane.Operator.Tests.Runtime;

@@ -1,7 +1,7 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Aws;
 using ControlPlane.Secrets.Tests.Contract;
 using ControlPlane.Secrets.Tests.Fakes;
-using ControlPlane.Store.Secrets;
 using Xunit;
 
 namespace ControlPlane.Secrets.Tests.Authentication;

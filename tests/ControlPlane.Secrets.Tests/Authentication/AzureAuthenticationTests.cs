@@ -1,6 +1,6 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Tests.Contract;
 using ControlPlane.Secrets.Tests.Fakes;
-using ControlPlane.Store.Secrets;
 using Xunit;
 
 namespace ControlPlane.Secrets.Tests.Authentication;

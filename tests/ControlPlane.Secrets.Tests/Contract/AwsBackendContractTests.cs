@@ -1,6 +1,6 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Aws;
 using ControlPlane.Secrets.Tests.Fakes;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ControlPlane.Secrets.Tests.Contract;

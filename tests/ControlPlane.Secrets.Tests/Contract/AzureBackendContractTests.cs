@@ -1,7 +1,7 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Cloud;
 using ControlPlane.Secrets.KeyVault;
 using ControlPlane.Secrets.Tests.Fakes;
-using ControlPlane.Store.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ControlPlane.Secrets.Tests.Contract;

@@ -1,4 +1,4 @@
-using ControlPlane.Store.Secrets;
+using ControlPlane.Core.Secrets;
 using Xunit;
 
 namespace ControlPlane.Secrets.Tests.Contract;

@@ -1,5 +1,5 @@
+using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Dev;
-using ControlPlane.Store.Secrets;
 
 namespace ControlPlane.Secrets.Tests.Contract;
 

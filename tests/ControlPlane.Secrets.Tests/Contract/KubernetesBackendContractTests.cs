@@ -1,9 +1,9 @@
 using System.Text;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Sandbox.KubeApi;
 using ControlPlane.Secrets.Cloud;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Kubernetes;
-using ControlPlane.Store.Secrets;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -103,7 +103,7 @@ public sealed class TenantLimits
 /// <summary>Credentials of the tenant's database: an existing secret reference, or none to have them generated.</summary>
 public sealed class TenantCredentials
 {
-    /// <summary>A <see cref="Store.Secrets.SecretReference"/> in its text form.</summary>
+    /// <summary>A <see cref="Core.Secrets.SecretReference"/> in its text form.</summary>
     [JsonPropertyName("secretRef")]
     public string? SecretRef { get; set; }
 

@@ -1,9 +1,10 @@
+using ControlPlane.Core.Configuration;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
-using ControlPlane.Operator.Runtime;
+using ControlPlane.Runtime;
 using ControlPlane.Store.Connection;
-using ControlPlane.Store.Secrets;
 
 namespace ControlPlane.Operator.Controllers.Servers;
 
