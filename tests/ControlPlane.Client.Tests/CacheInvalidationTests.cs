@@ -14,7 +14,8 @@ public sealed class CacheInvalidationTests(PostgresFixture postgres)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var harness = await ResolverHarness.CreateAsync(postgres);
-        await using var resolver = harness.CreateResolver(new TenantConnectionResolverOptions { CacheTtl = TimeSpan.FromMinutes(5) });
+        // The resolver's clock stands still: the cached entry cannot expire, so the suspension can only arrive by notification.
+        await using var resolver = harness.CreateResolver(new TenantConnectionResolverOptions { CacheTtl = TimeSpan.FromMinutes(5) }, new FakeTimeProvider());
         await resolver.StartAsync(cancellationToken);
         Assert.True(resolver.IsListening);
         var tenant = await harness.AddTenantAsync("acme", CatalogTenantStatus.Active);
@@ -22,10 +23,9 @@ public sealed class CacheInvalidationTests(PostgresFixture postgres)
         await Eventually.CachedAsync(resolver, "acme");
 
         await harness.Catalog.MarkSuspendedAsync(tenant.Id, "fraud review", "test", cancellationToken);
-        var committed = Stopwatch.StartNew();
-        var result = await Eventually.AsyncIs<ResolveResult.Suspended>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(1));
+        // How soon it arrives is the machine's business (30 s is a bound for a loaded one); that it arrives at all is the point.
+        var result = await Eventually.AsyncIs<ResolveResult.Suspended>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(30));
 
-        Assert.True(committed.Elapsed < TimeSpan.FromSeconds(1), $"took {committed.ElapsedMilliseconds} ms");
         Assert.Equal("fraud review", ((ResolveResult.Suspended)result).Reason);
     }
 
@@ -86,7 +86,8 @@ public sealed class CacheInvalidationTests(PostgresFixture postgres)
         await Eventually.CachedAsync(resolver, "acme");
         await harness.Catalog.MarkSuspendedAsync(tenant.Id, "fraud review", "test", cancellationToken);
 
-        await Eventually.AsyncIs<ResolveResult.Suspended>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(1));
+        // 30 s (a bound for a loaded machine) is far inside the 5-minute TTL: only the reconnected listener can drop the entry.
+        await Eventually.AsyncIs<ResolveResult.Suspended>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(30));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using ControlPlane.Store.Catalog;
 using ControlPlane.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace ControlPlane.Client.Tests;
@@ -94,18 +95,19 @@ public sealed class StatusPolicyTests(PostgresFixture postgres)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var harness = await ResolverHarness.CreateAsync(postgres);
-        await using var resolver = harness.CreateResolver();
+        // A clock that stands still: the cache never expires, so each change below is seen by notification, however slowly.
+        await using var resolver = harness.CreateResolver(time: new FakeTimeProvider());
         await resolver.StartAsync(cancellationToken);
         var old = await harness.AddTenantAsync("acme", CatalogTenantStatus.Active, password: "old-password");
         Assert.Equal(old.Id, Assert.IsType<ResolveResult.Resolved>(await resolver.ResolveAsync("acme", cancellationToken)).Connection.TenantId);
 
         await harness.Catalog.MarkDeletingAsync(old.Id, "test", cancellationToken);
         await harness.Catalog.MarkDeletedAsync(old.Id, "test", cancellationToken);
-        await Eventually.AsyncIs<ResolveResult.NotFound>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(1));
+        await Eventually.AsyncIs<ResolveResult.NotFound>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(30));
 
         var reborn = await harness.AddTenantAsync("ACME", CatalogTenantStatus.Active, password: "new-password");
         var connection = Assert.IsType<ResolveResult.Resolved>(
-            await Eventually.AsyncIs<ResolveResult.Resolved>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(1))).Connection;
+            await Eventually.AsyncIs<ResolveResult.Resolved>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(30))).Connection;
         Assert.Equal((reborn.Id, "ACME", "new-password"), (connection.TenantId, connection.Slug, connection.Password.Reveal()));
     }
 }

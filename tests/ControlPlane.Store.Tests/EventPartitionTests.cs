@@ -332,6 +332,51 @@ public sealed class EventPartitionTests(PostgresFixture postgres)
     private static string VersionOf(string script) =>
         script.StartsWith('V') ? script[1..script.IndexOf("__", StringComparison.Ordinal)].Replace('_', '.') : "0";
 
+    [Fact]
+    public async Task Event_lookups_are_prepared_once_per_connection_and_reused_by_every_call()
+    {
+        await using var db = await MigratedDatabase.CreateAsync(postgres);
+        var id = await db.InsertRawTenantAsync("acme", "tenant_acme");
+        // One connection in the pool: every call, and the check below, run in the same session.
+        await using var single = CatalogPool.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxPoolSize = 1 }.ConnectionString);
+        var catalog = new TenantCatalog(single);
+        for (var i = 0; i < 7; i++)
+        {
+            await catalog.GetRecentEventsAsync(id, ThisMonth, 20, Ct);
+            await catalog.GetEventsAsync(id, 20, null, Ct);
+        }
+
+        await using var connection = await single.OpenConnectionAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements", connection);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var executions = new Dictionary<string, long>();
+        while (await reader.ReadAsync(Ct))
+        {
+            executions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        // Planned by PostgreSQL's plan cache (its first custom plans, then its choice), parsed once: not planned anew per call.
+        Assert.Equal(7, executions.GetValueOrDefault(CatalogSql.RecentEvents));
+        Assert.Equal(7, executions.GetValueOrDefault(CatalogSql.EventsFirst));
+    }
+
+    [Fact]
+    public async Task A_write_returns_the_event_it_recorded_even_beside_a_later_dated_event()
+    {
+        await using var db = await MigratedDatabase.CreateAsync(postgres);
+        var id = await db.InsertRawTenantAsync("acme", "tenant_acme");
+        // Dated next month (its partition exists ahead): the tenant's newest event by time, but not the one written below.
+        await db.ExecuteAsync(
+            "INSERT INTO control_plane.tenant_events (tenant_id, event_type, actor, created_at) VALUES ($1, 'status_changed', 'test', $2)",
+            id, ThisMonth.AddMonths(1).AddDays(3));
+
+        var recorded = await db.Catalog.RecordErrorAsync(id, "Boom", "it failed", "operator", Ct);
+
+        Assert.Equal(EventTypes.Error, recorded.EventType);
+        Assert.Equal("Boom", recorded.Payload!.Value.GetProperty("reason").GetString());
+        Assert.Equal(await db.ScalarAsync<Guid>("SELECT id FROM control_plane.tenant_events WHERE tenant_id = $1 AND event_type = 'error'", id), recorded.Id);
+    }
+
     private static string MonthName(int month) => $"tenant_events_{ThisMonth.AddMonths(month):yyyy_MM}";
 
     private static async Task<List<string>> EventsAsync(MigratedDatabase db)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using ControlPlane.Operator;
 using ControlPlane.Operator.Api.V1Alpha1;
@@ -32,7 +33,7 @@ internal sealed class ProvisionCluster : IAsyncDisposable
     private const string AdminSecretName = "tenant-server-admin";
 
     /// <summary>The names of the three tenant database servers of the fleet side: the first is the catalog's own.</summary>
-    public static readonly string[] FleetServers = ["default", "pg-b", "pg-c"];
+    public static readonly string[] FleetServers = ["pg-a", "pg-b", "pg-c"];
 
     private readonly EmbeddedPostgresServer _postgres;
     private readonly NpgsqlDataSource _superuser;
@@ -119,26 +120,29 @@ internal sealed class ProvisionCluster : IAsyncDisposable
     public async Task CreateNamespaceAsync(string name, CancellationToken cancellationToken) =>
         await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } }, cancellationToken: cancellationToken);
 
-    /// <summary>The options of a side; with <paramref name="fleet"/>, all three <see cref="FleetServers"/> (after <see cref="StartFleetAsync"/>).</summary>
-    public OperatorOptions Options(string tenantNamespace, int workers, bool fleet = false)
+    /// <summary>
+    /// Registers the three servers of the fleet side (after <see cref="StartFleetAsync"/>) in a side's registry as the
+    /// TenantDatabaseServer reconciler registers a resource once its probe verified it: registered, then described ready,
+    /// not draining, no capacity limit, no labels. The bootstrap server <c>default</c> stays configured and, while
+    /// resources exist, takes no new tenant (ADR-CP-010): the side's tenants are placed on these three.
+    /// </summary>
+    public void RegisterFleet(TenantDatabaseServers registry)
     {
-        var options = Options(tenantNamespace, workers);
-        for (var i = 1; fleet && i < FleetServers.Length; i++)
+        int[] ports = [_postgres.Port, .. _fleet.Select(s => s.Port)];
+        for (var i = 0; i < FleetServers.Length; i++)
         {
-            var first = options.TenantDatabaseServers[FleetServers[0]];
-            options.TenantDatabaseServers[FleetServers[i]] = new TenantDatabaseServerOptions
+            registry.Register(FleetServers[i], new TenantDatabaseServerOptions
             {
-                Host = first.Host,
-                Port = _fleet[i - 1].Port,
-                AdminUser = first.AdminUser,
-                AdminSecretRef = first.AdminSecretRef,
-            };
+                Host = "127.0.0.1",
+                Port = ports[i],
+                AdminUser = AdminRole,
+                AdminSecretRef = $"k8s:{SecretNamespace}/{AdminSecretName}#password",
+            });
+            registry.Describe(FleetServers[i], new ServerPlacementProfile(true, false, null, ImmutableDictionary<string, string>.Empty));
         }
-
-        return options;
     }
 
-    private OperatorOptions Options(string tenantNamespace, int workers) => new()
+    public OperatorOptions Options(string tenantNamespace, int workers) => new()
     {
         Namespaces = [tenantNamespace],
         MaxConcurrentReconciles = workers,

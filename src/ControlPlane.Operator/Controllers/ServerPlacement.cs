@@ -66,11 +66,21 @@ public static class ServerPlacement
         ArgumentNullException.ThrowIfNull(servers);
         ArgumentNullException.ThrowIfNull(catalog);
         var held = pending.GroupBy(s => s, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+        // Indexed once, so a fleet of S servers costs O(S) rather than a scan of the catalog's entries per server.
+        var byName = catalog.Where(l => l.Server is not null)
+            .GroupBy(l => l.Server!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(l => l.Tenants), StringComparer.Ordinal);
+        var byAddress = catalog.Where(l => l.Server is null)
+            .GroupBy(l => (Host: l.Host.ToUpperInvariant(), l.Port))
+            .ToDictionary(g => g.Key, g => g.Sum(l => l.Tenants));
         return [.. servers.Select(s => new PlacementCandidate(
             s.Server.Name,
             s.Bootstrap,
             s.Profile,
-            TenantsOn(s.Server.Name, s.Server.Host, s.Server.Port, catalog) + held.GetValueOrDefault(s.Server.Name)))];
+            byName.GetValueOrDefault(s.Server.Name)
+            + byAddress.GetValueOrDefault((s.Server.Host.ToUpperInvariant(), s.Server.Port))
+            + held.GetValueOrDefault(s.Server.Name)))];
     }
 
     /// <summary>Live tenants the catalog records on one server (by name, or by address for rows not yet backfilled).</summary>

@@ -47,11 +47,44 @@ internal static class CatalogCommands
         return rows;
     }
 
+    /// <summary>
+    /// <see cref="ListAsync{T}"/> on a statement prepared on the physical connection. Npgsql keeps it across pooled uses,
+    /// so it is parsed once per connection; PostgreSQL then plans it a few times and settles on a generic plan that
+    /// prunes partitions when the executor starts. For the event lookups (issue 18): planning every execution anew over
+    /// the monthly partitions of tenant_events (V17) cost several times the lookup itself (docs/catalog.md, "Lookups").
+    /// </summary>
+    public static async Task<List<T>> PreparedListAsync<T>(
+        NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken, params object?[] values)
+    {
+        await using var command = Create(connection, null, sql, values);
+        await command.PrepareAsync(cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
     public static async Task InsertEventAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, string eventType, string actor, JsonNode? payload,
         CancellationToken cancellationToken)
     {
         await using var command = Create(connection, transaction, CatalogSql.InsertEvent, tenantId, eventType, actor, Jsonb(payload));
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Writes one event and returns it as stored (its id and time are the database's).</summary>
+    public static async Task<TenantEvent> InsertEventReturningAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, string eventType, string actor, JsonNode? payload,
+        CancellationToken cancellationToken)
+    {
+        await using var command = Create(connection, transaction, CatalogSql.InsertEventReturning, tenantId, eventType, actor, Jsonb(payload));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? CatalogRows.ReadEvent(reader)
+            : throw new InvalidOperationException("INSERT … RETURNING returned no row.");
     }
 }

@@ -118,6 +118,13 @@ internal static class CatalogSql
 
     public const string EventColumns = "id, tenant_id, event_type, actor, payload::text, created_at";
 
+    /// <summary>
+    /// <see cref="InsertEvent"/> returning the row: a write that reports the event it recorded reads it back from here,
+    /// not by a newest-first lookup over every partition (V17) in the same transaction.
+    /// </summary>
+    public const string InsertEventReturning =
+        $"{InsertEvent} RETURNING {EventColumns}";
+
     public const string EventsFirst = $"""
         SELECT {EventColumns} FROM control_plane.tenant_events
          WHERE tenant_id = $1

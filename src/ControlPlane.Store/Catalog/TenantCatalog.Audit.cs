@@ -33,9 +33,7 @@ public sealed partial class TenantCatalog
                 ["detail"] = SecretRedactor.Redact(detail),
                 ["action"] = SecretRedactor.Redact(action),
             };
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.AuditFinding, actor, payload, cancellationToken);
-            var events = await CatalogCommands.ListAsync(connection, CatalogSql.EventsFirst, CatalogRows.ReadEvent, cancellationToken, id, 1);
-            return events[0];
+            return await CatalogCommands.InsertEventReturningAsync(connection, transaction, id, EventTypes.AuditFinding, actor, payload, cancellationToken);
         }, cancellationToken);
     }
 }

@@ -31,9 +31,7 @@ public sealed partial class TenantCatalog
                 payload["schema"] = new JsonObject { ["from"] = repair.SchemaFrom, ["to"] = repair.SchemaTo };
             }
 
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.DriftRepaired, actor, payload, cancellationToken);
-            var events = await CatalogCommands.ListAsync(connection, CatalogSql.EventsFirst, CatalogRows.ReadEvent, cancellationToken, id, 1);
-            return events[0];
+            return await CatalogCommands.InsertEventReturningAsync(connection, transaction, id, EventTypes.DriftRepaired, actor, payload, cancellationToken);
         }, cancellationToken);
     }
 }

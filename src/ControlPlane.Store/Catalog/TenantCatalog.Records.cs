@@ -47,9 +47,7 @@ public sealed partial class TenantCatalog
         return WithLockedTenantAsync(id, async (connection, transaction, _) =>
         {
             var payload = new JsonObject { ["reason"] = SecretRedactor.Redact(reason), ["message"] = SecretRedactor.Redact(message) };
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.Error, actor, payload, cancellationToken);
-            var events = await CatalogCommands.ListAsync(connection, CatalogSql.EventsFirst, CatalogRows.ReadEvent, cancellationToken, id, 1);
-            return events[0];
+            return await CatalogCommands.InsertEventReturningAsync(connection, transaction, id, EventTypes.Error, actor, payload, cancellationToken);
         }, cancellationToken);
     }
 

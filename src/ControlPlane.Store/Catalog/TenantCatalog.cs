@@ -50,7 +50,7 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
     /// <summary>A tenant's audit events, newest first; pass the previous page's <c>Next</c> as <paramref name="after"/>.</summary>
     public Task<CatalogPage<TenantEvent>> GetEventsAsync(Guid tenantId, int pageSize, TenantCursor? after, CancellationToken cancellationToken) =>
         PageAsync(CatalogSql.EventsFirst, CatalogSql.EventsAfter, CatalogRows.ReadEvent, e => e.Cursor,
-            tenantId, pageSize, after, cancellationToken);
+            tenantId, pageSize, after, cancellationToken, prepared: true);
 
     /// <summary>
     /// The tenant's events since <paramref name="since"/>, newest first, at most <paramref name="limit"/>: the lookup
@@ -61,7 +61,7 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxPageSize);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await CatalogCommands.ListAsync(connection, CatalogSql.RecentEvents, CatalogRows.ReadEvent, cancellationToken, tenantId, since.ToUniversalTime(), limit);
+        return await CatalogCommands.PreparedListAsync(connection, CatalogSql.RecentEvents, CatalogRows.ReadEvent, cancellationToken, tenantId, since.ToUniversalTime(), limit);
     }
 
     /// <summary>The tenant's limits, or null when none were ever set.</summary>
@@ -88,17 +88,23 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
         row.IsDBNull(2) ? null : row.GetInt32(2),
         row.IsDBNull(3) ? null : row.GetString(3));
 
-    /// <summary>One keyset page: <paramref name="firstSql"/> takes ($1 key, $2 limit), <paramref name="afterSql"/> also ($3, $4) = the cursor.</summary>
+    /// <summary>
+    /// One keyset page: <paramref name="firstSql"/> takes ($1 key, $2 limit), <paramref name="afterSql"/> also ($3, $4) = the cursor.
+    /// <paramref name="prepared"/>: the statements run prepared (<see cref="CatalogCommands.PreparedListAsync{T}"/>; the events' pages).
+    /// </summary>
     private async Task<CatalogPage<T>> PageAsync<T>(
         string firstSql, string afterSql, Func<NpgsqlDataReader, T> read, Func<T, TenantCursor> cursorOf,
-        object key, int pageSize, TenantCursor? after, CancellationToken cancellationToken)
+        object key, int pageSize, TenantCursor? after, CancellationToken cancellationToken, bool prepared = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxPageSize);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        Func<string, object?[], Task<List<T>>> list = prepared
+            ? (sql, values) => CatalogCommands.PreparedListAsync(connection, sql, read, cancellationToken, values)
+            : (sql, values) => CatalogCommands.ListAsync(connection, sql, read, cancellationToken, values);
         var rows = after is { } cursor
-            ? await CatalogCommands.ListAsync(connection, afterSql, read, cancellationToken, key, pageSize, cursor.At, cursor.Id)
-            : await CatalogCommands.ListAsync(connection, firstSql, read, cancellationToken, key, pageSize);
+            ? await list(afterSql, [key, pageSize, cursor.At, cursor.Id])
+            : await list(firstSql, [key, pageSize]);
         return new CatalogPage<T>(rows, rows.Count == pageSize ? cursorOf(rows[^1]) : null);
     }
 

@@ -79,19 +79,8 @@ public sealed class LeaderFailoverPropertyTests(PostgresFixture postgres)
         }
 
         // From every instance's reconcile log: sorted by start, no span may begin before a span of another instance ended.
-        var spans = instances.SelectMany(r => r.Reconciler.Spans.Select(s => (r.Identity, Span: s))).OrderBy(x => x.Span.Started).ToList();
-        var latestEnd = new Dictionary<string, ReconcileSpan>();
-        var overlaps = new List<string>();
-        foreach (var (identity, span) in spans)
-        {
-            overlaps.AddRange(latestEnd.Where(e => e.Key != identity && e.Value.Ended >= span.Started)
-                .Select(e => $"{identity} started {span.Name} at {span.WallStarted:O} while {e.Key} reconciled {e.Value.Name} until {e.Value.WallEnded:O}"));
-            if (!latestEnd.TryGetValue(identity, out var previous) || previous.Ended < span.Ended)
-            {
-                latestEnd[identity] = span;
-            }
-        }
-
+        var spans = instances.SelectMany(r => r.Reconciler.Spans.Select(s => (r.Identity, Span: s))).ToList();
+        var overlaps = ReconcileLog.Overlaps(spans);
         Assert.True(overlaps.Count == 0, $"{overlaps.Count} overlapping reconciles, e.g. {string.Join("; ", overlaps.Take(3))}");
         foreach (var instance in instances)
         {
@@ -137,9 +126,13 @@ internal sealed class NetworkFault : DelegatingHandler
     private volatile TaskCompletionSource? _stalled;
     private volatile bool _partitioned;
     private int _waiting;
+    private int _sent;
 
     /// <summary>How many requests are being held by <see cref="Stall"/> now.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>How many requests passed the fault and wait for the API server's answer now.</summary>
+    public int Sent => Volatile.Read(ref _sent);
 
     public void Stall() => _stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -171,6 +164,14 @@ internal sealed class NetworkFault : DelegatingHandler
             }
         }
 
-        return await base.SendAsync(request, cancellationToken);
+        Interlocked.Increment(ref _sent);
+        try
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _sent);
+        }
     }
 }

@@ -13,14 +13,14 @@ public sealed class AdoptionTests(PostgresFixture postgres)
     [Fact]
     public async Task Adopting_a_retained_database_works_from_its_namespace_is_audited_and_is_refused_from_another()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
+        await using var run = await LifecycleSetup.For(postgres)
+            .Before((c, _) => new OwnershipWorld(c, postgres).CreateNamespaceAsync(Intruders))
+            .WithTenant("old")
+            .StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var own = new OwnershipWorld(cluster, postgres);
-        await own.CreateNamespaceAsync(Intruders);
-        cluster.StartOperator();
         var database = cluster.DatabaseNameFor("old");
-        await cluster.CreateTenantAsync("old", cancellationToken: _ct);
-        var old = await world.WaitForAsync("old", OperatorTestCluster.IsConverged, "Active");
+        var old = run.Tenants["old"];
         var previous = old.Status.TenantId!;
         await world.QueryAsTenantAsync<int>(database, (await world.GeneratedPasswordAsync("old"))!, "INSERT INTO accounts (code, name, kind) VALUES ('42', 'Ledger', 'asset'); SELECT 1");
         await cluster.DeleteTenantAsync("old", _ct);

@@ -47,12 +47,12 @@ public sealed class CrashSafetyTests(PostgresFixture postgres)
     [MemberData(nameof(DeletionSteps))]
     public async Task A_crash_after_any_deletion_step_still_removes_everything_once(string step)
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
         var crash = new CrashAtStep(step);
-        var first = cluster.StartOperator(faults: crash);
-        await cluster.CreateTenantAsync("acme", s => s.DeletionPolicy = DeletionPolicies.Delete, _ct);
-        await world.WaitForAsync("acme", OperatorTestCluster.IsConverged, "Active");
+        await using var run = await LifecycleSetup.For(postgres)
+            .WithOperator(faults: crash)
+            .WithTenant("acme", s => s.DeletionPolicy = DeletionPolicies.Delete)
+            .StartAsync(_ct);
+        var (cluster, world, first) = (run.Cluster, run.World, run.Operator);
         await cluster.DeleteTenantAsync("acme", _ct);
         await crash.Crashed.Task.WaitAsync(TimeSpan.FromSeconds(60), _ct);
         await first.StopAsync();

@@ -31,11 +31,8 @@ public sealed class CredentialRotationTests(PostgresFixture postgres)
     [Fact]
     public async Task Rotating_by_annotation_locks_out_the_old_password_admits_the_new_one_and_keeps_open_sessions()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
-        await cluster.CreateTenantAsync("acme", cancellationToken: _ct);
-        await world.WaitForAsync("acme", OperatorTestCluster.IsConverged, "Active");
+        await using var run = await LifecycleSetup.For(postgres).WithTenant("acme").StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("acme");
         var old = (await world.GeneratedPasswordAsync("acme"))!;
 
@@ -83,12 +80,9 @@ public sealed class CredentialRotationTests(PostgresFixture postgres)
     [MemberData(nameof(RotationSteps))]
     public async Task A_crash_after_any_rotation_step_converges_to_exactly_one_new_version(string step)
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
         var crash = new CrashAtStep(step);
-        var first = cluster.StartOperator(faults: crash);
-        await cluster.CreateTenantAsync("acme", cancellationToken: _ct);
-        var acme = await world.WaitForAsync("acme", OperatorTestCluster.IsConverged, "Active");
+        await using var run = await LifecycleSetup.For(postgres).WithOperator(faults: crash).WithTenant("acme").StartAsync(_ct);
+        var (cluster, world, first, acme) = (run.Cluster, run.World, run.Operator, run.Tenants["acme"]);
         var database = cluster.DatabaseNameFor("acme");
         var old = (await world.GeneratedPasswordAsync("acme"))!;
         var secretPath = $"/api/v1/namespaces/{OperatorTestCluster.SecretNamespace}/secrets/tenant-acme-db";

@@ -24,12 +24,11 @@ public sealed class DeletionWayOutTests(PostgresFixture postgres)
     [Fact]
     public async Task A_role_owning_objects_in_another_database_blocks_deletion_naming_that_database_until_skip_cleanup_releases_it()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
+        await using var run = await LifecycleSetup.For(postgres)
+            .WithTenant("spread", s => s.DeletionPolicy = DeletionPolicies.Delete)
+            .StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("spread");
-        await cluster.CreateTenantAsync("spread", s => s.DeletionPolicy = DeletionPolicies.Delete, _ct);
-        await world.WaitForAsync("spread", OperatorTestCluster.IsConverged, "Active");
         var password = (await world.GeneratedPasswordAsync("spread"))!;
 
         // The tenant's own role, allowed to create in another database, leaves a table there.
@@ -159,12 +158,11 @@ public sealed class DeletionWayOutTests(PostgresFixture postgres)
     [Fact]
     public async Task The_annotation_on_a_live_tenant_changes_nothing_and_a_reachable_server_is_cleaned_up_fully_despite_it()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
+        await using var run = await LifecycleSetup.For(postgres)
+            .WithTenant("tidy", s => s.DeletionPolicy = DeletionPolicies.Delete)
+            .StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("tidy");
-        await cluster.CreateTenantAsync("tidy", s => s.DeletionPolicy = DeletionPolicies.Delete, _ct);
-        await world.WaitForAsync("tidy", OperatorTestCluster.IsConverged, "Active");
 
         await AnnotateAsync(cluster, "tidy", "set too early");
         await Task.Delay(TimeSpan.FromSeconds(1), _ct);

@@ -14,15 +14,16 @@ public sealed class NoLeakTests(PostgresFixture postgres)
     [Fact]
     public async Task Across_a_full_lifecycle_the_generated_password_appears_in_no_log_event_status_or_catalog_row()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
         using var logs = new ControlPlane.Testing.CapturingLoggerProvider();
         using var loggers = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
-        cluster.StartOperator(loggers: loggers);
+        await using var run = await LifecycleSetup.For(postgres)
+            .WithOperator(loggers: loggers)
+            .WithTenant("leaky", s => s.DeletionPolicy = DeletionPolicies.Delete)
+            .StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var seen = new StringBuilder();
 
-        await cluster.CreateTenantAsync("leaky", s => s.DeletionPolicy = DeletionPolicies.Delete, _ct);
-        seen.AppendLine(Json(await world.WaitForAsync("leaky", OperatorTestCluster.IsConverged, "Active")));
+        seen.AppendLine(Json(run.Tenants["leaky"]));
         var password = (await world.GeneratedPasswordAsync("leaky"))!;
         await cluster.UpdateSpecAsync("leaky", s => s.Suspended = true, _ct);
         seen.AppendLine(Json(await world.WaitForAsync("leaky", t => t.Status.Phase == TenantPhases.Suspended, "Suspended")));

@@ -16,14 +16,13 @@ public sealed class OwnershipTests(PostgresFixture postgres)
     [Fact]
     public async Task A_tenant_of_another_namespace_or_with_another_slug_naming_a_retained_database_is_refused_and_its_deletion_leaves_data_role_and_secret()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
+        await using var run = await LifecycleSetup.For(postgres)
+            .Before((c, _) => new OwnershipWorld(c, postgres).CreateNamespaceAsync(Intruders))
+            .WithTenant("ta", s => s.DeletionPolicy = DeletionPolicies.Retain)
+            .StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var own = new OwnershipWorld(cluster, postgres);
-        await own.CreateNamespaceAsync(Intruders);
-        cluster.StartOperator();
         var database = cluster.DatabaseNameFor("ta");
-        await cluster.CreateTenantAsync("ta", s => s.DeletionPolicy = DeletionPolicies.Retain, _ct);
-        await world.WaitForAsync("ta", OperatorTestCluster.IsConverged, "Active");
         var password = (await world.GeneratedPasswordAsync("ta"))!;
         await world.QueryAsTenantAsync<int>(database, password, "INSERT INTO accounts (code, name, kind) VALUES ('42', 'Ledger', 'asset'); SELECT 1");
         await cluster.DeleteTenantAsync("ta", _ct);

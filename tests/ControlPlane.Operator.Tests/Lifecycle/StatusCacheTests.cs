@@ -18,12 +18,10 @@ public sealed class StatusCacheTests(PostgresFixture postgres)
     [Fact]
     public async Task A_tenant_whose_status_is_wiped_returns_to_Ready_on_its_own_row_with_no_DDL_and_no_new_catalog_event()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
+        await using var run = await LifecycleSetup.For(postgres).WithTenant("wiped").StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var own = new OwnershipWorld(cluster, postgres);
-        cluster.StartOperator();
-        await cluster.CreateTenantAsync("wiped", cancellationToken: _ct);
-        var before = await world.WaitForAsync("wiped", OperatorTestCluster.IsConverged, "Active");
+        var before = run.Tenants["wiped"];
         var row = Assert.Single(await world.CatalogRowsAsync("wiped"));
         var events = await world.EventsAsync(row.Id);
         var server = await own.ServerFingerprintAsync();

@@ -13,13 +13,12 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
     [Fact]
     public async Task Applying_a_tenant_provisions_a_locked_down_migrated_database_and_tells_the_story_everywhere()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
+        await using var run = await LifecycleSetup.For(postgres)
+            .WithTenant("acme", s => s.Limits = new TenantLimits { MaxConnections = 5, MaxUsers = 30, MaxDbSizeMb = 2048 })
+            .StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("acme");
-
-        await cluster.CreateTenantAsync("acme", s => s.Limits = new TenantLimits { MaxConnections = 5, MaxUsers = 30, MaxDbSizeMb = 2048 }, _ct);
-        var acme = await world.WaitForAsync("acme", OperatorTestCluster.IsConverged, "Active");
+        var acme = run.Tenants["acme"];
 
         // The database and its lockdown.
         var password = await world.GeneratedPasswordAsync("acme");
@@ -50,12 +49,9 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
     [Fact]
     public async Task Suspension_ends_sessions_and_blocks_logins_and_resuming_restores_exactly_what_was_there()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
+        await using var run = await LifecycleSetup.For(postgres).WithTenant("pause").StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("pause");
-        await cluster.CreateTenantAsync("pause", cancellationToken: _ct);
-        await world.WaitForAsync("pause", OperatorTestCluster.IsConverged, "Active");
         var password = (await world.GeneratedPasswordAsync("pause"))!;
         await world.QueryAsTenantAsync<int>(database, password, "INSERT INTO accounts (code, name, kind) VALUES ('42', 'Keep', 'asset'); SELECT 1");
         await using var session = new NpgsqlConnection(cluster.TenantServer.LoginAs(database, password, database).ConnectionString);
@@ -85,13 +81,12 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
     [Fact]
     public async Task A_tenant_created_suspended_is_provisioned_and_migrated_but_nobody_can_log_in()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
-        var database = cluster.DatabaseNameFor("dormant");
-
-        await cluster.CreateTenantAsync("dormant", s => (s.Suspended, s.SuspendedReason) = (true, "Awaiting the first payment."), _ct);
-        var dormant = await world.WaitForAsync("dormant", t => t.Status.Phase == TenantPhases.Suspended, "Suspended");
+        await using var run = await LifecycleSetup.For(postgres)
+            .WithTenant("dormant", s => (s.Suspended, s.SuspendedReason) = (true, "Awaiting the first payment."), t => t.Status.Phase == TenantPhases.Suspended, "Suspended")
+            .StartAsync(_ct);
+        var world = run.World;
+        var database = run.Cluster.DatabaseNameFor("dormant");
+        var dormant = run.Tenants["dormant"];
 
         Assert.Equal("2", dormant.Status.SchemaVersion);
         Assert.Equal((true, false), ((await world.RoleAsync(database)).Exists, (await world.RoleAsync(database)).Login));
@@ -104,11 +99,9 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
     [Fact]
     public async Task Raising_the_schema_version_migrates_forward_and_lowering_it_is_refused_without_touching_the_data()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
-        await cluster.CreateTenantAsync("ledger", s => s.SchemaVersion = "1", _ct);
-        Assert.Equal("1", (await world.WaitForAsync("ledger", OperatorTestCluster.IsConverged, "Active at 1")).Status.SchemaVersion);
+        await using var run = await LifecycleSetup.For(postgres).WithTenant("ledger", s => s.SchemaVersion = "1", what: "Active at 1").StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
+        Assert.Equal("1", run.Tenants["ledger"].Status.SchemaVersion);
 
         await cluster.UpdateSpecAsync("ledger", s => s.SchemaVersion = "2", _ct);
         await world.WaitForAsync("ledger", t => OperatorTestCluster.IsConverged(t) && t.Status.SchemaVersion == "2", "Active at 2");
@@ -125,12 +118,12 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
     [Fact]
     public async Task Deleting_with_policy_Delete_drops_everything_and_frees_the_slug_for_a_new_tenant()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
+        await using var run = await LifecycleSetup.For(postgres)
+            .WithTenant("gone", s => s.DeletionPolicy = DeletionPolicies.Delete)
+            .StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("gone");
-        await cluster.CreateTenantAsync("gone", s => s.DeletionPolicy = DeletionPolicies.Delete, _ct);
-        var first = await world.WaitForAsync("gone", OperatorTestCluster.IsConverged, "Active");
+        var first = run.Tenants["gone"];
 
         await cluster.DeleteTenantAsync("gone", _ct);
         await world.WaitForGoneAsync("gone");
@@ -155,12 +148,9 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
     [Fact]
     public async Task Deleting_with_policy_Retain_keeps_database_and_secret_but_nobody_can_log_in()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
+        await using var run = await LifecycleSetup.For(postgres).WithTenant("kept").StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("kept");
-        await cluster.CreateTenantAsync("kept", cancellationToken: _ct);
-        await world.WaitForAsync("kept", OperatorTestCluster.IsConverged, "Active");
 
         await cluster.DeleteTenantAsync("kept", _ct);
         await world.WaitForGoneAsync("kept");
@@ -174,12 +164,9 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
     [Fact]
     public async Task A_second_tenant_claiming_a_taken_slug_or_database_name_is_refused_and_touches_nothing()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
+        await using var run = await LifecycleSetup.For(postgres).WithTenant("first").StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("first");
-        await cluster.CreateTenantAsync("first", cancellationToken: _ct);
-        await world.WaitForAsync("first", OperatorTestCluster.IsConverged, "Active");
         var password = (await world.GeneratedPasswordAsync("first"))!;
 
         await cluster.CreateTenantAsync("copycat", s => (s.Slug, s.Database!.Name) = ("first", cluster.DatabaseNameFor("copycat")), _ct);
@@ -199,12 +186,9 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
     [Fact]
     public async Task A_database_dropped_by_hand_is_recreated_on_the_next_reconcile_instead_of_looping_on_errors()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
+        await using var run = await LifecycleSetup.For(postgres).WithTenant("drift").StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("drift");
-        await cluster.CreateTenantAsync("drift", cancellationToken: _ct);
-        await world.WaitForAsync("drift", OperatorTestCluster.IsConverged, "Active");
         await using (var drop = postgres.Admin.CreateCommand($"DROP DATABASE \"{database}\" WITH (FORCE)"))
         {
             await drop.ExecuteNonQueryAsync(_ct);

@@ -18,12 +18,10 @@ public sealed class TenantRolesTests(PostgresFixture postgres)
     [Fact]
     public async Task The_resolver_hands_out_the_application_role_which_writes_data_but_cannot_change_the_schema()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
+        await using var run = await LifecycleSetup.For(postgres).WithTenant("books").StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("books");
-        await cluster.CreateTenantAsync("books", cancellationToken: _ct);
-        var books = await world.WaitForAsync("books", OperatorTestCluster.IsConverged, "Active");
+        var books = run.Tenants["books"];
 
         var lifecycle = cluster.CreateLifecycle(cluster.DefaultOptions());
         await using var catalog = NpgsqlDataSource.Create(cluster.CatalogConnectionString);
@@ -49,12 +47,9 @@ public sealed class TenantRolesTests(PostgresFixture postgres)
     [Fact]
     public async Task Suspension_ends_a_session_the_tenant_opened_on_the_servers_postgres_database()
     {
-        await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
-        var world = new LifecycleWorld(cluster, postgres);
-        cluster.StartOperator();
+        await using var run = await LifecycleSetup.For(postgres).WithTenant("roaming").StartAsync(_ct);
+        var (cluster, world) = (run.Cluster, run.World);
         var database = cluster.DatabaseNameFor("roaming");
-        await cluster.CreateTenantAsync("roaming", cancellationToken: _ct);
-        await world.WaitForAsync("roaming", OperatorTestCluster.IsConverged, "Active");
         var password = (await world.GeneratedPasswordAsync("roaming"))!;
         await using var elsewhere = new NpgsqlConnection(cluster.TenantServer.LoginAs(database, password, "postgres").ConnectionString);
         await elsewhere.OpenAsync(_ct);
