@@ -32,4 +32,34 @@ public sealed class StatusWriter<T, TStatus>(IResourceClient<T> client)
             },
             client.ReplaceStatusAsync,
             cancellationToken);
+
+    /// <summary>
+    /// Sets <paramref name="desired"/> as the status of exactly this version of the object, without re-reading on 409:
+    /// for a controller whose status was planned together with other writes from this version, so a conflict means
+    /// plan again. Returns the object after the write, <paramref name="current"/> itself when no write was needed, null on 409.
+    /// <paramref name="current"/> is left as it was.
+    /// </summary>
+    public async Task<T?> UpdateOnceAsync(T current, TStatus desired, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        if (KubernetesJson.Serialize(desired) == KubernetesJson.Serialize(current.Status))
+        {
+            return current;
+        }
+
+        var previous = current.Status;
+        current.Status = desired;
+        try
+        {
+            return await client.ReplaceStatusAsync(current, cancellationToken);
+        }
+        catch (Exception e) when (ApiErrors.IsConflict(e))
+        {
+            return null;
+        }
+        finally
+        {
+            current.Status = previous;
+        }
+    }
 }

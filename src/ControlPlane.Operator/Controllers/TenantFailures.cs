@@ -64,8 +64,7 @@ public static class TenantFailures
                 $"The database name '{database.DbName}' belongs to another live tenant; set spec.database.name. Nothing was changed.", FailureRetry.Recheck),
             OwnerTakenException owner => new(Reasons.DatabaseConflict, owner.Message, FailureRetry.Recheck),
             TenantDatabaseConflictException conflict => new(Reasons.DatabaseConflict, conflict.Message, FailureRetry.Recheck),
-            SchemaMigrationException migration => new(migration.Reason, migration.Message,
-                migration.Reason == Reasons.SchemaMigrationFailed ? FailureRetry.Backoff : FailureRetry.UntilSpecChanges),
+            SchemaMigrationException migration => OfSchemaMigration(migration),
             SecretStoreException secret => OfSecretStore(secret),
             NpgsqlException catalog => OfCatalog(catalog),
             HttpOperationException or ResourceExpiredException => OfKubernetes(error),
@@ -74,6 +73,14 @@ public static class TenantFailures
             _ => new(Reasons.ReconcileFailed, $"Unexpected {error.GetType().Name}: {SecretRedactor.Redact(error.Message)}", FailureRetry.Backoff),
         };
     }
+
+    /// <summary>The store's migration refusals and failures under the operator's reasons: a failed script is retried, a refusal waits for the spec.</summary>
+    private static TenantFailure OfSchemaMigration(SchemaMigrationException migration) => migration.Kind switch
+    {
+        SchemaMigrationFailureKind.UnknownVersion => new(Reasons.UnknownSchemaVersion, migration.Message, FailureRetry.UntilSpecChanges),
+        SchemaMigrationFailureKind.DowngradeRefused => new(Reasons.SchemaDowngradeRefused, migration.Message, FailureRetry.UntilSpecChanges),
+        _ => new(Reasons.SchemaMigrationFailed, migration.Message, FailureRetry.Backoff),
+    };
 
     /// <summary>
     /// A failure of tenant database server <paramref name="server"/> (<paramref name="host"/>:<paramref name="port"/>,

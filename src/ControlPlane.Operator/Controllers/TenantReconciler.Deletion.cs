@@ -48,7 +48,7 @@ public sealed partial class TenantReconciler
 
         await _finalizers.RemoveAsync(marked, cancellationToken);
         lifecycle.Failures.Succeeded(FailureKey(marked));
-        await events.RecordAsync(marked, EventRecorder.Normal, "Deleted",
+        await events.RecordAsync(marked, EventRecorder.Normal, TenantEventReasons.Deleted,
             row is null ? "Nothing was provisioned; finalizer removed." : $"Tenant {row.Slug} deleted ({marked.Spec.DeletionPolicy ?? DeletionPolicies.Retain}).",
             cancellationToken);
         return ReconcileResult.Success();
@@ -190,7 +190,7 @@ public sealed partial class TenantReconciler
         await lifecycle.Catalog.MarkDeletedAsync(row.Id, actor, cancellationToken);
         var left = string.Join(", ", blockage.Left);
         Log.CleanupSkipped(logger, intent.Slug, reason, blockage.Cause, left);
-        await events.RecordAsync(marked, EventRecorder.Warning, "CleanupSkipped",
+        await events.RecordAsync(marked, EventRecorder.Warning, TenantEventReasons.CleanupSkipped,
             $"Released by {Tenant.SkipCleanupAnnotation} ({reason}) without full cleanup; left behind: {left}.", cancellationToken);
         return null;
     }

@@ -18,9 +18,6 @@ namespace ControlPlane.Operator.Controllers;
 /// </summary>
 public sealed partial class TenantReconciler
 {
-    /// <summary>Reason of the Normal Kubernetes Event that accompanies a repair.</summary>
-    internal const string DriftRepairedEvent = "DriftRepaired";
-
     /// <summary>
     /// Records what the converge of an already provisioned tenant repaired, after bringing a database that came back
     /// empty (or behind) to the recorded schema version. Provisioning tenants are built, not repaired: they pass through.
@@ -45,7 +42,7 @@ public sealed partial class TenantReconciler
         await decided.BeforeActAsync(cancellationToken);
         var repair = new DriftRepair(what, [.. applied.Select(step => step.GetType().Name)], schema?.From?.ToString(), schema?.To.ToString());
         await lifecycle.Catalog.RecordDriftRepairAsync(row.Id, repair, actor, cancellationToken);
-        await events.RecordAsync(tenant, EventRecorder.Normal, DriftRepairedEvent, $"Repaired what was changed by hand: {string.Join(", ", what)}.", cancellationToken);
+        await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReasons.DriftRepaired, $"Repaired what was changed by hand: {string.Join(", ", what)}.", cancellationToken);
         Log.DriftRepaired(logger, intent.Slug, string.Join(", ", what));
     }
 

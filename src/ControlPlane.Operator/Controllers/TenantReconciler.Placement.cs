@@ -68,7 +68,7 @@ public sealed partial class TenantReconciler
     private string RecordedServer(CatalogTenant row) =>
         row.DbServer
         ?? lifecycle.Servers.Snapshot().FirstOrDefault(s => string.Equals(s.Server.Host, row.DbHost, StringComparison.OrdinalIgnoreCase) && s.Server.Port == row.DbPort).Server?.Name
-        ?? throw new TenantDatabaseConflictException(TenantConditions.Reasons.DatabaseConflict,
+        ?? throw new TenantDatabaseConflictException(TenantDatabaseConflictKind.CatalogMismatch,
             $"The catalog records tenant {row.Id} on {row.DbHost}:{row.DbPort}, which no known tenant database server serves; set spec.database.server or restore the server.");
 
     /// <summary>A copy of the Tenant (never the informer's object) whose status names <paramref name="server"/>.</summary>

@@ -106,7 +106,7 @@ public sealed partial class TenantReconciler
         {
             if (!intent.Describes(recorded, server))
             {
-                throw new TenantDatabaseConflictException(TenantConditions.Reasons.DatabaseConflict,
+                throw new TenantDatabaseConflictException(TenantDatabaseConflictKind.CatalogMismatch,
                     $"The catalog records tenant {recorded.Id} (slug '{recorded.Slug}', database {recorded.DbName}) for this Tenant, and the spec describes another; nothing was changed.");
             }
 
@@ -141,7 +141,7 @@ public sealed partial class TenantReconciler
 
         if (row.DbServer is not null)
         {
-            throw new TenantDatabaseConflictException(TenantConditions.Reasons.DatabaseConflict,
+            throw new TenantDatabaseConflictException(TenantDatabaseConflictKind.CatalogMismatch,
                 $"The catalog records tenant {row.Id} on database server '{row.DbServer}', and this Tenant names '{server.Name}'; a tenant never moves between servers. Nothing was changed.");
         }
 
@@ -225,7 +225,7 @@ public sealed partial class TenantReconciler
             || !string.Equals(previous.DbHost, server.Host, StringComparison.OrdinalIgnoreCase)
             || previous.DbPort != server.Port)
         {
-            throw new TenantDatabaseConflictException(TenantConditions.Reasons.DatabaseConflict,
+            throw new TenantDatabaseConflictException(TenantDatabaseConflictKind.CatalogMismatch,
                 $"spec.database.adoptFrom {from} names no deleted tenant of this namespace that retained database {intent.Database} on this server; nothing was changed.");
         }
 
@@ -299,7 +299,7 @@ public sealed partial class TenantReconciler
 
         if (row.SchemaVersion is not null && SchemaVersion.TryParse(row.SchemaVersion, out var current) && current > target)
         {
-            throw new SchemaMigrationException(TenantConditions.Reasons.SchemaDowngradeRefused,
+            throw new SchemaMigrationException(SchemaMigrationFailureKind.DowngradeRefused,
                 $"The tenant is at schema version {current}; spec.schemaVersion {target} is older and there are no down-migrations.");
         }
 
@@ -368,7 +368,7 @@ public sealed partial class TenantReconciler
         }
         else if (fromVersion != row.SchemaVersion)
         {
-            await events.RecordAsync(tenant, EventRecorder.Normal, "Migrated",
+            await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReasons.Migrated,
                 $"Schema migrated from {fromVersion} to {row.SchemaVersion}.", cancellationToken);
         }
 
@@ -379,7 +379,7 @@ public sealed partial class TenantReconciler
         }
         else if (before == CatalogTenantStatus.Suspended && row.Status == CatalogTenantStatus.Active)
         {
-            await events.RecordAsync(tenant, EventRecorder.Normal, "Resumed", "Logins and connections are allowed again.", cancellationToken);
+            await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReasons.Resumed, "Logins and connections are allowed again.", cancellationToken);
         }
     }
 }

@@ -17,9 +17,6 @@ namespace ControlPlane.Operator.Controllers;
 /// </summary>
 public sealed partial class TenantReconciler
 {
-    /// <summary>Event reason of a completed rotation.</summary>
-    internal const string CredentialsRotatedReason = "CredentialsRotated";
-
     /// <summary>
     /// Rotates when a request is due, writes the rotation part of status, and says when to look again (the next scheduled
     /// rotation). Costs nothing for a tenant without the annotation or a schedule.
@@ -52,7 +49,7 @@ public sealed partial class TenantReconciler
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.RotationRecorded, cancellationToken);
 
             Log.CredentialsRotated(logger, intent.Slug, latest.Rotation, latest.Scheduled);
-            await events.RecordAsync(tenant, EventRecorder.Normal, CredentialsRotatedReason,
+            await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReasons.CredentialsRotated,
                 $"Password rotated for {latest.Rotation}; new logins need the new password, open sessions keep running.", cancellationToken);
         }
 

@@ -143,7 +143,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         var proof = await ProveAsync(spec, cancellationToken);
         if (!proof.Roles.Contains(spec.Role))
         {
-            throw proof.Problem ?? new TenantDatabaseConflictException(TenantOwnershipProof.RoleNotOwned, $"Role {spec.Role} does not exist.");
+            throw proof.Problem ?? new TenantDatabaseConflictException(TenantDatabaseConflictKind.RoleNotOwned, $"Role {spec.Role} does not exist.");
         }
 
         await ExecuteAsync(TenantDatabaseSql.SetPassword(spec.Role, password), cancellationToken);
@@ -170,7 +170,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         var proof = await ProveAsync(spec, cancellationToken);
         if (!proof.Roles.Contains(spec.OwnerRole) || !proof.DatabaseProven)
         {
-            throw proof.Problem ?? new TenantDatabaseConflictException(TenantOwnershipProof.DatabaseNotOwned,
+            throw proof.Problem ?? new TenantDatabaseConflictException(TenantDatabaseConflictKind.DatabaseNotOwned,
                 $"Database {spec.Database} or its owner role {spec.OwnerRole} does not exist or is not provably this tenant's; converge first.");
         }
 

@@ -136,7 +136,7 @@ public static class TenantDatabasePlanner
         {
             var role = state.RoleIsSuperuserOrPrivileged ? spec.Role : spec.OwnerRole;
             throw new TenantDatabaseConflictException(
-                "RoleConflict",
+                TenantDatabaseConflictKind.RoleConflict,
                 $"Role {role} already exists with privileges a tenant role never has (superuser, createdb, createrole, replication or bypassrls); it belongs to something else.");
         }
 
@@ -145,7 +145,7 @@ public static class TenantDatabasePlanner
             && !string.Equals(state.DatabaseOwner, spec.Role, StringComparison.Ordinal))
         {
             throw new TenantDatabaseConflictException(
-                "DatabaseOwnedByAnotherRole",
+                TenantDatabaseConflictKind.DatabaseOwnedByAnotherRole,
                 $"Database {spec.Database} already exists and is owned by {state.DatabaseOwner}, not by the tenant's owner role {spec.OwnerRole}; it belongs to something else.");
         }
     }

@@ -9,9 +9,6 @@ namespace ControlPlane.Store.TenantDatabases;
 /// <param name="Problem">Why something that exists is not this tenant's; null when everything that exists is.</param>
 public sealed record TenantOwnershipProof(IReadOnlyList<string> Roles, bool DatabaseProven, TenantDatabaseConflictException? Problem)
 {
-    public const string RoleNotOwned = "RoleNotOwned";
-    public const string DatabaseNotOwned = "DatabaseNotOwned";
-
     public static TenantOwnershipProof Of(TenantDatabaseTarget spec, TenantDatabaseState state)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -38,7 +35,7 @@ public sealed record TenantOwnershipProof(IReadOnlyList<string> Roles, bool Data
             }
             else
             {
-                problem ??= new TenantDatabaseConflictException(RoleNotOwned,
+                problem ??= new TenantDatabaseConflictException(TenantDatabaseConflictKind.RoleNotOwned,
                     $"Role {role.Role} already exists without this tenant's ownership mark (it belongs to another tenant, to a deleted tenant's retained data, or to something else); nothing was changed. Retained data is taken over only by spec.database.adoptFrom.");
             }
         }
@@ -53,7 +50,7 @@ public sealed record TenantOwnershipProof(IReadOnlyList<string> Roles, bool Data
             databaseProven = ownedByProvenRole && (marks.Database is null || ownership.Accepts(marks.Database));
             if (!databaseProven && state.DatabaseOwner is { } o && spec.OwnedRoles.Contains(o))
             {
-                problem ??= new TenantDatabaseConflictException(DatabaseNotOwned,
+                problem ??= new TenantDatabaseConflictException(TenantDatabaseConflictKind.DatabaseNotOwned,
                     $"Database {spec.Database} already exists without this tenant's ownership mark (it belongs to another tenant, to a deleted tenant's retained data, or to something else); nothing was changed. Retained data is taken over only by spec.database.adoptFrom.");
             }
         }

@@ -54,7 +54,7 @@ public sealed partial class TenantSchemaMigrator
         if (!SchemaVersion.TryParse(requested, out var version) || !AvailableVersions.Contains(version))
         {
             throw new SchemaMigrationException(
-                "UnknownSchemaVersion",
+                SchemaMigrationFailureKind.UnknownVersion,
                 $"Schema version '{requested}' does not exist; available: {string.Join(", ", AvailableVersions)}.");
         }
 
@@ -100,7 +100,7 @@ public sealed partial class TenantSchemaMigrator
         if (current is not null && current > target)
         {
             throw new SchemaMigrationException(
-                "SchemaDowngradeRefused",
+                SchemaMigrationFailureKind.DowngradeRefused,
                 $"The database is at schema version {current}; going back to {target} is refused (there are no down-migrations).");
         }
 
@@ -127,7 +127,7 @@ public sealed partial class TenantSchemaMigrator
         catch (EvolveException e)
         {
             throw new SchemaMigrationException(
-                "SchemaMigrationFailed",
+                SchemaMigrationFailureKind.Failed,
                 $"Migrating from {current?.ToString() ?? "an empty database"} to {target} failed: {Innermost(e).Message}", e);
         }
 

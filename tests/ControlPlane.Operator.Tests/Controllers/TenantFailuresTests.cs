@@ -144,7 +144,7 @@ public sealed class TenantFailuresTests
     {
         var slug = TenantFailures.Classify(new SlugTakenException("acme"));
         var database = TenantFailures.Classify(new DatabaseNameTakenException("acme"));
-        var marks = TenantFailures.Classify(new TenantDatabaseConflictException(TenantOwnershipProof.RoleNotOwned, "Role acme is not this tenant's."));
+        var marks = TenantFailures.Classify(new TenantDatabaseConflictException(TenantDatabaseConflictKind.RoleNotOwned, "Role acme is not this tenant's."));
 
         Assert.Equal((Reasons.SlugConflict, FailureRetry.Recheck, true), (slug.Reason, slug.Retry, slug.NeedsHuman));
         Assert.Equal((Reasons.DatabaseNameConflict, FailureRetry.Recheck), (database.Reason, database.Retry));
@@ -154,11 +154,13 @@ public sealed class TenantFailuresTests
     [Fact]
     public void A_failed_migration_backs_off_and_a_refused_version_waits_for_the_spec()
     {
-        var failed = TenantFailures.Classify(new SchemaMigrationException(Reasons.SchemaMigrationFailed, "V2 failed: 42P01"));
-        var downgrade = TenantFailures.Classify(new SchemaMigrationException(Reasons.SchemaDowngradeRefused, "no down-migrations"));
+        var failed = TenantFailures.Classify(new SchemaMigrationException(SchemaMigrationFailureKind.Failed, "V2 failed: 42P01"));
+        var downgrade = TenantFailures.Classify(new SchemaMigrationException(SchemaMigrationFailureKind.DowngradeRefused, "no down-migrations"));
+        var unknown = TenantFailures.Classify(new SchemaMigrationException(SchemaMigrationFailureKind.UnknownVersion, "no such version"));
 
-        Assert.Equal((FailureRetry.Backoff, false), (failed.Retry, failed.NeedsHuman));
+        Assert.Equal((Reasons.SchemaMigrationFailed, FailureRetry.Backoff, false), (failed.Reason, failed.Retry, failed.NeedsHuman));
         Assert.Equal((Reasons.SchemaDowngradeRefused, FailureRetry.UntilSpecChanges), (downgrade.Reason, downgrade.Retry));
+        Assert.Equal((Reasons.UnknownSchemaVersion, FailureRetry.UntilSpecChanges), (unknown.Reason, unknown.Retry));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class TenantValidationTests
         generated ?? (slug => SecretReference.Kubernetes("econt-tenants", $"tenant-{slug}-db", "password")),
         requested => requested is null ? Shipped[^1]
             : Shipped.FirstOrDefault(v => SchemaVersion.TryParse(requested, out var r) && v.Equals(r))
-              ?? throw new SchemaMigrationException("UnknownSchemaVersion", $"Schema version '{requested}' does not exist."));
+              ?? throw new SchemaMigrationException(SchemaMigrationFailureKind.UnknownVersion, $"Schema version '{requested}' does not exist."));
 
     private static Tenant Tenant(string name, Action<TenantSpec>? spec = null)
     {

@@ -116,7 +116,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         var error = await Assert.ThrowsAsync<TenantDatabaseConflictException>(
             () => _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token));
 
-        Assert.Equal("DatabaseOwnedByAnotherRole", error.Reason);
+        Assert.Equal(TenantDatabaseConflictKind.DatabaseOwnedByAnotherRole, error.Kind);
         Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM pg_roles WHERE rolname = '{spec.Role}'"));
     }
 
@@ -159,7 +159,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
             () => _administrator.SetPasswordAsync(spec, ScramVerifier.Compute("Other" + Password), Token));
         var left = (await _administrator.DropAsync(spec, Token)).NotOwned;
 
-        Assert.Equal(TenantOwnershipProof.RoleNotOwned, error.Reason);
+        Assert.Equal(TenantDatabaseConflictKind.RoleNotOwned, error.Kind);
         Assert.Equal([$"database {spec.Database}", $"role {spec.Role}"], left);
         Assert.Equal(1, await QueryAsTenantAsync(spec, "SELECT 1"));
     }
@@ -237,7 +237,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         Assert.Equal((null, "1"), (first.From?.ToString(), first.To.ToString()));
         Assert.Equal(("1", "2"), (second.From?.ToString(), second.To.ToString()));
         Assert.False(again.Changed);
-        Assert.Equal("SchemaDowngradeRefused", back.Reason);
+        Assert.Equal(SchemaMigrationFailureKind.DowngradeRefused, back.Kind);
         Assert.Equal(spec.OwnerRole, await QueryAsTenantAsync<string>(spec, "SELECT tableowner::text FROM pg_tables WHERE tablename = 'journal_lines'"));
         Assert.False((await ReadRoleAsync(spec.OwnerRole)).Login, "the owner is sealed again after each migration");
         Assert.Equal(1, await QueryAsTenantAsync(spec, "SELECT count(*)::int FROM pg_extension WHERE extname = 'pgcrypto'"));
@@ -268,7 +268,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
 
         var error = Assert.Throws<SchemaMigrationException>(() => migrator.ResolveTarget("99"));
 
-        Assert.Equal("UnknownSchemaVersion", error.Reason);
+        Assert.Equal(SchemaMigrationFailureKind.UnknownVersion, error.Kind);
         Assert.Contains("available: 1, 2", error.Message, StringComparison.Ordinal);
     }
 

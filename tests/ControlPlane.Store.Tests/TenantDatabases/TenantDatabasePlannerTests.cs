@@ -120,7 +120,7 @@ public sealed class TenantDatabasePlannerTests
         var error = Assert.Throws<TenantDatabaseConflictException>(
             () => TenantDatabasePlanner.Plan(Active, Converged with { DatabaseOwner = "billing" }));
 
-        Assert.Equal("DatabaseOwnedByAnotherRole", error.Reason);
+        Assert.Equal(TenantDatabaseConflictKind.DatabaseOwnedByAnotherRole, error.Kind);
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class TenantDatabasePlannerTests
         var error = Assert.Throws<TenantDatabaseConflictException>(
             () => TenantDatabasePlanner.Plan(Active, Converged with { RoleIsSuperuserOrPrivileged = true }));
 
-        Assert.Equal("RoleConflict", error.Reason);
+        Assert.Equal(TenantDatabaseConflictKind.RoleConflict, error.Kind);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class TenantDatabasePlannerTests
         var error = Assert.Throws<TenantDatabaseConflictException>(
             () => TenantDatabasePlanner.Plan(Active, Converged with { OwnerIsSuperuserOrPrivileged = true }));
 
-        Assert.Equal("RoleConflict", error.Reason);
+        Assert.Equal(TenantDatabaseConflictKind.RoleConflict, error.Kind);
         Assert.Contains("tenant_acme_owner", error.Message, StringComparison.Ordinal);
     }
 
@@ -154,7 +154,7 @@ public sealed class TenantDatabasePlannerTests
 
         var error = Assert.Throws<TenantDatabaseConflictException>(() => TenantDatabasePlanner.Plan(Active with { Suspended = true }, state));
 
-        Assert.True(error.Reason is TenantOwnershipProof.RoleNotOwned or TenantOwnershipProof.DatabaseNotOwned, why);
+        Assert.True(error.Kind is TenantDatabaseConflictKind.RoleNotOwned or TenantDatabaseConflictKind.DatabaseNotOwned, why);
         var proof = TenantOwnershipProof.Of(Active, state);
         Assert.False(proof.DatabaseProven, why);
     }
@@ -189,7 +189,7 @@ public sealed class TenantDatabasePlannerTests
 
         var refused = Assert.Throws<TenantDatabaseConflictException>(() =>
             TenantDatabasePlanner.Plan(Active with { Ownership = new(Acme, ClaimUnmarked: true) }, squatted));
-        Assert.Equal(TenantOwnershipProof.RoleNotOwned, refused.Reason);
+        Assert.Equal(TenantDatabaseConflictKind.RoleNotOwned, refused.Kind);
     }
 
     [Fact]

@@ -28,6 +28,8 @@ public sealed class SchemaRolloutReconciler(
     /// <summary>After a 409 on the rollout itself: something else wrote it; plan again on the fresh object soon.</summary>
     internal static readonly TimeSpan ConflictRecheck = TimeSpan.FromMilliseconds(50);
 
+    private readonly StatusWriter<SchemaRollout, SchemaRolloutStatus> _status = new(rollouts);
+
     public async Task<ReconcileResult> ReconcileAsync(SchemaRollout cached, CancellationToken cancellationToken)
     {
         // The cache may lag our own last status write; planning on it could start a tenant twice or overrun maxParallel.
@@ -134,16 +136,7 @@ public sealed class SchemaRolloutReconciler(
                 status.ObservedGeneration = rollout.Metadata.Generation;
             }
 
-            if (KubernetesJson.Serialize(status) == KubernetesJson.Serialize(rollout.Status))
-            {
-                return rollout;
-            }
-
-            var previous = rollout.Status;
-            rollout.Status = status;
-            var written = await rollouts.ReplaceStatusAsync(rollout, cancellationToken);
-            rollout.Status = previous;
-            return written;
+            return await _status.UpdateOnceAsync(rollout, status, cancellationToken);
         }
         catch (Exception e) when (ApiErrors.IsConflict(e))
         {
@@ -193,20 +186,12 @@ public sealed class SchemaRolloutReconciler(
     private async Task RefuseAsync(SchemaRollout rollout, string reason, string message, CancellationToken cancellationToken)
     {
         var status = RolloutStatusRules.Refused(rollout, reason, message, time.GetUtcNow());
-        if (KubernetesJson.Serialize(status) == KubernetesJson.Serialize(rollout.Status))
-        {
-            return;
-        }
+        var written = await _status.UpdateOnceAsync(rollout, status, cancellationToken);
 
-        rollout.Status = status;
-        try
+        // Unchanged: announced already. Null (409): re-planned on the next pass.
+        if (written is not null && !ReferenceEquals(written, rollout))
         {
-            var written = await rollouts.ReplaceStatusAsync(rollout, cancellationToken);
             await events.RecordAsync(written, EventRecorder.Warning, reason, message, cancellationToken);
-        }
-        catch (Exception e) when (ApiErrors.IsConflict(e))
-        {
-            // Re-planned on the next pass.
         }
     }
 
