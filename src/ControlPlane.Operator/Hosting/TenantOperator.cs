@@ -37,7 +37,7 @@ public sealed class TenantOperator
             time,
             metrics.Runtime,
             loggers.CreateLogger<Informer<Tenant>>());
-        var identity = options.LeaderElection.Identity ?? Environment.MachineName;
+        var identity = options.LeaderElection.ReplicaIdentity;
         Events = new EventRecorder(new KubernetesEventClient(kubernetes), "controlplane-operator", identity, time, loggers.CreateLogger<EventRecorder>());
         Controller = new Controller<Tenant>(
             Informer,
