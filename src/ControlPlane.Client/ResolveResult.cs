@@ -21,7 +21,7 @@ public abstract record ResolveResult
     public sealed record Suspended(string Slug, string? Reason) : ResolveResult;
 
     /// <summary>The tenant is being provisioned or deleted (HTTP 409); retrying later may succeed.</summary>
-    public sealed record NotReady(string Slug, TenantStatus Status) : ResolveResult;
+    public sealed record NotReady(string Slug, CatalogTenantStatus Status) : ResolveResult;
 
     /// <summary>No live tenant has this slug: unknown, soft-deleted, or not a valid slug at all (HTTP 404).</summary>
     public sealed record NotFound(string Slug) : ResolveResult;

@@ -205,7 +205,7 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
 
     private async Task<ResolveResult> FetchAsync(string slug, CancellationToken cancellationToken)
     {
-        Tenant? tenant;
+        CatalogTenant? tenant;
         try
         {
             tenant = await _catalog.FindBySlugAsync(slug, cancellationToken).ConfigureAwait(false);

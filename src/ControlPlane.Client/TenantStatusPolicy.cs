@@ -10,12 +10,12 @@ namespace ControlPlane.Client;
 internal static class TenantStatusPolicy
 {
     /// <summary>The refusal for <paramref name="tenant"/>, or null when its connection may be handed out.</summary>
-    public static ResolveResult? Refusal(Tenant tenant, TimeSpan maintenanceRetryAfter) => tenant.Status switch
+    public static ResolveResult? Refusal(CatalogTenant tenant, TimeSpan maintenanceRetryAfter) => tenant.Status switch
     {
-        TenantStatus.Active when tenant.MaintenanceFlag => new ResolveResult.Maintenance(tenant.Slug, maintenanceRetryAfter),
-        TenantStatus.Active => null,
-        TenantStatus.Suspended => new ResolveResult.Suspended(tenant.Slug, tenant.SuspendedReason),
-        TenantStatus.Provisioning or TenantStatus.Deleting => new ResolveResult.NotReady(tenant.Slug, tenant.Status),
+        CatalogTenantStatus.Active when tenant.MaintenanceFlag => new ResolveResult.Maintenance(tenant.Slug, maintenanceRetryAfter),
+        CatalogTenantStatus.Active => null,
+        CatalogTenantStatus.Suspended => new ResolveResult.Suspended(tenant.Slug, tenant.SuspendedReason),
+        CatalogTenantStatus.Provisioning or CatalogTenantStatus.Deleting => new ResolveResult.NotReady(tenant.Slug, tenant.Status),
         // Live lookups never return deleted rows (deleted_at is stamped on entering 'deleted'); refuse anyway.
         _ => new ResolveResult.NotFound(tenant.Slug),
     };

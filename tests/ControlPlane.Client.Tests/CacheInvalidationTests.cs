@@ -17,7 +17,7 @@ public sealed class CacheInvalidationTests(PostgresFixture postgres)
         await using var resolver = harness.CreateResolver(new TenantConnectionResolverOptions { CacheTtl = TimeSpan.FromMinutes(5) });
         await resolver.StartAsync(cancellationToken);
         Assert.True(resolver.IsListening);
-        var tenant = await harness.AddTenantAsync("acme", TenantStatus.Active);
+        var tenant = await harness.AddTenantAsync("acme", CatalogTenantStatus.Active);
         // Served from the cache from now on: the very same result object, not a second read.
         await Eventually.CachedAsync(resolver, "acme");
 
@@ -43,7 +43,7 @@ public sealed class CacheInvalidationTests(PostgresFixture postgres)
         };
         await using var resolver = harness.CreateResolver(options);
         await resolver.StartAsync(cancellationToken);
-        var tenant = await harness.AddTenantAsync("acme", TenantStatus.Active);
+        var tenant = await harness.AddTenantAsync("acme", CatalogTenantStatus.Active);
         await Eventually.CachedAsync(resolver, "acme");
 
         // The server ends the listening session; the reconnect is five minutes away, so the suspension below is announced to no one.
@@ -72,7 +72,7 @@ public sealed class CacheInvalidationTests(PostgresFixture postgres)
             ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
         });
         await resolver.StartAsync(cancellationToken);
-        var tenant = await harness.AddTenantAsync("acme", TenantStatus.Active);
+        var tenant = await harness.AddTenantAsync("acme", CatalogTenantStatus.Active);
 
         Assert.Equal(1, await harness.TerminateListenerAsync());
         // First the loss is noticed (logged), then the listener subscribes again.
@@ -97,7 +97,7 @@ public sealed class CacheInvalidationTests(PostgresFixture postgres)
         await using var harness = await ResolverHarness.CreateAsync(postgres);
         await using var resolver = harness.CreateResolver(new TenantConnectionResolverOptions { CacheTtl = TimeSpan.FromSeconds(10) }, time);
         await resolver.StartAsync(cancellationToken);
-        var tenant = await harness.AddTenantAsync("acme", TenantStatus.Active);
+        var tenant = await harness.AddTenantAsync("acme", CatalogTenantStatus.Active);
         var first = await Eventually.CachedAsync(resolver, "acme");
 
         // session_replication_role = replica skips triggers: the row changes and no notification is sent.
@@ -117,7 +117,7 @@ public sealed class CacheInvalidationTests(PostgresFixture postgres)
         await using var harness = await ResolverHarness.CreateAsync(postgres, api.CreateClient());
         // Not started: completed results are never reused, so identical objects can only come from one shared fetch.
         await using var resolver = harness.CreateResolver();
-        await harness.AddTenantAsync("acme", TenantStatus.Active, secretRef: (await harness.WriteKubernetesSecretAsync("acme")).ToString());
+        await harness.AddTenantAsync("acme", CatalogTenantStatus.Active, secretRef: (await harness.WriteKubernetesSecretAsync("acme")).ToString());
         // A slow secret manager keeps the first fetch in flight while all fifty calls arrive.
         api.Latency = TimeSpan.FromMilliseconds(300);
 

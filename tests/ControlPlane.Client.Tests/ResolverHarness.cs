@@ -64,7 +64,7 @@ internal sealed class ResolverHarness : IAsyncDisposable
     /// Registers a tenant and moves it to <paramref name="status"/>. Without <paramref name="secretRef"/> its password is
     /// written to a fresh mock reference; with one, the caller decides what (if anything) that reference holds.
     /// </summary>
-    public async Task<Tenant> AddTenantAsync(string slug, TenantStatus status, string password = "s3cret-Pa55word", string? secretRef = null)
+    public async Task<CatalogTenant> AddTenantAsync(string slug, CatalogTenantStatus status, string password = "s3cret-Pa55word", string? secretRef = null)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var suffix = Guid.NewGuid().ToString("N")[..8];
@@ -78,12 +78,12 @@ internal sealed class ResolverHarness : IAsyncDisposable
             new TenantRegistration(slug, slug, $"tenant_{suffix}", "db.internal", $"app_{suffix}", reference, DbPort: 6432), "test", cancellationToken);
         return status switch
         {
-            TenantStatus.Provisioning => tenant,
-            TenantStatus.Active => await Catalog.MarkActiveAsync(tenant.Id, "test", cancellationToken),
-            TenantStatus.Suspended => await Catalog.MarkSuspendedAsync(
+            CatalogTenantStatus.Provisioning => tenant,
+            CatalogTenantStatus.Active => await Catalog.MarkActiveAsync(tenant.Id, "test", cancellationToken),
+            CatalogTenantStatus.Suspended => await Catalog.MarkSuspendedAsync(
                 (await Catalog.MarkActiveAsync(tenant.Id, "test", cancellationToken)).Id, "unpaid invoices", "test", cancellationToken),
-            TenantStatus.Deleting => await Catalog.MarkDeletingAsync(tenant.Id, "test", cancellationToken),
-            TenantStatus.Deleted => await Catalog.MarkDeletedAsync((await Catalog.MarkDeletingAsync(tenant.Id, "test", cancellationToken)).Id, "test", cancellationToken),
+            CatalogTenantStatus.Deleting => await Catalog.MarkDeletingAsync(tenant.Id, "test", cancellationToken),
+            CatalogTenantStatus.Deleted => await Catalog.MarkDeletedAsync((await Catalog.MarkDeletingAsync(tenant.Id, "test", cancellationToken)).Id, "test", cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(status)),
         };
     }
@@ -103,7 +103,7 @@ internal sealed class ResolverHarness : IAsyncDisposable
         return reference;
     }
 
-    public async Task SetMaintenanceAsync(Tenant tenant, bool on) =>
+    public async Task SetMaintenanceAsync(CatalogTenant tenant, bool on) =>
         await Catalog.UpdateProfileAsync(tenant.Id, TenantProfile.Of(tenant) with { MaintenanceFlag = on }, "test", TestContext.Current.CancellationToken);
 
     public async Task<T> ScalarAsync<T>(string sql, params object?[] values)

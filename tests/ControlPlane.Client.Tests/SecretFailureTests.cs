@@ -16,7 +16,7 @@ public sealed class SecretFailureTests(PostgresFixture postgres)
         await using var harness = await ResolverHarness.CreateAsync(postgres);
         await using var resolver = harness.CreateResolver();
         await resolver.StartAsync(cancellationToken);
-        await harness.AddTenantAsync("acme", TenantStatus.Active, secretRef: "mock:never-written");
+        await harness.AddTenantAsync("acme", CatalogTenantStatus.Active, secretRef: "mock:never-written");
 
         var error = await Assert.ThrowsAsync<TenantResolutionException>(() => resolver.ResolveAsync("acme", cancellationToken));
 
@@ -39,7 +39,7 @@ public sealed class SecretFailureTests(PostgresFixture postgres)
         await using var harness = await ResolverHarness.CreateAsync(postgres, api.CreateClient());
         await using var resolver = harness.CreateResolver();
         var reference = await harness.WriteKubernetesSecretAsync("acme", "K8s-Pa55word");
-        await harness.AddTenantAsync("acme", TenantStatus.Active, secretRef: reference.ToString());
+        await harness.AddTenantAsync("acme", CatalogTenantStatus.Active, secretRef: reference.ToString());
 
         api.FailNext("get", "/api/v1/namespaces/econt-tenants/secrets/tenant-acme-db", 503, count: 10);
         var error = await Assert.ThrowsAsync<TenantResolutionException>(() => resolver.ResolveAsync("acme", cancellationToken));

@@ -12,7 +12,7 @@ public sealed class StatusPolicyTests(PostgresFixture postgres)
     {
         await using var harness = await ResolverHarness.CreateAsync(postgres);
         await using var resolver = harness.CreateResolver();
-        var tenant = await harness.AddTenantAsync("acme", TenantStatus.Active, password: "Pa55-acme-only");
+        var tenant = await harness.AddTenantAsync("acme", CatalogTenantStatus.Active, password: "Pa55-acme-only");
 
         var result = await resolver.ResolveAsync("acme", TestContext.Current.CancellationToken);
 
@@ -26,14 +26,14 @@ public sealed class StatusPolicyTests(PostgresFixture postgres)
     }
 
     [Theory]
-    [InlineData(TenantStatus.Provisioning, false, "NotReady:Provisioning")]
-    [InlineData(TenantStatus.Deleting, false, "NotReady:Deleting")]
-    [InlineData(TenantStatus.Suspended, false, "Suspended:unpaid invoices")]
-    [InlineData(TenantStatus.Suspended, true, "Suspended:unpaid invoices")]
-    [InlineData(TenantStatus.Provisioning, true, "NotReady:Provisioning")]
-    [InlineData(TenantStatus.Active, true, "Maintenance:30")]
-    [InlineData(TenantStatus.Deleted, false, "NotFound")]
-    public async Task Each_status_gets_its_refusal_and_the_maintenance_flag_refines_only_active(TenantStatus status, bool maintenance, string expected)
+    [InlineData(CatalogTenantStatus.Provisioning, false, "NotReady:Provisioning")]
+    [InlineData(CatalogTenantStatus.Deleting, false, "NotReady:Deleting")]
+    [InlineData(CatalogTenantStatus.Suspended, false, "Suspended:unpaid invoices")]
+    [InlineData(CatalogTenantStatus.Suspended, true, "Suspended:unpaid invoices")]
+    [InlineData(CatalogTenantStatus.Provisioning, true, "NotReady:Provisioning")]
+    [InlineData(CatalogTenantStatus.Active, true, "Maintenance:30")]
+    [InlineData(CatalogTenantStatus.Deleted, false, "NotFound")]
+    public async Task Each_status_gets_its_refusal_and_the_maintenance_flag_refines_only_active(CatalogTenantStatus status, bool maintenance, string expected)
     {
         await using var harness = await ResolverHarness.CreateAsync(postgres);
         await using var resolver = harness.CreateResolver();
@@ -61,7 +61,7 @@ public sealed class StatusPolicyTests(PostgresFixture postgres)
     {
         await using var harness = await ResolverHarness.CreateAsync(postgres);
         await using var resolver = harness.CreateResolver();
-        var tenant = await harness.AddTenantAsync("Acme-Corp", TenantStatus.Active);
+        var tenant = await harness.AddTenantAsync("Acme-Corp", CatalogTenantStatus.Active);
 
         foreach (var spelling in new[] { "acme-corp", "ACME-CORP", "Acme-Corp", "aCmE-cOrP" })
         {
@@ -81,7 +81,7 @@ public sealed class StatusPolicyTests(PostgresFixture postgres)
     {
         await using var harness = await ResolverHarness.CreateAsync(postgres);
         await using var resolver = harness.CreateResolver();
-        await harness.AddTenantAsync("acme", TenantStatus.Active);
+        await harness.AddTenantAsync("acme", CatalogTenantStatus.Active);
 
         var result = await resolver.ResolveAsync(slug, TestContext.Current.CancellationToken);
 
@@ -96,14 +96,14 @@ public sealed class StatusPolicyTests(PostgresFixture postgres)
         await using var harness = await ResolverHarness.CreateAsync(postgres);
         await using var resolver = harness.CreateResolver();
         await resolver.StartAsync(cancellationToken);
-        var old = await harness.AddTenantAsync("acme", TenantStatus.Active, password: "old-password");
+        var old = await harness.AddTenantAsync("acme", CatalogTenantStatus.Active, password: "old-password");
         Assert.Equal(old.Id, Assert.IsType<ResolveResult.Resolved>(await resolver.ResolveAsync("acme", cancellationToken)).Connection.TenantId);
 
         await harness.Catalog.MarkDeletingAsync(old.Id, "test", cancellationToken);
         await harness.Catalog.MarkDeletedAsync(old.Id, "test", cancellationToken);
         await Eventually.AsyncIs<ResolveResult.NotFound>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(1));
 
-        var reborn = await harness.AddTenantAsync("ACME", TenantStatus.Active, password: "new-password");
+        var reborn = await harness.AddTenantAsync("ACME", CatalogTenantStatus.Active, password: "new-password");
         var connection = Assert.IsType<ResolveResult.Resolved>(
             await Eventually.AsyncIs<ResolveResult.Resolved>(() => resolver.ResolveAsync("acme", cancellationToken), TimeSpan.FromSeconds(1))).Connection;
         Assert.Equal((reborn.Id, "ACME", "new-password"), (connection.TenantId, connection.Slug, connection.Password.Reveal()));

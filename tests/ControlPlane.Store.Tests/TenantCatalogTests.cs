@@ -20,7 +20,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
 
         var tenant = await db.Catalog.RegisterAsync(Registration("acme"), "operator", Ct);
 
-        Assert.Equal(TenantStatus.Provisioning, tenant.Status);
+        Assert.Equal(CatalogTenantStatus.Provisioning, tenant.Status);
         Assert.Equal(tenant, await db.Catalog.GetByIdAsync(tenant.Id, Ct));
         var only = Assert.Single((await db.Catalog.GetEventsAsync(tenant.Id, 10, null, Ct)).Items);
         Assert.Equal(EventTypes.StatusChanged, only.EventType);
@@ -128,15 +128,15 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
         await using var db = await MigratedDatabase.CreateAsync(postgres);
         var id = (await db.Catalog.RegisterAsync(Registration("acme"), "operator", Ct)).Id;
 
-        Assert.Equal(TenantStatus.Active, (await db.Catalog.MarkActiveAsync(id, "operator", Ct)).Status);
+        Assert.Equal(CatalogTenantStatus.Active, (await db.Catalog.MarkActiveAsync(id, "operator", Ct)).Status);
         var suspended = await db.Catalog.MarkSuspendedAsync(id, "unpaid invoices", "user:billing", Ct);
-        Assert.Equal((TenantStatus.Suspended, "unpaid invoices"), (suspended.Status, suspended.SuspendedReason));
+        Assert.Equal((CatalogTenantStatus.Suspended, "unpaid invoices"), (suspended.Status, suspended.SuspendedReason));
         var resumed = await db.Catalog.MarkResumedAsync(id, "user:billing", Ct);
-        Assert.Equal((TenantStatus.Active, null), (resumed.Status, resumed.SuspendedReason));
-        Assert.Equal(TenantStatus.Deleting, (await db.Catalog.MarkDeletingAsync(id, "operator", Ct)).Status);
+        Assert.Equal((CatalogTenantStatus.Active, null), (resumed.Status, resumed.SuspendedReason));
+        Assert.Equal(CatalogTenantStatus.Deleting, (await db.Catalog.MarkDeletingAsync(id, "operator", Ct)).Status);
         var deleted = await db.Catalog.MarkDeletedAsync(id, "operator", Ct);
 
-        Assert.Equal(TenantStatus.Deleted, deleted.Status);
+        Assert.Equal(CatalogTenantStatus.Deleted, deleted.Status);
         Assert.NotNull(deleted.DeletedAt);
         Assert.Null(await db.Catalog.FindBySlugAsync("acme", Ct));
         var events = (await db.Catalog.GetEventsAsync(id, 50, null, Ct)).Items;
@@ -163,7 +163,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
 
         Assert.NotEqual(old.Id, reborn.Id);
         Assert.Equal(reborn.Id, (await db.Catalog.FindBySlugAsync("ACME", Ct))!.Id);
-        Assert.Equal(TenantStatus.Deleted, (await db.Catalog.GetByIdAsync(old.Id, Ct)).Status);
+        Assert.Equal(CatalogTenantStatus.Deleted, (await db.Catalog.GetByIdAsync(old.Id, Ct)).Status);
     }
 
     [Fact]
@@ -224,8 +224,8 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
         await Assert.ThrowsAsync<IllegalTransitionException>(() => db.Catalog.UpdateProfileAsync(id, new TenantProfile("x"), "operator", Ct));
         await Assert.ThrowsAsync<IllegalTransitionException>(() => db.Catalog.RecordMigrationAsync(id, null, "1", "operator", Ct));
 
-        Assert.Equal((TenantStatus.Deleted, "active"), (error.Current, error.Requested));
-        Assert.Equal(TenantStatus.Deleted, (await db.Catalog.GetByIdAsync(id, Ct)).Status);
+        Assert.Equal((CatalogTenantStatus.Deleted, "active"), (error.Current, error.Requested));
+        Assert.Equal(CatalogTenantStatus.Deleted, (await db.Catalog.GetByIdAsync(id, Ct)).Status);
         Assert.Equal(events, await db.CountEventsAsync(id));
     }
 
@@ -266,7 +266,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
         }
 
         Assert.Equal("deleting", changes[^1].To);
-        Assert.Equal(TenantStatus.Deleting, (await db.Catalog.GetByIdAsync(id, Ct)).Status);
+        Assert.Equal(CatalogTenantStatus.Deleting, (await db.Catalog.GetByIdAsync(id, Ct)).Status);
     }
 
     [Fact]
@@ -330,11 +330,11 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
         await using var db = await MigratedDatabase.CreateAsync(postgres);
         var id = (await db.Catalog.RegisterAsync(Registration("acme"), "operator", Ct)).Id;
 
-        await db.Catalog.UpdateLimitsAsync(id, new TenantLimits(MaxUsers: 10), "operator", Ct);
-        await db.Catalog.UpdateLimitsAsync(id, new TenantLimits(MaxDbSizeMb: 2048, MaxUsers: 25, Notes: "pilot"), "operator", Ct);
-        await db.Catalog.UpdateLimitsAsync(id, new TenantLimits(MaxDbSizeMb: 2048, MaxUsers: 25, Notes: "pilot"), "operator", Ct);
+        await db.Catalog.UpdateLimitsAsync(id, new CatalogTenantLimits(MaxUsers: 10), "operator", Ct);
+        await db.Catalog.UpdateLimitsAsync(id, new CatalogTenantLimits(MaxDbSizeMb: 2048, MaxUsers: 25, Notes: "pilot"), "operator", Ct);
+        await db.Catalog.UpdateLimitsAsync(id, new CatalogTenantLimits(MaxDbSizeMb: 2048, MaxUsers: 25, Notes: "pilot"), "operator", Ct);
 
-        Assert.Equal(new TenantLimits(2048, 25, null, "pilot"), await db.Catalog.GetLimitsAsync(id, Ct));
+        Assert.Equal(new CatalogTenantLimits(2048, 25, null, "pilot"), await db.Catalog.GetLimitsAsync(id, Ct));
         Assert.Equal(2L, await db.ScalarAsync<long>(
             "SELECT count(*) FROM control_plane.tenant_events WHERE tenant_id = $1 AND event_type = 'limits_updated'", id));
     }
@@ -345,7 +345,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
         await using var db = await MigratedDatabase.CreateAsync(postgres);
         var bare = (await db.Catalog.RegisterAsync(Registration("bare"), "operator", Ct)).Id;
         var limited = (await db.Catalog.RegisterAsync(Registration("limited"), "operator", Ct)).Id;
-        await db.Catalog.UpdateLimitsAsync(limited, new TenantLimits(MaxDbSizeMb: 2048, MaxAttachmentsGb: 0, Notes: "pilot"), "operator", Ct);
+        await db.Catalog.UpdateLimitsAsync(limited, new CatalogTenantLimits(MaxDbSizeMb: 2048, MaxAttachmentsGb: 0, Notes: "pilot"), "operator", Ct);
         await db.Catalog.MarkActiveAsync(limited, "operator", Ct);
 
         foreach (var id in new[] { bare, limited })
@@ -356,7 +356,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
             Assert.Equal(await db.Catalog.GetLimitsAsync(id, Ct), read.Limits);
         }
 
-        Assert.Equal(new TenantLimits(2048, null, 0, "pilot"), (await db.Catalog.GetWithLimitsAsync(limited, Ct)).Limits);
+        Assert.Equal(new CatalogTenantLimits(2048, null, 0, "pilot"), (await db.Catalog.GetWithLimitsAsync(limited, Ct)).Limits);
         await Assert.ThrowsAsync<TenantNotFoundException>(() => db.Catalog.GetWithLimitsAsync(Guid.NewGuid(), Ct));
     }
 
@@ -385,11 +385,11 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
             }
         }
 
-        var seen = new List<Tenant>();
+        var seen = new List<CatalogTenant>();
         TenantCursor? cursor = null;
         do
         {
-            var page = await db.Catalog.ListByStatusAsync(TenantStatus.Active, 2, cursor, Ct);
+            var page = await db.Catalog.ListByStatusAsync(CatalogTenantStatus.Active, 2, cursor, Ct);
             Assert.True(page.Items.Count <= 2);
             seen.AddRange(page.Items);
             cursor = page.Next;

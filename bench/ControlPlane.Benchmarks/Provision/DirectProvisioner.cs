@@ -1,8 +1,8 @@
+using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Secrets;
 using ControlPlane.Store.TenantDatabases;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Benchmarks.Provision;
 
@@ -28,7 +28,7 @@ internal static class DirectProvisioner
         steps.Mark(ProvisioningSteps.Registered);
         var password = await lifecycle.Secrets.EnsureGeneratedPasswordAsync(intent.SecretRef, new SecretOwner(intent.Slug), cancellationToken);
         steps.Mark(ProvisioningSteps.SecretEnsured);
-        var spec = intent.DatabaseSpec(new Store.TenantDatabases.TenantOwnership(row.Id));
+        var spec = intent.DatabaseTarget(new Store.TenantDatabases.TenantOwnership(row.Id));
         await server.Administrator.ConvergeAsync(spec, ScramVerifier.Compute(password.Reveal()), cancellationToken);
         steps.Mark(ProvisioningSteps.DatabaseConverged);
         var target = lifecycle.Migrator.LatestVersion;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
+using ControlPlane.Operator.Api.V1Alpha1;
 
 namespace ControlPlane.Benchmarks.Provision;
 

@@ -20,7 +20,6 @@ using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Benchmarks.Rollouts;
 
@@ -114,7 +113,7 @@ internal sealed class RolloutBenchmark(int count) : IBenchmark
         foreach (var tenant in tenants)
         {
             var db = tenant.Status.Database!.Name!;
-            var spec = new ControlPlane.Store.TenantDatabases.TenantDatabaseSpec(db, db, -1, Suspended: false)
+            var spec = new TenantDatabaseTarget(db, db, -1, Suspended: false)
             {
                 Ownership = new(Guid.Parse(tenant.Status.TenantId!)),
             };
@@ -145,7 +144,7 @@ internal sealed class RolloutBenchmark(int count) : IBenchmark
         var tenant = new Tenant { Metadata = new V1ObjectMeta { Name = $"t{i:000}", NamespaceProperty = fleet } };
         tenant.Spec.Slug = $"{fleet}-t{i:000}";
         tenant.Spec.SchemaVersion = "2";
-        tenant.Spec.Database = new ControlPlane.Operator.Api.V1Alpha1.TenantDatabaseSpec { Name = $"{prefix}{fleet}_{i:000}" };
+        tenant.Spec.Database = new TenantDatabaseSpec { Name = $"{prefix}{fleet}_{i:000}" };
         return tenant;
     }
 

@@ -2,9 +2,6 @@ using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
-using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
 
 namespace ControlPlane.Operator.Audit;
 
@@ -80,7 +77,7 @@ public static class EstateAudit
                     continue;
                 }
 
-                var expected = kind == "database" ? [row.DbName] : new[] { row.DbUser, row.DbName + DatabaseSpec.OwnerSuffix };
+                var expected = kind == "database" ? [row.DbName] : new[] { row.DbUser, row.DbName + TenantDatabaseTarget.OwnerSuffix };
                 if (!expected.Contains(item.Name, StringComparer.Ordinal))
                 {
                     findings.Add(new(AuditFindingKinds.NameMismatch, subject, row.Id,
@@ -135,7 +132,7 @@ public static class EstateAudit
                         "Find out whose data it is; the operator will not use or change it (its Tenant reports DatabaseConflict). Rename or drop it by hand, or adopt retained data explicitly."));
             }
 
-            foreach (var role in new[] { row.DbUser, row.DbName + DatabaseSpec.OwnerSuffix }.Distinct(StringComparer.Ordinal))
+            foreach (var role in new[] { row.DbUser, row.DbName + TenantDatabaseTarget.OwnerSuffix }.Distinct(StringComparer.Ordinal))
             {
                 if (!inventory.Roles.Any(r => r.Administered && r.Mark == row.Id && r.Name == role) && !elsewhere)
                 {

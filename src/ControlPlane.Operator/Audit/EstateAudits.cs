@@ -1,3 +1,4 @@
+using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Runtime;
@@ -6,7 +7,6 @@ using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Catalog;
 using k8s;
 using Microsoft.Extensions.Options;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Audit;
 

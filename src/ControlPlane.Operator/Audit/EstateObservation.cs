@@ -1,8 +1,8 @@
 using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
+using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
 
 namespace ControlPlane.Operator.Audit;
 

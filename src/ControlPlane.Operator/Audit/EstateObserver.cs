@@ -1,15 +1,13 @@
 using ControlPlane.Core.Secrets;
+using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Runtime;
-using ControlPlane.Secrets;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Secrets.Kubernetes;
+using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using k8s;
 using Npgsql;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Audit;
 

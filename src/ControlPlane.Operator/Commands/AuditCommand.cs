@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using ControlPlane.Core.Configuration;
+using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Audit;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
@@ -9,7 +10,6 @@ using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Connection;
 using Npgsql;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Commands;
 

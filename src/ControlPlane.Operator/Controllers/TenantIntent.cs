@@ -1,9 +1,8 @@
 using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
-using CatalogLimits = ControlPlane.Store.Catalog.TenantLimits;
+using ControlPlane.Store.Catalog;
+using ControlPlane.Store.TenantDatabases;
 using CatalogOwner = ControlPlane.Store.Catalog.TenantOwner;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
 using TenantOwnership = ControlPlane.Store.TenantDatabases.TenantOwnership;
 using TenantProfile = ControlPlane.Store.Catalog.TenantProfile;
 using TenantRegistration = ControlPlane.Store.Catalog.TenantRegistration;
@@ -29,7 +28,7 @@ public sealed record TenantIntent(
     string? SchemaVersion,
     string? BillingPlan,
     string? ContactEmail,
-    CatalogLimits Limits,
+    CatalogTenantLimits Limits,
     bool DeleteData,
     Guid? AdoptFrom = null,
     TimeSpan? RotateEvery = null,
@@ -66,7 +65,7 @@ public sealed record TenantIntent(
             SchemaVersion: spec.SchemaVersion,
             BillingPlan: spec.BillingPlan,
             ContactEmail: spec.ContactEmail,
-            Limits: new CatalogLimits(
+            Limits: new CatalogTenantLimits(
                 MaxDbSizeMb: limits?.MaxDbSizeMb is { } size ? checked((int)size) : null,
                 MaxUsers: limits?.MaxUsers is { } users ? checked((int)users) : null,
                 MaxAttachmentsGb: limits?.MaxAttachmentsGb is { } attachments ? checked((int)attachments) : null),
@@ -77,7 +76,7 @@ public sealed record TenantIntent(
     }
 
     /// <summary>The database and roles as they should be, touched only where <paramref name="ownership"/> proves them the tenant's.</summary>
-    public DatabaseSpec DatabaseSpec(TenantOwnership ownership) =>
+    public TenantDatabaseTarget DatabaseTarget(TenantOwnership ownership) =>
         new(Database, Role, ConnectionLimit, Suspended) { Ownership = ownership };
 
     public TenantProfile Profile(CatalogTenant row)

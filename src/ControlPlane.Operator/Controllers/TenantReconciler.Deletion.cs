@@ -3,10 +3,6 @@ using ControlPlane.Operator.Provisioning;
 using ControlPlane.Runtime;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
-using TenantDatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
 
 namespace ControlPlane.Operator.Controllers;
 
@@ -101,7 +97,7 @@ public sealed partial class TenantReconciler
         // previous release only while the row still proves this tenant finished provisioning them.
         var claim = row.Status is CatalogTenantStatus.Active or CatalogTenantStatus.Suspended
             && intent.Describes(row, new TenantDatabaseServerAddress(server.Name, server.Host, server.Port));
-        var spec = intent.DatabaseSpec(new TenantOwnership(row.Id, ClaimUnmarked: claim));
+        var spec = intent.DatabaseTarget(new TenantOwnership(row.Id, ClaimUnmarked: claim));
         try
         {
             row = await lifecycle.Catalog.MarkDeletingAsync(row.Id, actor, cancellationToken);
@@ -232,7 +228,7 @@ public sealed partial class TenantReconciler
 
     /// <summary>Drops (Delete) or locks down (Retain) what the tenant provably owns; returns what was left.</summary>
     private static async Task<TenantDrop> RemoveDatabaseAsync(
-        TenantDatabaseServer server, TenantIntent intent, TenantDatabaseSpec spec, CancellationToken cancellationToken)
+        TenantDatabaseServer server, TenantIntent intent, TenantDatabaseTarget spec, CancellationToken cancellationToken)
     {
         var drop = new TenantDrop([], []);
         await OnServerAsync(server, async () =>

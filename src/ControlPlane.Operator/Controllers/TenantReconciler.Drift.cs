@@ -4,10 +4,6 @@ using ControlPlane.Runtime;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
 using Npgsql;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
-using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Controllers;
 
@@ -30,7 +26,7 @@ public sealed partial class TenantReconciler
     /// empty (or behind) to the recorded schema version. Provisioning tenants are built, not repaired: they pass through.
     /// </summary>
     private async Task RepairDriftAsync(
-        Tenant tenant, TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, DatabaseSpec spec,
+        Tenant tenant, TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, TenantDatabaseTarget spec,
         IReadOnlyList<TenantDatabaseStep> applied, string actor, CancellationToken cancellationToken)
     {
         if (row.Status is not (CatalogTenantStatus.Active or CatalogTenantStatus.Suspended))
@@ -60,7 +56,7 @@ public sealed partial class TenantReconciler
     /// so only its re-created database is checked.
     /// </summary>
     private async Task<SchemaMigrationOutcome?> RepairSchemaAsync(
-        TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, DatabaseSpec spec,
+        TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, TenantDatabaseTarget spec,
         IReadOnlyList<TenantDatabaseStep> applied, CancellationToken cancellationToken)
     {
         if (row.SchemaVersion is null || !SchemaVersion.TryParse(row.SchemaVersion, out var recorded))
@@ -108,7 +104,7 @@ public sealed partial class TenantReconciler
     /// no longer opens the role, its connection limit is reached, CONNECT or SELECT was revoked): logged, nothing repaired.
     /// </summary>
     private async Task<(bool Observed, SchemaVersion? Version)> ObserveSchemaAsync(
-        TenantDatabaseServer server, TenantIntent intent, DatabaseSpec spec, CancellationToken cancellationToken)
+        TenantDatabaseServer server, TenantIntent intent, TenantDatabaseTarget spec, CancellationToken cancellationToken)
     {
         var password = await lifecycle.Secrets.ReadAsync(intent.SecretRef, cancellationToken);
         var result = (Observed: false, Version: (SchemaVersion?)null);

@@ -3,8 +3,6 @@ using ControlPlane.Operator.Provisioning;
 using ControlPlane.Runtime;
 using ControlPlane.Store.Catalog;
 using Npgsql;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Controllers;
 

@@ -1,9 +1,8 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Runtime;
+using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Controllers;
 

@@ -6,10 +6,6 @@ using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
 using Npgsql;
 using CatalogOwner = ControlPlane.Store.Catalog.TenantOwner;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
-using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Controllers;
 
@@ -30,7 +26,7 @@ public sealed partial class TenantReconciler
 
             var provisioning = row.Status == CatalogTenantStatus.Provisioning;
             var ownership = await OwnershipAsync(tenant, row, intent, address, cancellationToken);
-            var spec = intent.DatabaseSpec(ownership);
+            var spec = intent.DatabaseTarget(ownership);
             if (provisioning)
             {
                 // Proven before the secret is generated or read: a conflicting tenant leaves no trace anywhere.
@@ -210,7 +206,7 @@ public sealed partial class TenantReconciler
     }
 
     /// <summary>Refuses, before any side effect, a tenant whose names are held by objects it cannot prove its own.</summary>
-    private static async Task ProveAsync(TenantDatabaseServer server, DatabaseSpec spec, CancellationToken cancellationToken)
+    private static async Task ProveAsync(TenantDatabaseServer server, TenantDatabaseTarget spec, CancellationToken cancellationToken)
     {
         TenantOwnershipProof? proof = null;
         await OnServerAsync(server, async () => proof = await server.Administrator.ProveAsync(spec, cancellationToken));
@@ -231,7 +227,7 @@ public sealed partial class TenantReconciler
 
     /// <summary>Returns the steps applied (none for a converged tenant), which drift repair names.</summary>
     private async Task<IReadOnlyList<TenantDatabaseStep>> ConvergeDatabaseAsync(
-        TenantDatabaseServer server, TenantIntent intent, DatabaseSpec spec, ScramVerifier? password, CancellationToken cancellationToken)
+        TenantDatabaseServer server, TenantIntent intent, TenantDatabaseTarget spec, ScramVerifier? password, CancellationToken cancellationToken)
     {
         IReadOnlyList<TenantDatabaseStep> applied = [];
         await OnServerAsync(server, async () =>
@@ -257,7 +253,7 @@ public sealed partial class TenantReconciler
 
     /// <summary>Brings the schema to the target when the catalog says it is elsewhere; a converged tenant costs no connection.</summary>
     private async Task<CatalogTenant> MigrateAsync(
-        TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, DatabaseSpec spec, SchemaVersion target, string actor, CancellationToken cancellationToken)
+        TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, TenantDatabaseTarget spec, SchemaVersion target, string actor, CancellationToken cancellationToken)
     {
         if (row.SchemaVersion is not null && SchemaVersion.TryParse(row.SchemaVersion, out var recorded) && recorded == target)
         {
@@ -316,7 +312,7 @@ public sealed partial class TenantReconciler
 
         // Only this step writes limits, so those read with the row at the start of the reconcile are still current.
         var limits = read is not null ? read.Limits : await catalog.GetLimitsAsync(row.Id, cancellationToken);
-        if (limits is null ? intent.Limits != new Store.Catalog.TenantLimits() : limits with { Notes = null } != intent.Limits)
+        if (limits is null ? intent.Limits != new CatalogTenantLimits() : limits with { Notes = null } != intent.Limits)
         {
             await catalog.UpdateLimitsAsync(row.Id, intent.Limits with { Notes = limits?.Notes }, actor, cancellationToken);
         }

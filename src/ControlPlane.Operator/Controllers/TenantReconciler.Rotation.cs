@@ -4,9 +4,6 @@ using ControlPlane.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Controllers;
 
@@ -28,7 +25,7 @@ public sealed partial class TenantReconciler
     /// rotation). Costs nothing for a tenant without the annotation or a schedule.
     /// </summary>
     private async Task<(Tenant Tenant, DateTimeOffset? NextDue)> RotateCredentialsAsync(
-        Tenant tenant, TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, DatabaseSpec spec, string actor, CancellationToken cancellationToken)
+        Tenant tenant, TenantDatabaseServer server, CatalogTenant row, TenantIntent intent, TenantDatabaseTarget spec, string actor, CancellationToken cancellationToken)
     {
         if (intent.RotationRequest is null && intent.RotateEvery is null)
         {

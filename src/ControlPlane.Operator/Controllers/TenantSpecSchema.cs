@@ -2,7 +2,7 @@ using System.Globalization;
 using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Sandbox.KubeApi.Schema;
-using DatabaseSpec = ControlPlane.Store.TenantDatabases.TenantDatabaseSpec;
+using ControlPlane.Store.TenantDatabases;
 
 namespace ControlPlane.Operator.Controllers;
 
@@ -21,7 +21,7 @@ public static class TenantSpecSchema
     /// </summary>
     public const int MaxDatabaseName = 57;
 
-    public const string OwnerRoleSuffix = DatabaseSpec.OwnerSuffix;
+    public const string OwnerRoleSuffix = TenantDatabaseTarget.OwnerSuffix;
 
     /// <summary>int4: the catalog's limit columns and PostgreSQL's connection limit.</summary>
     public const long MaxInt32 = int.MaxValue;
@@ -46,7 +46,7 @@ public static class TenantSpecSchema
     public const string ContactEmailPattern = "^[^@\\p{Z}\\p{Cc}]+@[^@\\p{Z}\\p{Cc}]+\\.[^@\\p{Z}\\p{Cc}]+$";
 
     /// <summary>Names PostgreSQL or the operator reserve, ordered for messages and the CEL list.</summary>
-    public static readonly IReadOnlyList<string> ReservedNames = [.. DatabaseSpec.ReservedNames.Order(StringComparer.Ordinal)];
+    public static readonly IReadOnlyList<string> ReservedNames = [.. TenantDatabaseTarget.ReservedNames.Order(StringComparer.Ordinal)];
 
     public static readonly IReadOnlyList<FieldRule> Fields =
     [
@@ -133,7 +133,7 @@ public static class TenantSpecSchema
 
     /// <summary>Whether PostgreSQL reserves the name (or it would shadow the server's own databases).</summary>
     public static bool IsReserved(string name) =>
-        DatabaseSpec.ReservedNames.Contains(name) || name.StartsWith("pg_", StringComparison.Ordinal);
+        TenantDatabaseTarget.ReservedNames.Contains(name) || name.StartsWith("pg_", StringComparison.Ordinal);
 
     /// <summary>Every rule of the table the tenant breaks, in table order; empty when the API server would accept it.</summary>
     public static List<string> Check(Tenant tenant)

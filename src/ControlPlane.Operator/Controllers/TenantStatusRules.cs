@@ -1,6 +1,6 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Runtime;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
+using ControlPlane.Store.Catalog;
 
 namespace ControlPlane.Operator.Controllers;
 

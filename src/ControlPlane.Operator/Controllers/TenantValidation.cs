@@ -88,7 +88,7 @@ public abstract record TenantValidation
     private static void StoreProblems(Tenant tenant, TenantIntent intent, TenantServerFacts facts, List<string> problems)
     {
         foreach (var check in (ReadOnlySpan<Action>)[
-                     intent.DatabaseSpec(new TenantOwnership(Guid.Empty)).Validate,
+                     intent.DatabaseTarget(new TenantOwnership(Guid.Empty)).Validate,
                      intent.Registration(new TenantDatabaseServerAddress(facts.Name, facts.Host, facts.Port), TenantIntent.OwnerOf(tenant)).Validate])
         {
             try

@@ -25,7 +25,7 @@ internal static class CatalogCommands
     public static NpgsqlParameter Text(string? value) =>
         new() { NpgsqlDbType = NpgsqlDbType.Text, Value = value is null ? DBNull.Value : value };
 
-    public static async Task<Tenant?> TenantAsync(
+    public static async Task<CatalogTenant?> TenantAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken, params object?[] values)
     {
         await using var command = Create(connection, transaction, sql, values);

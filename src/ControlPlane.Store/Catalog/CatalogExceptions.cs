@@ -38,12 +38,12 @@ public sealed class TenantNotFoundException(Guid id, Exception? inner = null)
 /// The tenant's current status does not allow the request: a status change outside the lifecycle
 /// (e.g. deleted → active) or a write to a deleted tenant.
 /// </summary>
-public sealed class IllegalTransitionException(string slug, TenantStatus current, string requested)
+public sealed class IllegalTransitionException(string slug, CatalogTenantStatus current, string requested)
     : CatalogException($"Tenant '{slug}' is {current.ToSql()}; {requested} is not allowed from there.")
 {
     public string Slug { get; } = slug;
 
-    public TenantStatus Current { get; } = current;
+    public CatalogTenantStatus Current { get; } = current;
 
     /// <summary>The target status (e.g. "active") or the operation (e.g. "record a migration").</summary>
     public string Requested { get; } = requested;

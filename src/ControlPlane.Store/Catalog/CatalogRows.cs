@@ -7,7 +7,7 @@ namespace ControlPlane.Store.Catalog;
 /// <summary>Maps rows selected with <see cref="CatalogSql.TenantColumns"/> and <see cref="CatalogSql.EventColumns"/>.</summary>
 internal static class CatalogRows
 {
-    public static Tenant ReadTenant(NpgsqlDataReader row) => new(
+    public static CatalogTenant ReadTenant(NpgsqlDataReader row) => new(
         Id: row.GetGuid(0),
         Slug: row.GetString(1),
         DisplayName: row.GetString(2),
@@ -18,7 +18,7 @@ internal static class CatalogRows
         DbSecretRef: SecretReference.Parse(row.GetString(7)),
         SchemaVersion: NullableString(row, 8),
         AppVersion: NullableString(row, 9),
-        Status: TenantStatuses.Parse(row.GetString(10)),
+        Status: CatalogTenantStatuses.Parse(row.GetString(10)),
         CreatedAt: row.GetFieldValue<DateTimeOffset>(11),
         UpdatedAt: row.GetFieldValue<DateTimeOffset>(12),
         DeletedAt: row.IsDBNull(13) ? null : row.GetFieldValue<DateTimeOffset>(13),

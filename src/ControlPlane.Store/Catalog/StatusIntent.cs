@@ -10,34 +10,34 @@ namespace ControlPlane.Store.Catalog;
 /// </code>
 /// </summary>
 internal sealed record StatusIntent(
-    TenantStatus Target,
-    IReadOnlySet<TenantStatus> From,
-    IReadOnlySet<TenantStatus> AlreadyDone,
+    CatalogTenantStatus Target,
+    IReadOnlySet<CatalogTenantStatus> From,
+    IReadOnlySet<CatalogTenantStatus> AlreadyDone,
     string EventType)
 {
     public static readonly StatusIntent Activate = new(
-        TenantStatus.Active, new HashSet<TenantStatus> { TenantStatus.Provisioning },
-        new HashSet<TenantStatus> { TenantStatus.Active }, EventTypes.Provisioned);
+        CatalogTenantStatus.Active, new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Provisioning },
+        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Active }, EventTypes.Provisioned);
 
     public static readonly StatusIntent Suspend = new(
-        TenantStatus.Suspended, new HashSet<TenantStatus> { TenantStatus.Active },
-        new HashSet<TenantStatus> { TenantStatus.Suspended }, EventTypes.Suspended);
+        CatalogTenantStatus.Suspended, new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Active },
+        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Suspended }, EventTypes.Suspended);
 
     public static readonly StatusIntent Resume = new(
-        TenantStatus.Active, new HashSet<TenantStatus> { TenantStatus.Suspended },
-        new HashSet<TenantStatus> { TenantStatus.Active }, EventTypes.Resumed);
+        CatalogTenantStatus.Active, new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Suspended },
+        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Active }, EventTypes.Resumed);
 
     // Deleting an already deleted tenant is "already done": a finalizer retried after MarkDeleted must not fail.
     public static readonly StatusIntent StartDeletion = new(
-        TenantStatus.Deleting, new HashSet<TenantStatus> { TenantStatus.Provisioning, TenantStatus.Active, TenantStatus.Suspended },
-        new HashSet<TenantStatus> { TenantStatus.Deleting, TenantStatus.Deleted }, EventTypes.Deleting);
+        CatalogTenantStatus.Deleting, new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Provisioning, CatalogTenantStatus.Active, CatalogTenantStatus.Suspended },
+        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Deleting, CatalogTenantStatus.Deleted }, EventTypes.Deleting);
 
     public static readonly StatusIntent FinishDeletion = new(
-        TenantStatus.Deleted, new HashSet<TenantStatus> { TenantStatus.Deleting },
-        new HashSet<TenantStatus> { TenantStatus.Deleted }, EventTypes.Deleted);
+        CatalogTenantStatus.Deleted, new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Deleting },
+        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Deleted }, EventTypes.Deleted);
 
     public static IReadOnlyList<StatusIntent> All { get; } = [Activate, Suspend, Resume, StartDeletion, FinishDeletion];
 
     /// <summary>Whether any intent moves a tenant from <paramref name="from"/> to <paramref name="to"/>.</summary>
-    public static bool IsLegal(TenantStatus from, TenantStatus to) => All.Any(i => i.Target == to && i.From.Contains(from));
+    public static bool IsLegal(CatalogTenantStatus from, CatalogTenantStatus to) => All.Any(i => i.Target == to && i.From.Contains(from));
 }

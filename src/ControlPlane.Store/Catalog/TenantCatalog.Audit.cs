@@ -5,7 +5,7 @@ namespace ControlPlane.Store.Catalog;
 public sealed partial class TenantCatalog
 {
     /// <summary>Every tenant row, live and soft-deleted, oldest first: what the estate audit compares the world with.</summary>
-    public async Task<IReadOnlyList<Tenant>> ListAllAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CatalogTenant>> ListAllAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await CatalogCommands.ListAsync(connection, AuditSql.ListAll, CatalogRows.ReadTenant, cancellationToken);

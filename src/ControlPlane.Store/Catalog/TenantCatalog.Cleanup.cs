@@ -10,7 +10,7 @@ public sealed partial class TenantCatalog
     /// what blocked cleanup, what stays behind; credentials masked first, <see cref="SecretRedactor"/>). Only while the
     /// tenant is <c>deleting</c>, and once: a retry after a crash adds nothing.
     /// </summary>
-    public Task<Tenant> RecordCleanupSkippedAsync(
+    public Task<CatalogTenant> RecordCleanupSkippedAsync(
         Guid id, string reason, string cause, IReadOnlyList<string> left, string actor, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
@@ -19,7 +19,7 @@ public sealed partial class TenantCatalog
         ValidateActor(actor);
         return WithLockedTenantAsync(id, async (connection, transaction, tenant) =>
         {
-            if (tenant.Status != TenantStatus.Deleting)
+            if (tenant.Status != CatalogTenantStatus.Deleting)
             {
                 throw new IllegalTransitionException(tenant.Slug, tenant.Status, "record skipped cleanup");
             }

@@ -5,7 +5,7 @@ namespace ControlPlane.Store.Catalog;
 public sealed partial class TenantCatalog
 {
     /// <summary>The live tenant (not soft-deleted) owned by this Kubernetes object (namespace and name); null if none.</summary>
-    public async Task<Tenant?> FindLiveByOwnerAsync(string ownerNamespace, string ownerName, CancellationToken cancellationToken)
+    public async Task<CatalogTenant?> FindLiveByOwnerAsync(string ownerNamespace, string ownerName, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(ownerNamespace);
         ArgumentException.ThrowIfNullOrEmpty(ownerName);
@@ -19,7 +19,7 @@ public sealed partial class TenantCatalog
     /// <c>owner_recorded {"namespace", "name", "uid", "previous_uid"}</c>; no-op when the row already says exactly this.
     /// </summary>
     /// <exception cref="OwnerMismatchException">The row is owned by another object (namespace or name differ).</exception>
-    public Task<Tenant> RecordOwnerAsync(Guid id, TenantOwner owner, string actor, CancellationToken cancellationToken)
+    public Task<CatalogTenant> RecordOwnerAsync(Guid id, TenantOwner owner, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ValidateActor(actor);
@@ -56,7 +56,7 @@ public sealed partial class TenantCatalog
     /// already has an <c>adopted</c> event. The caller has checked that the previous tenant is deleted and had the same
     /// owner namespace.
     /// </summary>
-    public Task<Tenant> RecordAdoptionAsync(Guid id, Guid previousId, string actor, CancellationToken cancellationToken)
+    public Task<CatalogTenant> RecordAdoptionAsync(Guid id, Guid previousId, string actor, CancellationToken cancellationToken)
     {
         ValidateActor(actor);
         return WithLockedTenantAsync(id, async (connection, transaction, tenant) =>

@@ -27,7 +27,7 @@ public sealed partial class TenantCatalog
     /// <c>server_recorded {"server"}</c>. No-op when the row already names this server.
     /// </summary>
     /// <exception cref="ServerMismatchException">The row already names another server: placement is fixed once recorded.</exception>
-    public Task<Tenant> RecordServerAsync(Guid id, string server, string actor, CancellationToken cancellationToken)
+    public Task<CatalogTenant> RecordServerAsync(Guid id, string server, string actor, CancellationToken cancellationToken)
     {
         if (!TenantRegistration.IsValidServerName(server))
         {

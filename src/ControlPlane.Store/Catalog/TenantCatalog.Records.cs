@@ -11,7 +11,7 @@ public sealed partial class TenantCatalog
     /// Refused for deleting/deleted tenants.
     /// </summary>
     /// <exception cref="SchemaVersionMismatchException">The catalog holds neither <paramref name="from"/> nor <paramref name="to"/>.</exception>
-    public Task<Tenant> RecordMigrationAsync(Guid id, string? from, string to, string actor, CancellationToken cancellationToken)
+    public Task<CatalogTenant> RecordMigrationAsync(Guid id, string? from, string to, string actor, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(to);
         ValidateActor(actor);
@@ -57,7 +57,7 @@ public sealed partial class TenantCatalog
     /// Replaces the display data; writes <c>profile_updated {"fields": [...]}</c> naming the changed columns
     /// (names only: contact data is personal). No-op when nothing differs. Refused for deleted tenants.
     /// </summary>
-    public Task<Tenant> UpdateProfileAsync(Guid id, TenantProfile profile, string actor, CancellationToken cancellationToken)
+    public Task<CatalogTenant> UpdateProfileAsync(Guid id, TenantProfile profile, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
         profile.Validate();
@@ -84,7 +84,7 @@ public sealed partial class TenantCatalog
     /// Sets the tenant's limits (creating the 1:1 row on first use); writes <c>limits_updated</c> with the new
     /// values. No-op when they are already in place. Refused for deleted tenants.
     /// </summary>
-    public Task<TenantLimits> UpdateLimitsAsync(Guid id, TenantLimits limits, string actor, CancellationToken cancellationToken)
+    public Task<CatalogTenantLimits> UpdateLimitsAsync(Guid id, CatalogTenantLimits limits, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limits);
         limits.Validate();
@@ -117,9 +117,9 @@ public sealed partial class TenantCatalog
         }, cancellationToken);
     }
 
-    private static void EnsureWritable(Tenant tenant, string operation, bool allowDeleting)
+    private static void EnsureWritable(CatalogTenant tenant, string operation, bool allowDeleting)
     {
-        if (tenant.Status == TenantStatus.Deleted || (!allowDeleting && tenant.Status == TenantStatus.Deleting))
+        if (tenant.Status == CatalogTenantStatus.Deleted || (!allowDeleting && tenant.Status == CatalogTenantStatus.Deleting))
         {
             throw new IllegalTransitionException(tenant.Slug, tenant.Status, operation);
         }

@@ -16,7 +16,7 @@ public sealed partial class TenantCatalog
     /// </summary>
     /// <exception cref="SlugTakenException">A different live tenant (or this one, past provisioning) holds the slug.</exception>
     /// <exception cref="DatabaseNameTakenException">A live tenant with another slug holds the database name.</exception>
-    public async Task<Tenant> RegisterAsync(TenantRegistration registration, string actor, CancellationToken cancellationToken)
+    public async Task<CatalogTenant> RegisterAsync(TenantRegistration registration, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(registration);
         registration.Validate();
@@ -52,7 +52,7 @@ public sealed partial class TenantCatalog
     }
 
     /// <summary>The same registration already in provisioning, null when the names are free; throws on a clash.</summary>
-    private async Task<Tenant?> ExistingRegistrationAsync(
+    private async Task<CatalogTenant?> ExistingRegistrationAsync(
         TenantRegistration registration, PostgresException? lostRace, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -64,7 +64,7 @@ public sealed partial class TenantCatalog
         }
 
         var clash = clashes[0];
-        if (clashes.Count == 1 && clash.Status == TenantStatus.Provisioning && registration.HasSameIdentityAs(clash))
+        if (clashes.Count == 1 && clash.Status == CatalogTenantStatus.Provisioning && registration.HasSameIdentityAs(clash))
         {
             return clash;
         }
@@ -74,7 +74,7 @@ public sealed partial class TenantCatalog
             : new DatabaseNameTakenException(registration.DbName, lostRace);
     }
 
-    private async Task<Tenant> InsertAsync(TenantRegistration registration, string actor, CancellationToken cancellationToken)
+    private async Task<CatalogTenant> InsertAsync(TenantRegistration registration, string actor, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -85,11 +85,11 @@ public sealed partial class TenantCatalog
             CatalogCommands.Text(registration.Owner?.Namespace), CatalogCommands.Text(registration.Owner?.Name),
             CatalogCommands.Text(registration.Owner?.Uid), CatalogCommands.Text(registration.DbServer));
         await CatalogCommands.InsertEventAsync(connection, transaction, tenant!.Id, EventTypes.StatusChanged, actor,
-            StatusChange(null, TenantStatus.Provisioning), cancellationToken);
+            StatusChange(null, CatalogTenantStatus.Provisioning), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return tenant;
     }
 
-    private static JsonObject StatusChange(TenantStatus? from, TenantStatus to) =>
+    private static JsonObject StatusChange(CatalogTenantStatus? from, CatalogTenantStatus to) =>
         new() { ["from"] = from?.ToSql(), ["to"] = to.ToSql() };
 }

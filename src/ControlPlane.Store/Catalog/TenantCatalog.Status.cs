@@ -6,7 +6,7 @@ namespace ControlPlane.Store.Catalog;
 public sealed partial class TenantCatalog
 {
     /// <summary>provisioning → active: writes <c>provisioned</c> and <c>status_changed</c>. No-op when already active.</summary>
-    public Task<Tenant> MarkActiveAsync(Guid id, string actor, CancellationToken cancellationToken) =>
+    public Task<CatalogTenant> MarkActiveAsync(Guid id, string actor, CancellationToken cancellationToken) =>
         MoveAsync(id, StatusIntent.Activate, actor, reason: null, t => new JsonObject
         {
             ["db_name"] = t.DbName,
@@ -19,7 +19,7 @@ public sealed partial class TenantCatalog
     /// Already suspended with the same reason: no-op. Already suspended with another reason: the reason is
     /// replaced and one <c>suspended {"reason", "previous_reason"}</c> event is written (no status change).
     /// </summary>
-    public Task<Tenant> MarkSuspendedAsync(Guid id, string reason, string actor, CancellationToken cancellationToken)
+    public Task<CatalogTenant> MarkSuspendedAsync(Guid id, string reason, string actor, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
@@ -29,7 +29,7 @@ public sealed partial class TenantCatalog
         ValidateActor(actor);
         return WithLockedTenantAsync(id, async (connection, transaction, tenant) =>
         {
-            if (tenant.Status != TenantStatus.Suspended || tenant.SuspendedReason == reason)
+            if (tenant.Status != CatalogTenantStatus.Suspended || tenant.SuspendedReason == reason)
             {
                 return await ApplyAsync(connection, transaction, tenant, StatusIntent.Suspend, actor, reason,
                     _ => new JsonObject { ["reason"] = reason }, cancellationToken);
@@ -43,23 +43,23 @@ public sealed partial class TenantCatalog
     }
 
     /// <summary>suspended → active: writes <c>resumed</c> and <c>status_changed</c>, clears the reason. No-op when active.</summary>
-    public Task<Tenant> MarkResumedAsync(Guid id, string actor, CancellationToken cancellationToken) =>
+    public Task<CatalogTenant> MarkResumedAsync(Guid id, string actor, CancellationToken cancellationToken) =>
         MoveAsync(id, StatusIntent.Resume, actor, reason: null,
             t => new JsonObject { ["suspended_reason"] = t.SuspendedReason }, cancellationToken);
 
     /// <summary>provisioning|active|suspended → deleting: writes <c>deleting</c> and <c>status_changed</c>. No-op when deleting or deleted.</summary>
-    public Task<Tenant> MarkDeletingAsync(Guid id, string actor, CancellationToken cancellationToken) =>
+    public Task<CatalogTenant> MarkDeletingAsync(Guid id, string actor, CancellationToken cancellationToken) =>
         MoveAsync(id, StatusIntent.StartDeletion, actor, reason: null, _ => null, cancellationToken);
 
     /// <summary>
     /// deleting → deleted (soft delete: sets <c>deleted_at</c>, frees the slug and database name):
     /// writes <c>deleted</c> and <c>status_changed</c>. No-op when already deleted.
     /// </summary>
-    public Task<Tenant> MarkDeletedAsync(Guid id, string actor, CancellationToken cancellationToken) =>
+    public Task<CatalogTenant> MarkDeletedAsync(Guid id, string actor, CancellationToken cancellationToken) =>
         MoveAsync(id, StatusIntent.FinishDeletion, actor, reason: null, _ => null, cancellationToken);
 
-    private Task<Tenant> MoveAsync(
-        Guid id, StatusIntent intent, string actor, string? reason, Func<Tenant, JsonObject?> payload, CancellationToken cancellationToken)
+    private Task<CatalogTenant> MoveAsync(
+        Guid id, StatusIntent intent, string actor, string? reason, Func<CatalogTenant, JsonObject?> payload, CancellationToken cancellationToken)
     {
         ValidateActor(actor);
         return WithLockedTenantAsync(id,
@@ -67,9 +67,9 @@ public sealed partial class TenantCatalog
             cancellationToken);
     }
 
-    private static async Task<Tenant> ApplyAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Tenant tenant, StatusIntent intent, string actor, string? reason,
-        Func<Tenant, JsonObject?> payload, CancellationToken cancellationToken)
+    private static async Task<CatalogTenant> ApplyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, CatalogTenant tenant, StatusIntent intent, string actor, string? reason,
+        Func<CatalogTenant, JsonObject?> payload, CancellationToken cancellationToken)
     {
         if (intent.AlreadyDone.Contains(tenant.Status))
         {
@@ -82,7 +82,7 @@ public sealed partial class TenantCatalog
         }
 
         var updated = await CatalogCommands.TenantAsync(connection, transaction, CatalogSql.UpdateStatus, cancellationToken,
-            tenant.Id, intent.Target.ToSql(), CatalogCommands.Text(intent.Target == TenantStatus.Suspended ? reason : null));
+            tenant.Id, intent.Target.ToSql(), CatalogCommands.Text(intent.Target == CatalogTenantStatus.Suspended ? reason : null));
         await CatalogCommands.InsertEventAsync(connection, transaction, tenant.Id, EventTypes.StatusChanged, actor,
             StatusChange(tenant.Status, intent.Target), cancellationToken);
         await CatalogCommands.InsertEventAsync(connection, transaction, tenant.Id, intent.EventType, actor, payload(tenant), cancellationToken);
@@ -94,7 +94,7 @@ public sealed partial class TenantCatalog
     /// this tenant (each sees the previous one's committed row) without blocking event inserts' FK checks.
     /// </summary>
     private async Task<T> WithLockedTenantAsync<T>(
-        Guid id, Func<NpgsqlConnection, NpgsqlTransaction, Tenant, Task<T>> write, CancellationToken cancellationToken)
+        Guid id, Func<NpgsqlConnection, NpgsqlTransaction, CatalogTenant, Task<T>> write, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -17,7 +17,7 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
     private readonly NpgsqlDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
 
     /// <summary>The live tenant (not soft-deleted) with this slug, compared case-insensitively; null if none.</summary>
-    public async Task<Tenant?> FindBySlugAsync(string slug, CancellationToken cancellationToken)
+    public async Task<CatalogTenant?> FindBySlugAsync(string slug, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(slug);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -26,7 +26,7 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
 
     /// <summary>The tenant with this id, soft-deleted or not.</summary>
     /// <exception cref="TenantNotFoundException">No tenant has this id.</exception>
-    public async Task<Tenant> GetByIdAsync(Guid id, CancellationToken cancellationToken)
+    public async Task<CatalogTenant> GetByIdAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await CatalogCommands.TenantAsync(connection, null, CatalogSql.GetById, cancellationToken, id)
@@ -43,7 +43,7 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Tenants in one status, most recently updated first; pass the previous page's <c>Next</c> as <paramref name="after"/>.</summary>
-    public Task<CatalogPage<Tenant>> ListByStatusAsync(TenantStatus status, int pageSize, TenantCursor? after, CancellationToken cancellationToken) =>
+    public Task<CatalogPage<CatalogTenant>> ListByStatusAsync(CatalogTenantStatus status, int pageSize, TenantCursor? after, CancellationToken cancellationToken) =>
         PageAsync(CatalogSql.ListByStatusFirst, CatalogSql.ListByStatusAfter, CatalogRows.ReadTenant, t => t.Cursor,
             status.ToSql(), pageSize, after, cancellationToken);
 
@@ -65,7 +65,7 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The tenant's limits, or null when none were ever set.</summary>
-    public async Task<TenantLimits?> GetLimitsAsync(Guid tenantId, CancellationToken cancellationToken)
+    public async Task<CatalogTenantLimits?> GetLimitsAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await CatalogCommands.ListAsync(connection, CatalogSql.GetLimits, ReadLimits, cancellationToken, tenantId);
@@ -76,13 +76,13 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
     {
         int? Number(string column) => row.IsDBNull(row.GetOrdinal(column)) ? null : row.GetInt32(row.GetOrdinal(column));
         var limits = row.GetBoolean(row.GetOrdinal("has_limits"))
-            ? new TenantLimits(Number("max_db_size_mb"), Number("max_users"), Number("max_attachments_gb"),
+            ? new CatalogTenantLimits(Number("max_db_size_mb"), Number("max_users"), Number("max_attachments_gb"),
                 row.IsDBNull(row.GetOrdinal("notes")) ? null : row.GetString(row.GetOrdinal("notes")))
             : null;
         return new TenantWithLimits(CatalogRows.ReadTenant(row), limits);
     }
 
-    private static TenantLimits ReadLimits(NpgsqlDataReader row) => new(
+    private static CatalogTenantLimits ReadLimits(NpgsqlDataReader row) => new(
         row.IsDBNull(0) ? null : row.GetInt32(0),
         row.IsDBNull(1) ? null : row.GetInt32(1),
         row.IsDBNull(2) ? null : row.GetInt32(2),

@@ -10,7 +10,7 @@ public sealed partial record TenantProfile(
     bool MaintenanceFlag = false,
     string? AppVersion = null)
 {
-    public static TenantProfile Of(Tenant tenant)
+    public static TenantProfile Of(CatalogTenant tenant)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         return new(tenant.DisplayName, tenant.BillingPlan, tenant.ContactEmail, tenant.MaintenanceFlag, tenant.AppVersion);
@@ -40,7 +40,7 @@ public sealed partial record TenantProfile(
     }
 
     /// <summary>Names of the columns whose values differ, in table order; empty when nothing changes.</summary>
-    internal IReadOnlyList<string> ChangedFields(Tenant current)
+    internal IReadOnlyList<string> ChangedFields(CatalogTenant current)
     {
         var fields = new List<string>();
         if (DisplayName != current.DisplayName) { fields.Add("display_name"); }

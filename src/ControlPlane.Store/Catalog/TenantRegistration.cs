@@ -65,7 +65,7 @@ public sealed partial record TenantRegistration(
         ArgumentNullException.ThrowIfNull(DbSecretRef);
     }
 
-    internal bool HasSameIdentityAs(Tenant tenant) =>
+    internal bool HasSameIdentityAs(CatalogTenant tenant) =>
         string.Equals(tenant.Slug, Slug, StringComparison.OrdinalIgnoreCase)
         && string.Equals(tenant.DbName, DbName, StringComparison.OrdinalIgnoreCase)
         && string.Equals(tenant.DbHost, DbHost, StringComparison.OrdinalIgnoreCase)

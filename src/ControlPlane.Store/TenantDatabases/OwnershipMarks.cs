@@ -1,6 +1,6 @@
 namespace ControlPlane.Store.TenantDatabases;
 
-/// <summary>The marks observed on a tenant's database and on each of its roles (<see cref="TenantDatabaseSpec.OwnedRoles"/>).</summary>
+/// <summary>The marks observed on a tenant's database and on each of its roles (<see cref="TenantDatabaseTarget.OwnedRoles"/>).</summary>
 /// <param name="Database">The database's comment; null when it has none or does not exist.</param>
 /// <param name="Roles">One entry per owned role, in the spec's order.</param>
 public sealed record OwnershipMarks(string? Database, IReadOnlyList<ObservedRoleMark> Roles)

@@ -37,7 +37,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         await using var connection = await admin.OpenConnectionAsync(cancellationToken);
     }
 
-    public async Task<TenantDatabaseState> ObserveAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    public async Task<TenantDatabaseState> ObserveAsync(TenantDatabaseTarget spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         await using var command = admin.CreateCommand(TenantDatabaseSql.Observe);
@@ -73,7 +73,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     }
 
     /// <summary>What the marks on the server prove for this tenant; one query, no change.</summary>
-    public async Task<TenantOwnershipProof> ProveAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    public async Task<TenantOwnershipProof> ProveAsync(TenantDatabaseTarget spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
@@ -85,15 +85,15 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     /// (none for a converged tenant). <paramref name="password"/> is used only if the role must be created.
     /// </summary>
     public Task<IReadOnlyList<TenantDatabaseStep>> ConvergeAsync(
-        TenantDatabaseSpec spec, ScramVerifier? password, CancellationToken cancellationToken) =>
+        TenantDatabaseTarget spec, ScramVerifier? password, CancellationToken cancellationToken) =>
         ConvergeAsync(spec, password is null ? null : _ => Task.FromResult(password), cancellationToken);
 
     /// <summary>
-    /// As <see cref="ConvergeAsync(TenantDatabaseSpec, ScramVerifier?, CancellationToken)"/>, asking for the password
+    /// As <see cref="ConvergeAsync(TenantDatabaseTarget, ScramVerifier?, CancellationToken)"/>, asking for the password
     /// only when the role must be created, so a converged tenant costs one query and no secret read.
     /// </summary>
     public async Task<IReadOnlyList<TenantDatabaseStep>> ConvergeAsync(
-        TenantDatabaseSpec spec, Func<CancellationToken, Task<ScramVerifier>>? passwordForNewRole, CancellationToken cancellationToken)
+        TenantDatabaseTarget spec, Func<CancellationToken, Task<ScramVerifier>>? passwordForNewRole, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
@@ -123,7 +123,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     /// the role is proven to carry the tenant's mark.
     /// </summary>
     /// <exception cref="TenantDatabaseConflictException">The role is not provably the tenant's.</exception>
-    public async Task SetPasswordAsync(TenantDatabaseSpec spec, ScramVerifier password, CancellationToken cancellationToken)
+    public async Task SetPasswordAsync(TenantDatabaseTarget spec, ScramVerifier password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var proof = await ProveAsync(spec, cancellationToken);
@@ -136,7 +136,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     }
 
     /// <summary>Ends every session of the tenant's two roles in every database of the server; returns how many were ended.</summary>
-    public Task<int> TerminateSessionsAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    public Task<int> TerminateSessionsAsync(TenantDatabaseTarget spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return TerminateSessionsAsync([spec.Role, spec.OwnerRole], cancellationToken);
@@ -144,10 +144,10 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
 
     /// <summary>
     /// Brings the tenant database to <paramref name="target"/> in a session logged in as the owner role, then grants the
-    /// application role its data privileges on what the migration created. Call after <see cref="ConvergeAsync(TenantDatabaseSpec, ScramVerifier?, CancellationToken)"/>.
+    /// application role its data privileges on what the migration created. Call after <see cref="ConvergeAsync(TenantDatabaseTarget, ScramVerifier?, CancellationToken)"/>.
     /// </summary>
     public async Task<SchemaMigrationOutcome> MigrateAsync(
-        TenantDatabaseSpec spec, TenantSchemaMigrator migrator, SchemaVersion target, CancellationToken cancellationToken)
+        TenantDatabaseTarget spec, TenantSchemaMigrator migrator, SchemaVersion target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(migrator);
@@ -176,7 +176,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     /// session outlives the read.
     /// </summary>
     /// <exception cref="PostgresException">The login or the read was refused (suspended, wrong password, connection limit).</exception>
-    public async Task<SchemaVersion?> ObserveSchemaVersionAsync(TenantDatabaseSpec spec, string loginPassword, CancellationToken cancellationToken)
+    public async Task<SchemaVersion?> ObserveSchemaVersionAsync(TenantDatabaseTarget spec, string loginPassword, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrEmpty(loginPassword);
@@ -202,7 +202,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     /// inside it); a role that still owns objects or holds privileges elsewhere (2BP01) is not touched in those
     /// databases, which are not proven the tenant's: it is locked (NOLOGIN) and reported with what keeps it.
     /// </summary>
-    public async Task<TenantDrop> DropAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    public async Task<TenantDrop> DropAsync(TenantDatabaseTarget spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
@@ -281,7 +281,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     }
 
     /// <summary><c>deletionPolicy: Retain</c>: the database and roles stay, but nobody can log in or connect.</summary>
-    public async Task<IReadOnlyList<TenantDatabaseStep>> RetainAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TenantDatabaseStep>> RetainAsync(TenantDatabaseTarget spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var locked = spec with { Suspended = true };
@@ -302,7 +302,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         return plan;
     }
 
-    private async Task ApplyAsync(TenantDatabaseStep step, TenantDatabaseSpec spec, ScramVerifier? password, CancellationToken cancellationToken)
+    private async Task ApplyAsync(TenantDatabaseStep step, TenantDatabaseTarget spec, ScramVerifier? password, CancellationToken cancellationToken)
     {
         switch (step)
         {
@@ -359,7 +359,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     /// it ended, whatever happened. A crash before the seal leaves LOGIN, which the next converge seals
     /// (<see cref="TenantDatabaseStep.SealOwner"/>); the password died with the process.
     /// </summary>
-    private async Task<T> AsOwnerAsync<T>(TenantDatabaseSpec spec, Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
+    private async Task<T> AsOwnerAsync<T>(TenantDatabaseTarget spec, Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         var password = RandomNumberGenerator.GetString(PasswordAlphabet, 40);
         await ExecuteAsync(TenantDatabaseSql.UnsealOwner(spec, ScramVerifier.Compute(password)), cancellationToken);
@@ -387,7 +387,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         }
     }
 
-    private async Task SealAsync(TenantDatabaseSpec spec, CancellationToken cancellationToken)
+    private async Task SealAsync(TenantDatabaseTarget spec, CancellationToken cancellationToken)
     {
         await ExecuteAsync(TenantDatabaseSql.SealOwner(spec), cancellationToken);
 

@@ -11,7 +11,7 @@ namespace ControlPlane.Store.TenantDatabases;
 /// </remarks>
 public static class TenantDatabasePlanner
 {
-    public static IReadOnlyList<TenantDatabaseStep> Plan(TenantDatabaseSpec spec, TenantDatabaseState state)
+    public static IReadOnlyList<TenantDatabaseStep> Plan(TenantDatabaseTarget spec, TenantDatabaseState state)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(state);
@@ -114,7 +114,7 @@ public static class TenantDatabasePlanner
     }
 
     /// <summary>The subset of a plan that only locks down what exists (deletion with <c>Retain</c>): nothing is created or handed over.</summary>
-    public static IReadOnlyList<TenantDatabaseStep> LockDown(TenantDatabaseSpec spec, TenantDatabaseState state)
+    public static IReadOnlyList<TenantDatabaseStep> LockDown(TenantDatabaseTarget spec, TenantDatabaseState state)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(state);
@@ -130,7 +130,7 @@ public static class TenantDatabasePlanner
             .ToList();
     }
 
-    private static void Guard(TenantDatabaseSpec spec, TenantDatabaseState state)
+    private static void Guard(TenantDatabaseTarget spec, TenantDatabaseState state)
     {
         if (state.RoleIsSuperuserOrPrivileged || state.OwnerIsSuperuserOrPrivileged)
         {

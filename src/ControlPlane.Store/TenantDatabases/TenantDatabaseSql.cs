@@ -75,7 +75,7 @@ public static class TenantDatabaseSql
           AND a.pid <> pg_catalog.pg_backend_pid()
         """;
 
-    public static string For(TenantDatabaseStep step, TenantDatabaseSpec spec, ScramVerifier? password)
+    public static string For(TenantDatabaseStep step, TenantDatabaseTarget spec, ScramVerifier? password)
     {
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(spec);
@@ -118,7 +118,7 @@ public static class TenantDatabaseSql
     /// the owner rewrites the old owner's CONNECT to the new one, and the application role gets its own in the same commit.
     /// Neither statement runs code of the tenant's (no trigger or function fires on ALTER DATABASE or GRANT).
     /// </summary>
-    public static IReadOnlyList<string> TransferDatabase(TenantDatabaseSpec spec)
+    public static IReadOnlyList<string> TransferDatabase(TenantDatabaseTarget spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var database = SqlIdentifier.Quote(spec.Database);
@@ -133,21 +133,21 @@ public static class TenantDatabaseSql
     /// So that the owner may <c>REASSIGN OWNED BY</c> the application role (which needs the privileges of both roles).
     /// The owner gains only what the application role already has; the application role gains nothing.
     /// </summary>
-    public static string GrantApplicationToOwner(TenantDatabaseSpec spec)
+    public static string GrantApplicationToOwner(TenantDatabaseTarget spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return $"GRANT {SqlIdentifier.Quote(spec.Role)} TO {SqlIdentifier.Quote(spec.OwnerRole)} WITH INHERIT TRUE, SET FALSE";
     }
 
     /// <summary>Gives the owner role a one-time password for one migration session (ADR-CP-008).</summary>
-    public static string UnsealOwner(TenantDatabaseSpec spec, ScramVerifier password)
+    public static string UnsealOwner(TenantDatabaseTarget spec, ScramVerifier password)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(password);
         return $"ALTER ROLE {SqlIdentifier.Quote(spec.OwnerRole)} LOGIN PASSWORD {password.ToSqlLiteral()}";
     }
 
-    public static string SealOwner(TenantDatabaseSpec spec)
+    public static string SealOwner(TenantDatabaseTarget spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return $"ALTER ROLE {SqlIdentifier.Quote(spec.OwnerRole)} NOLOGIN PASSWORD NULL";
@@ -158,7 +158,7 @@ public static class TenantDatabaseSql
     /// owner's, and the application role gets data privileges on every tenant table and sequence that exists and, through
     /// the owner's default privileges, on every one a migration creates. The migration changelog is read-only to it.
     /// </summary>
-    public static IReadOnlyList<string> HandOverToOwner(TenantDatabaseSpec spec, bool reassign, string changelogTable)
+    public static IReadOnlyList<string> HandOverToOwner(TenantDatabaseTarget spec, bool reassign, string changelogTable)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var role = SqlIdentifier.Quote(spec.Role);

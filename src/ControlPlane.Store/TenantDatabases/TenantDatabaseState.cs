@@ -5,7 +5,7 @@ namespace ControlPlane.Store.TenantDatabases;
 /// (shared catalogs only: the admin never opens the tenant's database to look).
 /// </summary>
 /// <remarks>
-/// Owner-role fields describe <see cref="TenantDatabaseSpec.OwnerRole"/>. <c>AppOwnsObjects</c>: the application role
+/// Owner-role fields describe <see cref="TenantDatabaseTarget.OwnerRole"/>. <c>AppOwnsObjects</c>: the application role
 /// owns objects inside the tenant database (read from <c>pg_shdepend</c>), a tenant provisioned before ADR-CP-008 whose
 /// objects must be handed over. <c>AppHasDefaultPrivileges</c>: default privileges in the tenant database name the
 /// application role. <c>RolesHaveSessions</c>: either role has a session open in any database of the server.

@@ -12,7 +12,7 @@ public sealed record TenantOwnershipProof(IReadOnlyList<string> Roles, bool Data
     public const string RoleNotOwned = "RoleNotOwned";
     public const string DatabaseNotOwned = "DatabaseNotOwned";
 
-    public static TenantOwnershipProof Of(TenantDatabaseSpec spec, TenantDatabaseState state)
+    public static TenantOwnershipProof Of(TenantDatabaseTarget spec, TenantDatabaseState state)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(state);
@@ -62,7 +62,7 @@ public sealed record TenantOwnershipProof(IReadOnlyList<string> Roles, bool Data
     }
 
     /// <summary>The marks to (re)write on proven objects that do not yet carry this tenant's own mark, in order.</summary>
-    public IEnumerable<TenantDatabaseStep> Remarks(TenantDatabaseSpec spec, TenantDatabaseState state)
+    public IEnumerable<TenantDatabaseStep> Remarks(TenantDatabaseTarget spec, TenantDatabaseState state)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(state);

@@ -6,8 +6,6 @@ using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
 using Microsoft.Extensions.Options;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
 
 namespace ControlPlane.Operator.Tests.Audit;
 

@@ -2,7 +2,6 @@ using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Store.Catalog;
 using k8s.Models;
-using Tenant = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Tests.Controllers;
 

@@ -1,10 +1,9 @@
 using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
-using k8s;
+using ControlPlane.Store.Catalog;
 using k8s.Models;
-using CatalogTenant = ControlPlane.Store.Catalog.Tenant;
-using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
+using k8s;
 
 namespace ControlPlane.Operator.Tests.Controllers;
 

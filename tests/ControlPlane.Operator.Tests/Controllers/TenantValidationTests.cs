@@ -47,7 +47,7 @@ public sealed class TenantValidationTests
         var tenant = Tenant(name, s =>
         {
             s.Slug = slug;
-            s.Database = database is null ? null : new Operator.Api.V1Alpha1.TenantDatabaseSpec { Name = database };
+            s.Database = database is null ? null : new TenantDatabaseSpec { Name = database };
         });
 
         var valid = Assert.IsType<TenantValidation.Valid>(TenantValidation.Of(tenant, Context()));

@@ -101,7 +101,7 @@ public sealed class DatabaseTlsTests(PostgresFixture postgres)
         Assert.Equal(true, await ssl.ExecuteScalarAsync(cancellationToken));
     }
 
-    private static k8s.Models.V1Condition? Ready(ControlPlane.Operator.Api.V1Alpha1.Tenant? tenant) =>
+    private static k8s.Models.V1Condition? Ready(Tenant? tenant) =>
         tenant is null ? null : Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready);
 
     /// <summary>An embedded PostgreSQL 17 with ssl=on, its certificate and key inside its own instance folder (the key 0600, as PostgreSQL demands).</summary>

@@ -14,7 +14,7 @@ public sealed class ConnectionEndpointTests(PostgresFixture postgres)
     public async Task Without_a_token_or_with_an_invalid_one_the_answer_is_401_problem_json()
     {
         await using var host = await EndpointHost.StartAsync(postgres);
-        await host.AddTenantAsync("acme", TenantStatus.Active, Password);
+        await host.AddTenantAsync("acme", CatalogTenantStatus.Active, Password);
 
         foreach (var token in new[] { null, "not-a-real-token" })
         {
@@ -34,7 +34,7 @@ public sealed class ConnectionEndpointTests(PostgresFixture postgres)
     public async Task A_valid_service_account_that_is_not_on_the_allow_list_gets_403()
     {
         await using var host = await EndpointHost.StartAsync(postgres);
-        await host.AddTenantAsync("acme", TenantStatus.Active, Password);
+        await host.AddTenantAsync("acme", CatalogTenantStatus.Active, Password);
 
         using var response = await host.GetAsync("acme", EndpointHost.ForeignToken);
 
@@ -50,7 +50,7 @@ public sealed class ConnectionEndpointTests(PostgresFixture postgres)
     public async Task An_allowed_caller_gets_200_with_the_connection_and_no_store()
     {
         await using var host = await EndpointHost.StartAsync(postgres);
-        var tenant = await host.AddTenantAsync("acme", TenantStatus.Active, Password);
+        var tenant = await host.AddTenantAsync("acme", CatalogTenantStatus.Active, Password);
 
         using var response = await host.GetAsync("ACME");
         using var again = await host.GetAsync("acme");
@@ -68,11 +68,11 @@ public sealed class ConnectionEndpointTests(PostgresFixture postgres)
     }
 
     [Theory]
-    [InlineData(TenantStatus.Suspended, false, 423, "tenant-suspended", "suspended")]
-    [InlineData(TenantStatus.Provisioning, false, 409, "tenant-not-ready", "provisioning")]
-    [InlineData(TenantStatus.Deleting, false, 409, "tenant-not-ready", "deleting")]
-    [InlineData(TenantStatus.Active, true, 503, "tenant-maintenance", "maintenance")]
-    public async Task Refusals_are_problem_json_with_the_status_and_nothing_secret(TenantStatus status, bool maintenance, int code, string type, string reported)
+    [InlineData(CatalogTenantStatus.Suspended, false, 423, "tenant-suspended", "suspended")]
+    [InlineData(CatalogTenantStatus.Provisioning, false, 409, "tenant-not-ready", "provisioning")]
+    [InlineData(CatalogTenantStatus.Deleting, false, 409, "tenant-not-ready", "deleting")]
+    [InlineData(CatalogTenantStatus.Active, true, 503, "tenant-maintenance", "maintenance")]
+    public async Task Refusals_are_problem_json_with_the_status_and_nothing_secret(CatalogTenantStatus status, bool maintenance, int code, string type, string reported)
     {
         await using var host = await EndpointHost.StartAsync(postgres);
         await host.AddTenantAsync("acme", status, Password, maintenance);
@@ -97,7 +97,7 @@ public sealed class ConnectionEndpointTests(PostgresFixture postgres)
             Assert.Equal(TimeSpan.FromSeconds(30), response.Headers.RetryAfter?.Delta);
         }
 
-        if (status == TenantStatus.Suspended)
+        if (status == CatalogTenantStatus.Suspended)
         {
             Assert.Equal("unpaid invoices", problem.GetProperty("reason").GetString());
         }
@@ -107,7 +107,7 @@ public sealed class ConnectionEndpointTests(PostgresFixture postgres)
     public async Task When_the_api_server_cannot_review_tokens_the_answer_is_503_not_401()
     {
         await using var host = await EndpointHost.StartAsync(postgres);
-        await host.AddTenantAsync("acme", TenantStatus.Active, Password);
+        await host.AddTenantAsync("acme", CatalogTenantStatus.Active, Password);
         host.Api.FailNext("create", "/apis/authentication.k8s.io/v1/tokenreviews", 500);
 
         using var failed = await host.GetAsync("acme");
@@ -140,7 +140,7 @@ public sealed class ConnectionEndpointTests(PostgresFixture postgres)
             ["RESOLVER_RATE_LIMIT_PER_SECOND"] = "1",
             ["RESOLVER_RATE_LIMIT_BURST"] = "2",
         });
-        await host.AddTenantAsync("acme", TenantStatus.Active, Password);
+        await host.AddTenantAsync("acme", CatalogTenantStatus.Active, Password);
 
         var codes = new List<int>();
         for (var i = 0; i < 3; i++)
@@ -164,9 +164,9 @@ public sealed class ConnectionEndpointTests(PostgresFixture postgres)
     public async Task No_response_or_log_line_carries_a_token_or_a_password_except_the_200_body()
     {
         await using var host = await EndpointHost.StartAsync(postgres);
-        await host.AddTenantAsync("acme", TenantStatus.Active, Password);
-        await host.AddTenantAsync("paused", TenantStatus.Suspended, Password + "-paused");
-        await host.AddTenantAsync("broken", TenantStatus.Active, Password + "-broken", writeSecret: false);
+        await host.AddTenantAsync("acme", CatalogTenantStatus.Active, Password);
+        await host.AddTenantAsync("paused", CatalogTenantStatus.Suspended, Password + "-paused");
+        await host.AddTenantAsync("broken", CatalogTenantStatus.Active, Password + "-broken", writeSecret: false);
 
         var answers = new List<(int Code, string Headers, string Body)>();
         foreach (var (slug, token) in new[]

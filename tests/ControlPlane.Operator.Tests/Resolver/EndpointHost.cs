@@ -1,9 +1,10 @@
 using System.Diagnostics.Metrics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using ControlPlane.Core.Secrets;
+using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Resolver;
 using ControlPlane.Runtime;
@@ -12,15 +13,14 @@ using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
-using TenantResource = ControlPlane.Operator.Api.V1Alpha1.Tenant;
 
 namespace ControlPlane.Operator.Tests.Resolver;
 
@@ -106,8 +106,8 @@ internal sealed class EndpointHost : IAsyncDisposable
         }
 
         // Namespace grants are checked against the Tenant objects the informer sees, as in the operator.
-        var tenants = new KubernetesResourceClient<TenantResource>(api.CreateClient(), TenantOperator.Resource);
-        var informer = new Informer<TenantResource>(tenants, [], new InformerSettings(TimeSpan.FromMinutes(5), new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)), 500, TimeSpan.FromSeconds(30)),
+        var tenants = new KubernetesResourceClient<Tenant>(api.CreateClient(), TenantOperator.Resource);
+        var informer = new Informer<Tenant>(tenants, [], new InformerSettings(TimeSpan.FromMinutes(5), new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)), 500, TimeSpan.FromSeconds(30)),
             TimeProvider.System, new OperatorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()).Runtime,
             NullLogger.Instance);
         builder.Services.AddSingleton<ITenantDirectory>(new InformerTenantDirectory(informer));
@@ -149,7 +149,7 @@ internal sealed class EndpointHost : IAsyncDisposable
     }
 
     /// <summary>Registers a tenant with a mock-backed password and moves it to <paramref name="status"/>.</summary>
-    public async Task<Tenant> AddTenantAsync(string slug, TenantStatus status, string password, bool maintenance = false, bool writeSecret = true)
+    public async Task<CatalogTenant> AddTenantAsync(string slug, CatalogTenantStatus status, string password, bool maintenance = false, bool writeSecret = true)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var reference = SecretReference.Parse($"mock:{slug}-db");
@@ -159,15 +159,15 @@ internal sealed class EndpointHost : IAsyncDisposable
         }
 
         var tenant = await Catalog.RegisterAsync(new TenantRegistration(slug, slug, $"tenant_{slug.Replace('-', '_')}", "db.internal", $"app_{slug.Replace('-', '_')}", reference), "test", cancellationToken);
-        if (status is TenantStatus.Active or TenantStatus.Suspended)
+        if (status is CatalogTenantStatus.Active or CatalogTenantStatus.Suspended)
         {
             tenant = await Catalog.MarkActiveAsync(tenant.Id, "test", cancellationToken);
         }
 
         tenant = status switch
         {
-            TenantStatus.Suspended => await Catalog.MarkSuspendedAsync(tenant.Id, "unpaid invoices", "test", cancellationToken),
-            TenantStatus.Deleting => await Catalog.MarkDeletingAsync(tenant.Id, "test", cancellationToken),
+            CatalogTenantStatus.Suspended => await Catalog.MarkSuspendedAsync(tenant.Id, "unpaid invoices", "test", cancellationToken),
+            CatalogTenantStatus.Deleting => await Catalog.MarkDeletingAsync(tenant.Id, "test", cancellationToken),
             _ => tenant,
         };
         return maintenance

@@ -19,7 +19,7 @@ public sealed class ResolveCommandTests(PostgresFixture postgres)
     [Fact]
     public async Task An_active_tenant_prints_its_connection_with_the_password_masked_unless_revealed()
     {
-        var url = await CatalogWithAsync(("acme", TenantStatus.Active));
+        var url = await CatalogWithAsync(("acme", CatalogTenantStatus.Active));
 
         var masked = await RunAsync(url, "resolve", "ACME");
         var revealed = await RunAsync(url, "resolve", "acme", "--reveal");
@@ -39,7 +39,7 @@ public sealed class ResolveCommandTests(PostgresFixture postgres)
     [Fact]
     public async Task Refusals_exit_1_and_name_the_status()
     {
-        var url = await CatalogWithAsync(("paused", TenantStatus.Suspended), ("fresh", TenantStatus.Provisioning));
+        var url = await CatalogWithAsync(("paused", CatalogTenantStatus.Suspended), ("fresh", CatalogTenantStatus.Provisioning));
 
         var suspended = await RunAsync(url, "resolve", "paused");
         var provisioning = await RunAsync(url, "resolve", "fresh", "--json");
@@ -55,7 +55,7 @@ public sealed class ResolveCommandTests(PostgresFixture postgres)
     [Fact]
     public async Task A_secret_that_cannot_be_read_exits_2_with_a_clear_error_and_no_connection_string()
     {
-        var url = await CatalogWithAsync(("acme", TenantStatus.Active));
+        var url = await CatalogWithAsync(("acme", CatalogTenantStatus.Active));
 
         var outcome = await OperatorProcess.RunAsync(["resolve", "acme"],
             new Dictionary<string, string?> { ["CONTROL_PLANE_DATABASE_URL"] = url, ["ENVIRONMENT"] = "dev" }, Ct);
@@ -66,7 +66,7 @@ public sealed class ResolveCommandTests(PostgresFixture postgres)
         Assert.DoesNotContain("db.internal", outcome.Output, StringComparison.Ordinal);
     }
 
-    private async Task<string> CatalogWithAsync(params (string Slug, TenantStatus Status)[] tenants)
+    private async Task<string> CatalogWithAsync(params (string Slug, CatalogTenantStatus Status)[] tenants)
     {
         var connectionString = await CatalogTemplate.CreateDatabaseAsync(postgres, Ct);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
@@ -75,12 +75,12 @@ public sealed class ResolveCommandTests(PostgresFixture postgres)
         {
             var tenant = await catalog.RegisterAsync(new TenantRegistration(slug, slug, $"tenant_{slug}", "db.internal", $"app_{slug}",
                 SecretReference.Parse($"env:{slug.ToUpperInvariant()}_DB_PASSWORD")), "test", Ct);
-            if (status is TenantStatus.Active or TenantStatus.Suspended)
+            if (status is CatalogTenantStatus.Active or CatalogTenantStatus.Suspended)
             {
                 tenant = await catalog.MarkActiveAsync(tenant.Id, "test", Ct);
             }
 
-            if (status == TenantStatus.Suspended)
+            if (status == CatalogTenantStatus.Suspended)
             {
                 await catalog.MarkSuspendedAsync(tenant.Id, "unpaid invoices", "test", Ct);
             }

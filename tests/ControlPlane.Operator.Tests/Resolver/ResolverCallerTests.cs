@@ -3,10 +3,10 @@ using System.Net;
 using System.Text.Json;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Resolver;
+using ControlPlane.Store.Catalog;
 using ControlPlane.Testing;
 using k8s;
 using k8s.Models;
-using CatalogTenantStatus = ControlPlane.Store.Catalog.TenantStatus;
 
 namespace ControlPlane.Operator.Tests.Resolver;
 

@@ -139,13 +139,13 @@ public sealed class ApplicationRoleTests(PostgresFixture postgres) : IAsyncLifet
     }
 
     /// <summary>One tenant id per name, so every call for the same tenant carries the same ownership.</summary>
-    private TenantDatabaseSpec Spec(string name) =>
+    private TenantDatabaseTarget Spec(string name) =>
         new(_server.Prefix + name, _server.Prefix + name, 20, Suspended: false)
         {
             Ownership = new(new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(_server.Prefix + name)))),
         };
 
-    private async Task<TenantDatabaseSpec> ProvisionAsync(string name)
+    private async Task<TenantDatabaseTarget> ProvisionAsync(string name)
     {
         var spec = Spec(name);
         await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
@@ -154,7 +154,7 @@ public sealed class ApplicationRoleTests(PostgresFixture postgres) : IAsyncLifet
     }
 
     /// <summary>As the operator did before ADR-CP-008: one login role owning the database and every object in it.</summary>
-    private async Task<TenantDatabaseSpec> ProvisionTheOldWayAsync(string name)
+    private async Task<TenantDatabaseTarget> ProvisionTheOldWayAsync(string name)
     {
         var spec = Spec(name);
         foreach (var sql in (string[])[
@@ -177,7 +177,7 @@ public sealed class ApplicationRoleTests(PostgresFixture postgres) : IAsyncLifet
     }
 
     /// <summary>The application's traffic during the upgrade: a fresh login and an insert, plus a read on a long-lived session.</summary>
-    private async Task<(int Writes, List<string> Failures)> KeepWritingAsync(TenantDatabaseSpec spec, NpgsqlConnection open, CancellationToken stop)
+    private async Task<(int Writes, List<string> Failures)> KeepWritingAsync(TenantDatabaseTarget spec, NpgsqlConnection open, CancellationToken stop)
     {
         var (writes, failures) = (0, new List<string>());
         while (!stop.IsCancellationRequested)
@@ -204,7 +204,7 @@ public sealed class ApplicationRoleTests(PostgresFixture postgres) : IAsyncLifet
     }
 
     /// <summary>DDL with the owner role's rights (the superuser's SET ROLE), as a migration would run it.</summary>
-    private async Task AsOwnerAsync(TenantDatabaseSpec spec, string sql)
+    private async Task AsOwnerAsync(TenantDatabaseTarget spec, string sql)
     {
         await using var connection = await OpenAsync(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString) { Database = spec.Database, Pooling = false });
         await ScalarAsync<object>(connection, $"SET ROLE {spec.OwnerRole}; {sql}");

@@ -93,13 +93,13 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     }
 
     /// <summary>One tenant id per name, so every call for the same tenant carries the same ownership.</summary>
-    private TenantDatabaseSpec Spec(string name) =>
+    private TenantDatabaseTarget Spec(string name) =>
         new(_server.Prefix + name, _server.Prefix + name, 7, Suspended: false)
         {
             Ownership = new(new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(_server.Prefix + name)))),
         };
 
-    private async Task<TenantDatabaseSpec> ProvisionAtVersionOneAsync(string name)
+    private async Task<TenantDatabaseTarget> ProvisionAtVersionOneAsync(string name)
     {
         var spec = Spec(name);
         await _administrator.ConvergeAsync(spec, ScramVerifier.Compute(Password), Token);
@@ -110,15 +110,15 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
         return spec;
     }
 
-    private Task RaiseSchemaAsync(TenantDatabaseSpec spec) =>
+    private Task RaiseSchemaAsync(TenantDatabaseTarget spec) =>
         _administrator.MigrateAsync(spec, _migrator, _migrator.LatestVersion, Token);
 
-    private string Stolen(TenantDatabaseSpec spec) => spec.Role + "_stolen";
+    private string Stolen(TenantDatabaseTarget spec) => spec.Role + "_stolen";
 
-    private static string AdminDatabase(TenantDatabaseSpec spec) => spec.Database + "_admins";
+    private static string AdminDatabase(TenantDatabaseTarget spec) => spec.Database + "_admins";
 
     /// <summary><c>public.payload()</c>: everything the admin could do and a tenant cannot, each attempt on its own.</summary>
-    private string Payload(TenantDatabaseSpec spec) => $$"""
+    private string Payload(TenantDatabaseTarget spec) => $$"""
         CREATE TABLE public.fired (who text);
         CREATE FUNCTION public.payload() RETURNS void LANGUAGE plpgsql AS $payload$
         BEGIN
@@ -131,7 +131,7 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
         END $payload$;
         """;
 
-    private async Task AssertNoTraceOfAdminAuthorityAsync(TenantDatabaseSpec spec)
+    private async Task AssertNoTraceOfAdminAuthorityAsync(TenantDatabaseTarget spec)
     {
         Assert.False(await AsSuperuserAsync<bool>("postgres", $"SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Stolen(spec)}')"), "a role was created");
         Assert.False(await AsSuperuserAsync<bool>("postgres", $"SELECT rolcreatedb FROM pg_roles WHERE rolname = '{spec.Role}'"), "the tenant got CREATEDB");
@@ -144,7 +144,7 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     }
 
     /// <summary>The distinct session users the payload ran under: proof that it ran, and with whose login.</summary>
-    private async Task<List<string>> FiredAsync(TenantDatabaseSpec spec)
+    private async Task<List<string>> FiredAsync(TenantDatabaseTarget spec)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
         {
@@ -163,7 +163,7 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
         return who;
     }
 
-    private async Task<SchemaVersion?> CurrentVersionAsync(TenantDatabaseSpec spec)
+    private async Task<SchemaVersion?> CurrentVersionAsync(TenantDatabaseTarget spec)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)
         {
@@ -176,7 +176,7 @@ public sealed class TenantCodeIsolationTests(PostgresFixture postgres) : IAsyncL
     }
 
     /// <summary>Runs SQL in the tenant database with the rights of whoever owns it (through the superuser's SET ROLE).</summary>
-    private async Task PlantAsDatabaseOwnerAsync(TenantDatabaseSpec spec, string sql)
+    private async Task PlantAsDatabaseOwnerAsync(TenantDatabaseTarget spec, string sql)
     {
         var owner = await AsSuperuserAsync<string>("postgres", $"SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = '{spec.Database}'");
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.AdminConnectionString)

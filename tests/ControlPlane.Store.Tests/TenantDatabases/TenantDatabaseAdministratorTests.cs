@@ -310,7 +310,7 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         Assert.False(await ScalarAsync<bool>($"SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{spec.Role}')"));
     }
 
-    private TenantDatabaseSpec Spec(string name, Guid? tenant = null) =>
+    private TenantDatabaseTarget Spec(string name, Guid? tenant = null) =>
         new(_server.Prefix + name, _server.Prefix + name, 7, Suspended: false) { Ownership = new(tenant ?? Guid.CreateVersion7()) };
 
     private async Task<(bool Login, bool Super, bool CreateDb, bool CreateRole, int Limit)> ReadRoleAsync(string role)
@@ -335,9 +335,9 @@ public sealed class TenantDatabaseAdministratorTests(PostgresFixture postgres) :
         await command.ExecuteNonQueryAsync(Token);
     }
 
-    private Task<int> QueryAsTenantAsync(TenantDatabaseSpec spec, string sql) => QueryAsTenantAsync<int>(spec, sql);
+    private Task<int> QueryAsTenantAsync(TenantDatabaseTarget spec, string sql) => QueryAsTenantAsync<int>(spec, sql);
 
-    private async Task<T> QueryAsTenantAsync<T>(TenantDatabaseSpec spec, string sql)
+    private async Task<T> QueryAsTenantAsync<T>(TenantDatabaseTarget spec, string sql)
     {
         await using var connection = await OpenAsync(_server.LoginAs(spec.Role, Password, spec.Database));
         await using var command = new NpgsqlCommand(sql, connection);

@@ -9,7 +9,7 @@ public sealed class TenantDatabasePlannerTests
     private static readonly Guid Other = Guid.Parse("0194c1c6-7b1e-7000-8000-000000000b0b");
     private static readonly Guid Previous = Guid.Parse("0194c1c6-7b1e-7000-8000-000000000999");
 
-    private static readonly TenantDatabaseSpec Active = new("tenant_acme", "tenant_acme", 20, Suspended: false) { Ownership = new(Acme) };
+    private static readonly TenantDatabaseTarget Active = new("tenant_acme", "tenant_acme", 20, Suspended: false) { Ownership = new(Acme) };
 
     private static readonly TenantDatabaseState Converged = new(
         RoleExists: true, RoleCanLogin: true, RoleConnectionLimit: 20, RoleIsSuperuserOrPrivileged: false, AdminCanUseRole: true,

@@ -5,7 +5,7 @@ namespace ControlPlane.Store.Tests.TenantDatabases;
 
 public sealed class TenantDatabaseSqlTests
 {
-    private static readonly TenantDatabaseSpec Spec = new("tenant_acme", "tenant_acme", 15, Suspended: false) { Ownership = new(Guid.Empty) };
+    private static readonly TenantDatabaseTarget Spec = new("tenant_acme", "tenant_acme", 15, Suspended: false) { Ownership = new(Guid.Empty) };
 
     public static TheoryData<Step, string> Statements => new()
     {
@@ -67,8 +67,8 @@ public sealed class TenantDatabaseSqlTests
     [InlineData("a123456789012345678901234567890123456789012345678901234567890123")]
     public void Hostile_or_reserved_names_are_refused_before_any_sql_is_built(string name)
     {
-        Assert.Throws<ArgumentException>(() => new TenantDatabaseSpec(name, "tenant_ok", -1, false) { Ownership = new(Guid.Empty) }.Validate());
-        Assert.Throws<ArgumentException>(() => new TenantDatabaseSpec("tenant_ok", name, -1, false) { Ownership = new(Guid.Empty) }.Validate());
+        Assert.Throws<ArgumentException>(() => new TenantDatabaseTarget(name, "tenant_ok", -1, false) { Ownership = new(Guid.Empty) }.Validate());
+        Assert.Throws<ArgumentException>(() => new TenantDatabaseTarget("tenant_ok", name, -1, false) { Ownership = new(Guid.Empty) }.Validate());
     }
 
     [Theory]

@@ -6,7 +6,7 @@ namespace ControlPlane.Store.Catalog;
 /// One row of <c>control_plane.tenants</c>. Times are the database's clock, in UTC. <see cref="DbServer"/> is the name of
 /// the tenant database server it was placed on (V15); null on rows registered before placement until backfilled.
 /// </summary>
-public sealed record Tenant(
+public sealed record CatalogTenant(
     Guid Id,
     string Slug,
     string DisplayName,
@@ -17,7 +17,7 @@ public sealed record Tenant(
     SecretReference DbSecretRef,
     string? SchemaVersion,
     string? AppVersion,
-    TenantStatus Status,
+    CatalogTenantStatus Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? DeletedAt,

@@ -1,7 +1,7 @@
 namespace ControlPlane.Store.Catalog;
 
 /// <summary>The optional 1:1 limits of a tenant (<c>control_plane.tenant_limits</c>); null means "no limit set".</summary>
-public sealed record TenantLimits(int? MaxDbSizeMb = null, int? MaxUsers = null, int? MaxAttachmentsGb = null, string? Notes = null)
+public sealed record CatalogTenantLimits(int? MaxDbSizeMb = null, int? MaxUsers = null, int? MaxAttachmentsGb = null, string? Notes = null)
 {
     public void Validate()
     {
@@ -12,4 +12,4 @@ public sealed record TenantLimits(int? MaxDbSizeMb = null, int? MaxUsers = null,
 }
 
 /// <summary>A tenant row and its limits (null: none set), read together.</summary>
-public sealed record TenantWithLimits(Tenant Tenant, TenantLimits? Limits);
+public sealed record TenantWithLimits(CatalogTenant Tenant, CatalogTenantLimits? Limits);

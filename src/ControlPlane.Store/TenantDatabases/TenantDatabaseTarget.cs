@@ -10,7 +10,7 @@ namespace ControlPlane.Store.TenantDatabases;
 /// </param>
 /// <param name="ConnectionLimit">Role connection limit; -1 for none.</param>
 /// <param name="Suspended">Suspended tenants keep their data but cannot log in or connect.</param>
-public sealed record TenantDatabaseSpec(string Database, string Role, int ConnectionLimit, bool Suspended)
+public sealed record TenantDatabaseTarget(string Database, string Role, int ConnectionLimit, bool Suspended)
 {
     /// <summary>Suffix of <see cref="OwnerRole"/>; database names leave room for it within 63 characters.</summary>
     public const string OwnerSuffix = "_owner";
