@@ -33,7 +33,7 @@ public sealed class TenantOperator
         Informer = new Informer<Tenant>(
             Tenants,
             options.Namespaces,
-            new InformerSettings(options.WatchTimeout, new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), options.ListPageSize, options.WatchFailureRelistAfter),
+            OperatorInformers.Settings(options),
             time,
             metrics.Runtime,
             loggers.CreateLogger<Informer<Tenant>>());
