@@ -2,8 +2,8 @@ using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Store.Catalog;
-using k8s.Models;
 using k8s;
+using k8s.Models;
 
 namespace ControlPlane.Operator.Tests.Controllers;
 

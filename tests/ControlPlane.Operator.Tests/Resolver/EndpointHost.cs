@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
@@ -13,13 +13,13 @@ using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace ControlPlane.Operator.Tests.Resolver;
