@@ -246,7 +246,11 @@ public sealed class Informer<T>
 /// Timings of an <see cref="Informer{T}"/>. <paramref name="RelistAfter"/> bounds how long watches may keep failing
 /// (with anything but 410, which relists at once) before the informer gives up on its resourceVersion and relists.
 /// </summary>
-public sealed record InformerSettings(TimeSpan WatchTimeout, Backoff Backoff, int ListPageSize, TimeSpan RelistAfter);
+public sealed record InformerSettings(TimeSpan WatchTimeout, Backoff Backoff, int ListPageSize, TimeSpan RelistAfter)
+{
+    /// <summary>Between failed watches: short enough to catch up quickly, capped so a down API server is not hammered.</summary>
+    public static readonly Backoff DefaultWatchBackoff = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
+}
 
 /// <summary>When one scope last heard from the server (a list, an established watch, an event) and whether a watch is open.</summary>
 internal sealed class ScopeContact(long start)

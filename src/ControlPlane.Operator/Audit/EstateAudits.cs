@@ -1,7 +1,7 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Controllers;
-using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
+using ControlPlane.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Catalog;
@@ -33,12 +33,12 @@ public static class EstateAudits
 
     /// <summary>The leader's periodic auditor: Tenants from the informer's cache (no extra LIST), events as the operator.</summary>
     public static EstateAuditor ForOperator(
-        TenantOperator tenantOperator, TenantLifecycle lifecycle, IServiceProvider services, IKubernetes kubernetes, EstateAuditMetrics metrics, ILogger logger)
+        ResourceCache<Tenant> informerCache, TenantLifecycle lifecycle, IServiceProvider services, IKubernetes kubernetes, EstateAuditMetrics metrics, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(tenantOperator);
+        ArgumentNullException.ThrowIfNull(informerCache);
         ArgumentNullException.ThrowIfNull(lifecycle);
         var observer = Observer(lifecycle.Catalog, lifecycle.Servers, lifecycle.Secrets, lifecycle.Namespaces,
-            _ => Task.FromResult<IReadOnlyList<Tenant>>([.. tenantOperator.Informer.Cache.Items]), services, kubernetes);
+            _ => Task.FromResult<IReadOnlyList<Tenant>>([.. informerCache.Items]), services, kubernetes);
         return new EstateAuditor(observer, lifecycle.Catalog, metrics, lifecycle.OperatorIdentity, logger);
     }
 }

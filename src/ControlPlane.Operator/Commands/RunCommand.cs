@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Hosting;
+using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Resolver;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Connection;

@@ -2,7 +2,6 @@ using ControlPlane.Core.Configuration;
 using ControlPlane.Sandbox.Postgres;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Connection;
-using ControlPlane.Store.Sql;
 using Npgsql;
 
 namespace ControlPlane.Operator.Hosting;
@@ -96,32 +95,8 @@ internal sealed class CatalogDatabase : IAsyncDisposable
     }
 
     /// <summary>Creates the catalog database when missing (<c>--create-database</c>, and always for the dev server).</summary>
-    public async Task<bool> EnsureDatabaseExistsAsync(CancellationToken cancellationToken)
-    {
-        var maintenance = new NpgsqlConnectionStringBuilder(Connection.ConnectionString) { Database = "postgres", Pooling = false };
-        await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection)
-        {
-            Parameters = { new() { Value = Connection.Database } },
-        };
-        if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
-        {
-            return false;
-        }
-
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(Connection.Database!)}", connection);
-        try
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
-        {
-            return false;
-        }
-
-        return true;
-    }
+    public Task<bool> EnsureDatabaseExistsAsync(CancellationToken cancellationToken) =>
+        CatalogBootstrap.CreateDatabaseIfMissingAsync(Connection, cancellationToken);
 
     public NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(Connection.ConnectionString);
 

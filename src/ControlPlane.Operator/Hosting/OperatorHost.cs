@@ -11,6 +11,7 @@ using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.Events;
+using ControlPlane.Store.Health;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
 using Npgsql;
@@ -72,7 +73,7 @@ internal static class OperatorHost
             sp.GetRequiredService<SecretReferencePlanner>().ForTenantDatabase,
             sp.GetRequiredService<TenantDatabaseServers>(),
             new TenantSchemaMigrator(CatalogScripts.TenantDirectory(options)),
-            $"controlplane-operator/{options.LeaderElection.Identity ?? Environment.MachineName}")
+            $"controlplane-operator/{options.LeaderElection.ReplicaIdentity}")
         {
             Confinement = TenantBoundaries.Confinement(sp, options),
             Namespaces = TenantBoundaries.Namespaces(options),
@@ -107,7 +108,7 @@ internal static class OperatorHost
         builder.Services.AddHostedService<TenantOperatorService>();
         builder.Services.AddSingleton<EstateAuditMetrics>();
         builder.Services.AddSingleton(sp => EstateAudits.ForOperator(
-            sp.GetRequiredService<TenantOperator>(), sp.GetRequiredService<TenantLifecycle>(), sp, kubernetes,
+            sp.GetRequiredService<TenantOperator>().Informer.Cache, sp.GetRequiredService<TenantLifecycle>(), sp, kubernetes,
             sp.GetRequiredService<EstateAuditMetrics>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<EstateAuditor>()));
         builder.Services.AddSingleton(new TokenReviewClient(tokenReviews));
         builder.Services.AddSingleton<ITenantDirectory>(sp => new InformerTenantDirectory(sp.GetRequiredService<TenantOperator>().Informer));
@@ -127,16 +128,9 @@ internal static class OperatorHost
                 return Results.Text("initial list of tenants not yet processed", statusCode: StatusCodes.Status503ServiceUnavailable);
             }
 
-            try
-            {
-                await using var command = catalog.CreateCommand("SELECT 1");
-                await command.ExecuteScalarAsync(cancellationToken);
-                return Results.Text("ready");
-            }
-            catch (NpgsqlException)
-            {
-                return Results.Text("catalog database unreachable", statusCode: StatusCodes.Status503ServiceUnavailable);
-            }
+            return await CatalogReadiness.AnswersAsync(catalog, cancellationToken)
+                ? Results.Text("ready")
+                : Results.Text("catalog database unreachable", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapPrometheusScrapingEndpoint();
         app.MapTenantConnections();

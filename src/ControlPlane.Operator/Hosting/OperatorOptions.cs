@@ -1,4 +1,5 @@
 using ControlPlane.Core.Secrets;
+using ControlPlane.Operator.Provisioning;
 
 namespace ControlPlane.Operator.Hosting;
 
@@ -129,49 +130,18 @@ public sealed class LeaderElectionOptions
 
     public string LeaseName { get; set; } = "controlplane-operator";
 
-    /// <summary>This replica's identity; defaults to <c>POD_NAME</c>, then the host name.</summary>
+    /// <summary>This replica's identity as configured (or <c>POD_NAME</c>); read it through <see cref="ReplicaIdentity"/>.</summary>
     public string? Identity { get; set; }
+
+    /// <summary>
+    /// This replica's identity as the Lease, events and catalog actors name it: <see cref="Identity"/>, else the host name.
+    /// The one place of that default (issue 19: it was written out in three).
+    /// </summary>
+    public string ReplicaIdentity => Identity ?? Environment.MachineName;
 
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
-}
-
-/// <summary>A PostgreSQL server that hosts tenant databases, and how the operator logs in as its administrator.</summary>
-public sealed class TenantDatabaseServerOptions
-{
-    public string Host { get; set; } = "";
-
-    public int Port { get; set; } = 5432;
-
-    public string AdminUser { get; set; } = "postgres";
-
-    /// <summary>A secret reference (k8s:, vault:, env: or mock:) to the administrator's password.</summary>
-    public string AdminSecretRef { get; set; } = "";
-
-    /// <summary>
-    /// TLS to this server, libpq's <c>sslmode</c>: <c>verify-full</c> when unset outside dev (filled in by
-    /// <see cref="OperatorOptionsLoader"/>); <c>disable</c>, <c>allow</c> and <c>prefer</c> are refused outside dev. The
-    /// resolver's DSN for this server's tenants carries the same mode.
-    /// </summary>
-    public string? SslMode { get; set; }
-
-    /// <summary>PEM CA bundle the server's certificate must chain to (<c>sslrootcert</c>); unset means the system trust store.</summary>
-    public string? RootCertificate { get; set; }
-
-    /// <summary>
-    /// Rotate the admin password this long after its previous rotation by the operator, in whole hours or days (<c>720h</c>,
-    /// <c>30d</c>); at once when the operator never rotated it. Unset: only <c>rotate-admin-password</c> rotates it. Needs an
-    /// <see cref="AdminSecretRef"/> the operator may write (docs/secrets.md, "Rotating a server's admin password").
-    /// </summary>
-    public string? AdminPasswordRotateEvery { get; set; }
-
-    /// <summary>
-    /// How many provisioning, migration, resync or deletion operations run on this server at once, across every worker and
-    /// rollout (1-64; the admin connection pool has as many connections). Others wait in line without holding a worker
-    /// (<see cref="Provisioning.ServerOperationSlots"/>).
-    /// </summary>
-    public int MaxConcurrentOperations { get; set; } = 4;
 }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ControlPlane.Core.Configuration;
 using ControlPlane.Core.Secrets;
+using ControlPlane.Operator.Provisioning;
 using ControlPlane.Secrets.Configuration;
 using ControlPlane.Store.Connection;
 
@@ -48,7 +49,7 @@ public static partial class OperatorOptionsLoader
         var resyncProblem = ReadResyncPeriod(options, variable(ResyncPeriodVariable));
         var eventProblems = ReadEventPartitions(options.Events, variable);
         options.LeaderElection.LeaseNamespace ??= variable(PodNamespaceVariable);
-        options.LeaderElection.Identity ??= variable(PodNameVariable) ?? Environment.MachineName;
+        options.LeaderElection.Identity ??= variable(PodNameVariable) ?? options.LeaderElection.ReplicaIdentity;
 
         // `dotnet run` on a laptop has no pod namespace: one local replica needs no election. Staging and prod must
         // name the namespace (the Deployment sets POD_NAMESPACE), so there a missing one stays an error.

@@ -34,7 +34,7 @@ public sealed class SchemaRolloutOperator
         Informer = new Informer<SchemaRollout>(
             Rollouts,
             options.Namespaces,
-            new InformerSettings(options.WatchTimeout, new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), options.ListPageSize, options.WatchFailureRelistAfter),
+            OperatorInformers.Settings(options),
             time,
             metrics.Runtime,
             loggers.CreateLogger<Informer<SchemaRollout>>());

@@ -35,7 +35,7 @@ public sealed class TenantDatabaseServerOperator
         Informer = new Informer<TenantDatabaseServerResource>(
             Servers,
             [],
-            new InformerSettings(options.WatchTimeout, new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), options.ListPageSize, options.WatchFailureRelistAfter),
+            OperatorInformers.Settings(options),
             time,
             metrics.Runtime,
             loggers.CreateLogger<Informer<TenantDatabaseServerResource>>());

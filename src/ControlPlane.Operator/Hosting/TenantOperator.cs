@@ -34,11 +34,11 @@ public sealed class TenantOperator
         Informer = new Informer<Tenant>(
             Tenants,
             options.Namespaces,
-            new InformerSettings(options.WatchTimeout, new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), options.ListPageSize, options.WatchFailureRelistAfter),
+            OperatorInformers.Settings(options),
             time,
             metrics.Runtime,
             loggers.CreateLogger<Informer<Tenant>>());
-        var identity = options.LeaderElection.Identity ?? Environment.MachineName;
+        var identity = options.LeaderElection.ReplicaIdentity;
         Events = new EventRecorder(new KubernetesEventClient(kubernetes), "controlplane-operator", identity, time, loggers.CreateLogger<EventRecorder>());
         Controller = new Controller<Tenant>(
             Informer,

@@ -1,5 +1,4 @@
 using ControlPlane.Core.Secrets;
-using ControlPlane.Operator.Hosting;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.TenantDatabases;

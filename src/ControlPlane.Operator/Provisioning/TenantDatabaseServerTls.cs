@@ -1,5 +1,4 @@
 using ControlPlane.Core.Configuration;
-using ControlPlane.Operator.Hosting;
 using ControlPlane.Store.Connection;
 
 namespace ControlPlane.Operator.Provisioning;
@@ -10,7 +9,7 @@ namespace ControlPlane.Operator.Provisioning;
 /// </summary>
 public static class TenantDatabaseServerTls
 {
-    /// <summary>The server's TLS settings (validated at start by <see cref="OperatorOptionsLoader"/>); null when it names none (dev).</summary>
+    /// <summary>The server's TLS settings (validated at start by the host's options loader); null when it names none (dev).</summary>
     public static DatabaseTls? From(TenantDatabaseServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using ControlPlane.Core.Configuration;
-using ControlPlane.Operator.Hosting;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Connection;
 
@@ -35,7 +34,7 @@ public sealed class TenantDatabaseServers : IAsyncDisposable
     }
 
     /// <summary>
-    /// The stage whose TLS rules a resource's server follows (as <see cref="OperatorOptionsLoader"/> applies them to the
+    /// The stage whose TLS rules a resource's server follows (as the host's options loader applies them to the
     /// bootstrap servers); production's strict rules unless the host says otherwise.
     /// </summary>
     public DeploymentEnvironment Environment { get; init; } = DeploymentEnvironment.Prod;

@@ -1,5 +1,6 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Hosting;
+using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Tests.Integration;
 using ControlPlane.Operator.Tests.Rollouts;
 using ControlPlane.Runtime;

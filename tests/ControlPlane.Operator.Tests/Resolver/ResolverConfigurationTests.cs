@@ -1,5 +1,6 @@
 using ControlPlane.Core.Configuration;
 using ControlPlane.Operator.Hosting;
+using ControlPlane.Operator.Provisioning;
 using ControlPlane.Operator.Resolver;
 using ControlPlane.Store.Connection;
 using Microsoft.Extensions.Configuration;

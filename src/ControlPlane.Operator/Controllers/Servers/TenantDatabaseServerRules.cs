@@ -1,7 +1,6 @@
 using ControlPlane.Core.Configuration;
 using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Api.V1Alpha1;
-using ControlPlane.Operator.Hosting;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Runtime;
 using ControlPlane.Store.Connection;
