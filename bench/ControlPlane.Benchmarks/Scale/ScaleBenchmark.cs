@@ -122,7 +122,9 @@ internal sealed class ScaleBenchmark(int tenants) : IBenchmark
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var run = tenantOperator.RunAsync(stop.Token);
+        var cached = CacheSyncedAsync(tenantOperator.Informer, clock, stop.Token);
         await reconciler.WaitForPassAsync(1, count);
+        var cachedMs = await cached;
         var initialMs = clock.Elapsed.TotalMilliseconds;
         var initialPeak = Process.GetCurrentProcess().PeakWorkingSet64;
 
@@ -142,9 +144,20 @@ internal sealed class ScaleBenchmark(int tenants) : IBenchmark
         await run;
         await Task.Delay(StatisticsFlush);
         var statements = await CommittedAsync(maintenance, catalogUrl) - before;
-        Console.WriteLine(string.Join(' ', reconciler.Seen(1), initialMs.ToString("F0", CultureInfo.InvariantCulture), initialPeak,
+        Console.WriteLine(string.Join(' ', reconciler.Seen(1), cachedMs.ToString("F0", CultureInfo.InvariantCulture), initialMs.ToString("F0", CultureInfo.InvariantCulture), initialPeak,
             resyncMs.ToString("F0", CultureInfo.InvariantCulture), statements, snapshotMetrics.Statements - pagesBefore, Process.GetCurrentProcess().PeakWorkingSet64));
         return 0;
+    }
+
+    /// <summary>When the informer had listed every Tenant into its cache (the sync a controller waits for before its workers start).</summary>
+    private static async Task<double> CacheSyncedAsync(Informer<Tenant> informer, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        while (!informer.HasSynced)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
+        }
+
+        return clock.Elapsed.TotalMilliseconds;
     }
 
     /// <summary>Transactions committed in the catalog database (each autocommit statement is one), read from the maintenance database.</summary>
@@ -170,34 +183,35 @@ internal sealed class ScaleBenchmark(int tenants) : IBenchmark
         var output = child.StandardOutput.ReadToEnd().Trim();
         child.WaitForExit();
         var parts = output.Split(' ');
-        if (child.ExitCode != 0 || parts.Length != 7)
+        if (child.ExitCode != 0 || parts.Length != 8)
         {
             throw new InvalidOperationException($"{side} child failed ({child.ExitCode}): {output}");
         }
 
         long Part(int i) => long.Parse(parts[i], CultureInfo.InvariantCulture);
-        return new SideResult(side, (int)Part(0), Part(1), Part(2), Part(3), Part(4), Part(5), Part(6));
+        return new SideResult(side, (int)Part(0), Part(1), Part(2), Part(3), Part(4), Part(5), Part(6), Part(7));
     }
 
     private void Print(List<SideResult> results)
     {
         Console.WriteLine();
         Console.WriteLine($"N = {tenants:N0} Tenants and catalog rows; operator runtime in its own process (4 workers), API server and PostgreSQL outside it");
-        Console.WriteLine($"{"side",-8} {"initial sync",13} {"peak WS (sync)",15} {"resync wave",12} {"catalog stmts",14} {"per tenant",11} {"bulk pages",11} {"peak WS (end)",14}");
+        Console.WriteLine($"{"side",-8} {"cache synced",13} {"initial sync",13} {"peak WS (sync)",15} {"resync wave",12} {"catalog stmts",14} {"per tenant",11} {"bulk pages",11} {"peak WS (end)",14}");
         foreach (var r in results)
         {
-            Console.WriteLine($"{r.Side,-8} {r.InitialMs / 1000.0,11:F2} s {r.InitialPeak / 1048576.0,12:F0} MB {r.ResyncMs / 1000.0,10:F2} s {r.Statements,14:N0} {(double)r.Statements / tenants,11:F4} {r.Pages,11} {r.PeakWorkingSet / 1048576.0,11:F0} MB");
+            Console.WriteLine($"{r.Side,-8} {r.CachedMs / 1000.0,11:F2} s {r.InitialMs / 1000.0,11:F2} s {r.InitialPeak / 1048576.0,12:F0} MB {r.ResyncMs / 1000.0,10:F2} s {r.Statements,14:N0} {(double)r.Statements / tenants,11:F4} {r.Pages,11} {r.PeakWorkingSet / 1048576.0,11:F0} MB");
         }
 
         var bulk = results[0];
-        Console.WriteLine($"Targets (bulk): initial sync < 10 s: {Met(bulk.InitialMs < 10_000)}; peak working set < 1 GB: {Met(bulk.PeakWorkingSet < 1L << 30)}; "
+        Console.WriteLine("cache synced: every Tenant listed into the informer's cache; initial sync: every Tenant also reconciled once (4 workers, the first bulk load included).");
+        Console.WriteLine($"Targets (bulk): initial sync < 10 s: {Met(bulk.InitialMs < 10_000)} (cache synced: {Met(bulk.CachedMs < 10_000)}); peak working set < 1 GB: {Met(bulk.PeakWorkingSet < 1L << 30)}; "
             + $"resync < 60 s: {Met(bulk.ResyncMs < 60_000)}; catalog statements constant in bulk (pages + connection set-up): {Met(bulk.Statements <= 2L * bulk.Pages + 10)}.");
         Console.WriteLine("Not in these figures: the tenant database servers (a healthy Active tenant's resync also observes its server and logs in once as the tenant: see `provision`); event lookups and inserts at 10 million events: `events`.");
     }
 
     private static string Met(bool met) => met ? "met" : "MISSED";
 
-    private sealed record SideResult(string Side, int Seen, long InitialMs, long InitialPeak, long ResyncMs, long Statements, long Pages, long PeakWorkingSet);
+    private sealed record SideResult(string Side, int Seen, long CachedMs, long InitialMs, long InitialPeak, long ResyncMs, long Statements, long Pages, long PeakWorkingSet);
 }
 
 /// <summary>
