@@ -12,6 +12,8 @@ namespace ControlPlane.Operator.Hosting;
 /// </summary>
 public sealed class TenantOperator
 {
+    private static readonly TimeSpan CacheSyncPoll = TimeSpan.FromMilliseconds(50);
+
     public static readonly ResourceDescriptor Resource = new(Tenant.ApiGroup, Tenant.ApiVersionName, Tenant.Plural);
 
     public TenantOperator(
@@ -107,7 +109,7 @@ public sealed class TenantOperator
                 leading => Task.WhenAll(
                     LeaderJobs.Select(job => job.RunAsync(leading))
                         .Append(RunTenantWorkersAsync(leading))
-                        .Append(Rollouts?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask)
+                        .Append(Rollouts is null ? Task.CompletedTask : RunRolloutWorkersAsync(Rollouts, leading))
                         .Append(DatabaseServers?.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader) ?? Task.CompletedTask)),
                 cancellationToken));
 
@@ -152,6 +154,29 @@ public sealed class TenantOperator
             // A follower holds no catalog rows; the next term starts from a new bulk read.
             _snapshot?.Clear();
         }
+    }
+
+    /// <summary>
+    /// The rollout workers, once both caches they plan over hold their first complete list. A rollout planned over a
+    /// Tenant cache still filling selects too few tenants: with none listed yet it went straight to Succeeded (seen when
+    /// an operator started beside an existing rollout, issue 20). No time limit: a rollout that cannot see its fleet
+    /// must not act; the leader's term ending stops the wait.
+    /// </summary>
+    private async Task RunRolloutWorkersAsync(SchemaRolloutOperator rollouts, CancellationToken leading)
+    {
+        while (!Informer.HasSynced || !rollouts.Informer.HasSynced)
+        {
+            try
+            {
+                await Task.Delay(CacheSyncPoll, leading);
+            }
+            catch (OperationCanceledException) when (leading.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
+        await rollouts.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader);
     }
 
     /// <summary>

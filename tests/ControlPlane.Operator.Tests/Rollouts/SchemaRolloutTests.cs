@@ -88,6 +88,25 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_rollout_found_at_start_waits_for_the_whole_fleet_in_the_cache_before_it_plans()
+    {
+        // The Tenant informer's first lists fail while the rollout's succeeds: planned over the empty cache, the rollout
+        // selected no tenant and was Succeeded at once without migrating anyone.
+        await using var fleet = await RolloutFleet.StartAsync(postgres, 4, _ct);
+        await fleet.CreateRolloutAsync("to-v3", s =>
+        {
+            s.BatchSize = 4;
+            s.MaxParallel = 4;
+        }, _ct);
+        fleet.Cluster.Server.FailNext("list", "/apis/controlplane.econt.io/v1alpha1/*tenants", 503, count: 3);
+
+        fleet.StartOperator();
+        await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhases.Succeeded, _ct);
+
+        Assert.Equal(["t00", "t01", "t02", "t03"], (await fleet.MigratedInOrderAsync("3", _ct)).Order());
+    }
+
+    [Fact]
     public async Task Failures_beyond_the_budget_halt_the_rollout_and_leave_the_remaining_tenants_untouched()
     {
         await using var fleet = await RolloutFleet.StartAsync(postgres, 20, _ct);
