@@ -117,7 +117,7 @@ internal sealed class ScaleBenchmark(int tenants) : IBenchmark
         var reconciler = new ResyncReadReconciler(catalog, snapshot);
         var client = KubernetesClientFactory.Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
         var options = new OperatorOptions { MaxConcurrentReconciles = 4, LeaderElection = { Enabled = false } };
-        var tenantOperator = new TenantOperator(client, options, TimeProvider.System, new OperatorMetrics(meters), NullLoggerFactory.Instance, () => reconciler);
+        var tenantOperator = new TenantRuntime(client, options, TimeProvider.System, new OperatorMetrics(meters), NullLoggerFactory.Instance, () => reconciler);
 
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
