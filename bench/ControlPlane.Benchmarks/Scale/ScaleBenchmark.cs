@@ -152,11 +152,7 @@ internal sealed class ScaleBenchmark(int tenants) : IBenchmark
     /// <summary>When the informer had listed every Tenant into its cache (the sync a controller waits for before its workers start).</summary>
     private static async Task<double> CacheSyncedAsync(Informer<Tenant> informer, Stopwatch clock, CancellationToken cancellationToken)
     {
-        while (!informer.HasSynced)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
-        }
-
+        await informer.WaitForSyncAsync(cancellationToken);
         return clock.Elapsed.TotalMilliseconds;
     }
 

@@ -13,8 +13,6 @@ namespace ControlPlane.Operator.Hosting;
 /// </summary>
 public sealed class TenantOperator
 {
-    private static readonly TimeSpan CacheSyncPoll = TimeSpan.FromMilliseconds(50);
-
     public static readonly ResourceDescriptor Resource = new(Tenant.ApiGroup, Tenant.ApiVersionName, Tenant.Plural);
 
     /// <summary>The leader's catalog snapshot (issue 18), dropped when a term ends; null when the reconciler reads rows one by one.</summary>
@@ -132,16 +130,13 @@ public sealed class TenantOperator
     /// </summary>
     private async Task RunRolloutWorkersAsync(CancellationToken leading)
     {
-        while (!Informer.HasSynced || !Rollouts.Informer.HasSynced)
+        try
         {
-            try
-            {
-                await Task.Delay(CacheSyncPoll, leading);
-            }
-            catch (OperationCanceledException) when (leading.IsCancellationRequested)
-            {
-                return;
-            }
+            await Task.WhenAll(Informer.WaitForSyncAsync(leading), Rollouts.Informer.WaitForSyncAsync(leading));
+        }
+        catch (OperationCanceledException) when (leading.IsCancellationRequested)
+        {
+            return;
         }
 
         await Rollouts.Controller.RunWorkersAsync(leading, () => Leadership.IsLeader);
