@@ -2,9 +2,9 @@ using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Controllers;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace ControlPlane.Operator.Tests.Drift;
