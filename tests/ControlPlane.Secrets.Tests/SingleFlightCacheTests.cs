@@ -15,13 +15,13 @@ public sealed class SingleFlightCacheTests
     public async Task Concurrent_callers_of_one_key_share_a_single_fetch()
     {
         using var cache = Cache();
-        _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _source.Hold();
 
         // Fifty callers on the thread pool at once; every one holds its task before the fetch may complete.
         var callers = await Task.WhenAll(Enumerable.Range(0, 50)
             .Select(_ => Task.Factory.StartNew(() => cache.GetAsync("a", Token), Token, TaskCreationOptions.None, TaskScheduler.Default)));
         Assert.All(callers, caller => Assert.False(caller.IsCompleted));
-        _source.Gate.SetResult();
+        _source.Release();
         var values = await Task.WhenAll(callers);
 
         Assert.All(values, v => Assert.Equal("a#1", v));
@@ -58,11 +58,11 @@ public sealed class SingleFlightCacheTests
     public async Task A_zero_time_to_live_shares_fetches_in_flight_but_keeps_nothing()
     {
         using var cache = Cache(new SingleFlightCachePolicy<string> { TimeToLive = TimeSpan.Zero });
-        _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _source.Hold();
 
         var first = cache.GetAsync("a", Token);
         var second = cache.GetAsync("a", Token);
-        _source.Gate.SetResult();
+        _source.Release();
         Assert.Equal(["a#1", "a#1"], await Task.WhenAll(first, second));
 
         Assert.Equal("a#2", await cache.GetAsync("a", Token));
@@ -72,12 +72,12 @@ public sealed class SingleFlightCacheTests
     public async Task A_failure_reaches_every_caller_of_its_fetch_and_is_not_kept()
     {
         using var cache = Cache();
-        _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _source.Hold();
         _source.FailNext = true;
 
         var first = cache.GetAsync("a", Token);
         var second = cache.GetAsync("a", Token);
-        _source.Gate.SetResult();
+        _source.Release();
 
         Assert.Equal("fetch 1 of a failed", (await Assert.ThrowsAsync<InvalidOperationException>(() => first)).Message);
         Assert.Equal("fetch 1 of a failed", (await Assert.ThrowsAsync<InvalidOperationException>(() => second)).Message);
@@ -89,11 +89,11 @@ public sealed class SingleFlightCacheTests
     public async Task A_result_the_policy_does_not_keep_reaches_its_callers_and_the_next_call_fetches_again()
     {
         using var cache = Cache(new SingleFlightCachePolicy<string> { TimeToLive = Ttl, Keeps = v => !v.StartsWith("unknown", StringComparison.Ordinal) });
-        _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _source.Hold();
 
         var first = cache.GetAsync("unknown", Token);
         var second = cache.GetAsync("unknown", Token);
-        _source.Gate.SetResult();
+        _source.Release();
         Assert.Equal(["unknown#1", "unknown#1"], await Task.WhenAll(first, second));
         Assert.Equal("unknown#2", await cache.GetAsync("unknown", Token));
 
@@ -105,7 +105,7 @@ public sealed class SingleFlightCacheTests
     public async Task One_caller_giving_up_neither_cancels_the_fetch_nor_fails_the_others()
     {
         using var cache = Cache();
-        _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _source.Hold();
         using var impatient = new CancellationTokenSource();
 
         var first = cache.GetAsync("a", impatient.Token);
@@ -114,7 +114,7 @@ public sealed class SingleFlightCacheTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
         Assert.False(second.IsCompleted);
-        _source.Gate.SetResult();
+        _source.Release();
         Assert.Equal("a#1", await second);
         Assert.Equal(1, _source.Fetches("a"));
         Assert.False(_source.LastToken.IsCancellationRequested);
@@ -124,13 +124,13 @@ public sealed class SingleFlightCacheTests
     public async Task A_fetch_whose_callers_all_left_still_completes_and_its_result_is_kept()
     {
         using var cache = Cache();
-        _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _source.Hold();
         using var impatient = new CancellationTokenSource();
 
         var only = cache.GetAsync("a", impatient.Token);
         await impatient.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => only);
-        _source.Gate.SetResult();
+        _source.Release();
 
         Assert.Equal("a#1", await cache.GetAsync("a", Token));
         Assert.Equal(1, _source.Fetches("a"));
@@ -156,11 +156,11 @@ public sealed class SingleFlightCacheTests
     public async Task An_invalidation_during_a_fetch_makes_the_next_call_fetch_again()
     {
         using var cache = Cache();
-        _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _source.Hold();
 
         var inFlight = cache.GetAsync("a", Token);
         cache.Invalidate("a");
-        _source.Gate.SetResult();
+        _source.Release();
 
         Assert.Equal("a#1", await inFlight);
         Assert.Equal("a#2", await cache.GetAsync("a", Token));
@@ -171,11 +171,11 @@ public sealed class SingleFlightCacheTests
     {
         using var cache = Cache(new SingleFlightCachePolicy<string> { TimeToLive = Ttl, ServesFromStart = false });
         Assert.False(cache.IsServing);
-        _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _source.Hold();
 
         var first = cache.GetAsync("a", Token);
         var second = cache.GetAsync("a", Token);
-        _source.Gate.SetResult();
+        _source.Release();
         Assert.Equal(["a#1", "a#1"], await Task.WhenAll(first, second));
         Assert.Equal("a#2", await cache.GetAsync("a", Token));
 
@@ -203,7 +203,7 @@ public sealed class SingleFlightCacheTests
     public async Task Disposing_the_cache_cancels_the_fetch_in_flight()
     {
         var cache = Cache();
-        _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _source.Hold();
 
         var inFlight = cache.GetAsync("a", Token);
         cache.Dispose();
@@ -223,7 +223,12 @@ public sealed class SingleFlightCacheTests
     {
         private readonly Dictionary<string, int> _fetches = new(StringComparer.OrdinalIgnoreCase);
 
-        public TaskCompletionSource? Gate { get; set; }
+        private TaskCompletionSource? _gate;
+
+        /// <summary>Holds every fetch from now on until <see cref="Release"/>.</summary>
+        public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _gate!.SetResult();
 
         public bool FailNext { get; set; }
 
@@ -246,7 +251,7 @@ public sealed class SingleFlightCacheTests
                 LastToken = cancellationToken;
             }
 
-            if (Gate is { } gate)
+            if (_gate is { } gate)
             {
                 await gate.Task.WaitAsync(cancellationToken);
             }
