@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Provisioning;
@@ -13,7 +12,7 @@ namespace ControlPlane.Operator.Tests.Api;
 /// </summary>
 public sealed partial class ReasonLiteralTests
 {
-    /// <summary>The files that define the reason types (and the phase and status values spelled like some reasons).</summary>
+    /// <summary>The files that define the reason types with their wire values (and the phase and status values spelled like some reasons).</summary>
     private static readonly string[] DefiningFiles =
     [
         "src/ControlPlane.Operator/Api/V1Alpha1/TenantConditions.cs",
@@ -22,7 +21,7 @@ public sealed partial class ReasonLiteralTests
         "src/ControlPlane.Operator/Api/V1Alpha1/SchemaRolloutStatus.cs",
         "src/ControlPlane.Operator/Api/V1Alpha1/TenantDatabaseServerResource.cs",
         "src/ControlPlane.Operator/Provisioning/AdminPasswordRotator.cs",
-        "src/ControlPlane.Store/Catalog/EventTypes.cs",
+        "src/ControlPlane.Store/Catalog/CatalogEventType.cs",
     ];
 
     [Fact]
@@ -55,8 +54,10 @@ public sealed partial class ReasonLiteralTests
     {
         var known = KnownReasons();
 
-        Assert.Contains(TenantConditions.Reasons.InvalidSpec, known);
-        Assert.DoesNotContain(EventTypes.Error, known);
+        Assert.Contains(TenantReadyReason.InvalidSpec.ToWire(), known);
+        Assert.Contains(SchemaRolloutPhase.Halted.ToWire(), known);
+        Assert.Contains(AdminPasswordFailure.NotRotatable.ToWire(), known);
+        Assert.DoesNotContain(CatalogEventType.Error.ToWire(), known);
         Assert.Matches(StringLiteral(), "Fail(\"InvalidSpec\")");
         Assert.Matches(ReasonPosition(), "await events.RecordAsync(marked, EventRecorder.Normal, \"Deleted\",");
         Assert.Matches(ReasonPosition(), "throw new SchemaMigrationException(\n    \"UnknownSchemaVersion\", message);");
@@ -69,22 +70,19 @@ public sealed partial class ReasonLiteralTests
     }
 
     /// <summary>
-    /// The PascalCase reasons: of conditions, of Events, of the admin password rotation. Catalog event types are plain
-    /// words ("error", "suspended") that also name JSON keys and output fields, so they are found by position instead.
+    /// The wire values of the PascalCase reasons: of conditions, of Events, of rollout phases, of the admin password
+    /// rotation's failures. Catalog event types and the rotation's results are plain words ("error", "failed") that also
+    /// name JSON keys and output fields, so they are found by position instead.
     /// </summary>
-    private static HashSet<string> KnownReasons()
-    {
-        Type[] types =
-        [
-            typeof(TenantConditions.Reasons), typeof(TenantEventReasons), typeof(SchemaRolloutConditions.Reasons),
-            typeof(TenantDatabaseServerConditions.Reasons), typeof(AdminPasswordReasons),
-        ];
-        return types
-            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
-            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
-            .Select(f => (string)f.GetRawConstantValue()!)
-            .ToHashSet(StringComparer.Ordinal);
-    }
+    private static HashSet<string> KnownReasons() =>
+    [
+        .. Enum.GetValues<TenantReadyReason>().Select(r => r.ToWire()),
+        .. Enum.GetValues<TenantEventReason>().Select(r => r.ToWire()),
+        .. Enum.GetValues<SchemaRolloutReason>().Select(r => r.ToWire()),
+        .. Enum.GetValues<SchemaRolloutPhase>().Select(p => p.ToWire()),
+        .. Enum.GetValues<TenantDatabaseServerReadyReason>().Select(r => r.ToWire()),
+        .. Enum.GetValues<AdminPasswordFailure>().Select(f => f.ToWire()),
+    ];
 
     /// <summary>Every C# file of src/ but the defining ones, with its comment lines blanked (line numbers kept).</summary>
     private static IEnumerable<(string Path, string Text)> SourceFiles()
