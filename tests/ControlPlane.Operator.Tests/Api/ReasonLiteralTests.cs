@@ -33,8 +33,8 @@ public sealed partial class ReasonLiteralTests
         {
             foreach (Match literal in StringLiteral().Matches(text))
             {
-                var value = literal.Groups["value"].Value;
-                if (known.Contains(value))
+                var value = literal.Groups["value"];
+                if (value.Success && known.Contains(value.Value))
                 {
                     found.Add($"{path}:{LineOf(text, literal.Index)}: \"{value}\" is a reason; name it");
                 }
@@ -58,7 +58,8 @@ public sealed partial class ReasonLiteralTests
         Assert.Contains(SchemaRolloutPhase.Halted.ToWire(), known);
         Assert.Contains(AdminPasswordFailure.NotRotatable.ToWire(), known);
         Assert.DoesNotContain(CatalogEventType.Error.ToWire(), known);
-        Assert.Matches(StringLiteral(), "Fail(\"InvalidSpec\")");
+        Assert.Equal(["InvalidSpec"], RegularLiterals("Fail(\"InvalidSpec\")"));
+        Assert.Equal(["Halted"], RegularLiterals("Log($\"{a} \\\"{b}\\\" at {c}\"); var type = phase == \"Halted\" ? @\"x\"\"y\" : '\"';"));
         Assert.Matches(ReasonPosition(), "await events.RecordAsync(marked, EventRecorder.Normal, \"Deleted\",");
         Assert.Matches(ReasonPosition(), "throw new SchemaMigrationException(\n    \"UnknownSchemaVersion\", message);");
         Assert.Matches(ReasonPosition(), "return ReconcileResult.TerminalError(\"Halted\", message);");
@@ -99,10 +100,16 @@ public sealed partial class ReasonLiteralTests
                 .Select(line => line.TrimStart().StartsWith("//", StringComparison.Ordinal) ? "" : line))));
     }
 
+    private static string[] RegularLiterals(string text) =>
+        [.. StringLiteral().Matches(text).Where(m => m.Groups["value"].Success).Select(m => m.Groups["value"].Value)];
+
     private static int LineOf(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
 
-    /// <summary>A regular string literal, its text in <c>value</c>.</summary>
-    [GeneratedRegex(@"(?<![@$\w])""(?<value>[^""\\]*)""")]
+    /// <summary>
+    /// Every string or char literal in order, so that the quotes pair up as the compiler pairs them (an interpolated or
+    /// verbatim string is consumed whole and its closing quote never opens a literal); a regular one's text is in <c>value</c>.
+    /// </summary>
+    [GeneratedRegex(@"\$*""""""[\s\S]*?""""""|\$?@\$?""(?:[^""]|"""")*""|\$""(?:[^""\\{]|\\.|\{[^}]*\})*""|'(?:[^'\\\n]|\\.)'|""(?<value>(?:[^""\\\n]|\\.)*)""")]
     private static partial Regex StringLiteral();
 
     /// <summary>
