@@ -1,5 +1,5 @@
-using System.Collections.Frozen;
 using ControlPlane.Core.Secrets;
+using ControlPlane.Core.Wire;
 using ControlPlane.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.TenantDatabases;
@@ -226,9 +226,6 @@ public enum AdminPasswordResult
 /// </summary>
 public static class AdminPasswordResults
 {
-    private static readonly FrozenDictionary<string, AdminPasswordResult> ByWire =
-        Enum.GetValues<AdminPasswordResult>().ToFrozenDictionary(r => r.ToWire(), StringComparer.Ordinal);
-
     public static string ToWire(this AdminPasswordResult result) => result switch
     {
         AdminPasswordResult.Rotated => "rotated",
@@ -238,7 +235,7 @@ public static class AdminPasswordResults
     };
 
     /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
-    public static bool TryParse(string? wire, out AdminPasswordResult result) => ByWire.TryGetValue(wire ?? "", out result);
+    public static bool TryParse(string? wire, out AdminPasswordResult result) => WireValues.TryParse(wire, ToWire, out result);
 }
 
 /// <summary>Why a rotation failed: every failure has a name (logs, <c>rotate-admin-password</c>'s output and exit code).</summary>
@@ -270,9 +267,6 @@ public enum AdminPasswordFailure
 /// </summary>
 public static class AdminPasswordFailures
 {
-    private static readonly FrozenDictionary<string, AdminPasswordFailure> ByWire =
-        Enum.GetValues<AdminPasswordFailure>().ToFrozenDictionary(r => r.ToWire(), StringComparer.Ordinal);
-
     public static string ToWire(this AdminPasswordFailure failure) => failure switch
     {
         AdminPasswordFailure.NotRotatable => "AdminSecretNotRotatable",
@@ -284,5 +278,5 @@ public static class AdminPasswordFailures
     };
 
     /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
-    public static bool TryParse(string? wire, out AdminPasswordFailure failure) => ByWire.TryGetValue(wire ?? "", out failure);
+    public static bool TryParse(string? wire, out AdminPasswordFailure failure) => WireValues.TryParse(wire, ToWire, out failure);
 }

@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using ControlPlane.Core.Wire;
 
 namespace ControlPlane.Store.Catalog;
 
@@ -63,13 +63,11 @@ public enum CatalogEventType
 /// <summary>
 /// The text of each <see cref="CatalogEventType"/> in <c>tenant_events.event_type</c>, and back. As for every reason
 /// type of the code base: <see cref="ToWire"/> is the only way to the wire (an exhaustive switch, so a renamed member
-/// keeps its text and a new member does not compile without one) and <see cref="TryParse"/> the only way back.
+/// keeps its text and a new member does not compile without one) and <see cref="TryParse"/> (through
+/// <see cref="WireValues"/>) the only way back.
 /// </summary>
 public static class CatalogEventTypes
 {
-    private static readonly FrozenDictionary<string, CatalogEventType> ByWire =
-        Enum.GetValues<CatalogEventType>().ToFrozenDictionary(t => t.ToWire(), StringComparer.Ordinal);
-
     /// <summary>The row of <c>control_plane.event_types</c> (snake_case).</summary>
     public static string ToWire(this CatalogEventType type) => type switch
     {
@@ -93,5 +91,5 @@ public static class CatalogEventTypes
     };
 
     /// <summary>The type a stored row names; false for text no member writes (a row of a newer version).</summary>
-    public static bool TryParse(string? wire, out CatalogEventType type) => ByWire.TryGetValue(wire ?? "", out type);
+    public static bool TryParse(string? wire, out CatalogEventType type) => WireValues.TryParse(wire, ToWire, out type);
 }

@@ -1,5 +1,5 @@
-using System.Collections.Frozen;
 using System.Text.Json.Serialization;
+using ControlPlane.Core.Wire;
 using k8s.Models;
 
 namespace ControlPlane.Operator.Api.V1Alpha1;
@@ -112,9 +112,6 @@ public enum SchemaRolloutPhase
 /// </summary>
 public static class SchemaRolloutPhases
 {
-    private static readonly FrozenDictionary<string, SchemaRolloutPhase> ByWire =
-        Enum.GetValues<SchemaRolloutPhase>().ToFrozenDictionary(r => r.ToWire(), StringComparer.Ordinal);
-
     public static string ToWire(this SchemaRolloutPhase phase) => phase switch
     {
         SchemaRolloutPhase.Pending => "Pending",
@@ -127,7 +124,7 @@ public static class SchemaRolloutPhases
     };
 
     /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
-    public static bool TryParse(string? wire, out SchemaRolloutPhase phase) => ByWire.TryGetValue(wire ?? "", out phase);
+    public static bool TryParse(string? wire, out SchemaRolloutPhase phase) => WireValues.TryParse(wire, ToWire, out phase);
 }
 
 /// <summary>Condition types of a rollout, declared once; their reasons are <see cref="SchemaRolloutReason"/>s.</summary>
@@ -184,9 +181,6 @@ public enum SchemaRolloutReason
 /// </summary>
 public static class SchemaRolloutReasons
 {
-    private static readonly FrozenDictionary<string, SchemaRolloutReason> ByWire =
-        Enum.GetValues<SchemaRolloutReason>().ToFrozenDictionary(r => r.ToWire(), StringComparer.Ordinal);
-
     public static string ToWire(this SchemaRolloutReason reason) => reason switch
     {
         SchemaRolloutReason.Canary => "Canary",
@@ -202,5 +196,5 @@ public static class SchemaRolloutReasons
     };
 
     /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
-    public static bool TryParse(string? wire, out SchemaRolloutReason reason) => ByWire.TryGetValue(wire ?? "", out reason);
+    public static bool TryParse(string? wire, out SchemaRolloutReason reason) => WireValues.TryParse(wire, ToWire, out reason);
 }

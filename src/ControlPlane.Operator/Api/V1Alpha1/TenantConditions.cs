@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using ControlPlane.Core.Wire;
 
 namespace ControlPlane.Operator.Api.V1Alpha1;
 
@@ -114,13 +114,11 @@ public enum TenantReadyReason
 /// The wire value of each <see cref="TenantReadyReason"/> (its name), and back. The rule for every reason type of the
 /// code base: <c>ToWire()</c>, an exhaustive switch in the file that defines the type, is the only way to the string a
 /// condition, an Event, the catalog, a metric or a log carries (a renamed member keeps its wire value; a new member
-/// does not compile without one), and <c>TryParse</c> the only way back from an object or a row; never <c>ToString()</c>.
+/// does not compile without one), and <c>TryParse</c> (the index of <c>ToWire</c> that <see cref="WireValues"/> keeps) the
+/// only way back from an object or a row; never <c>ToString()</c> or <c>Enum.Parse</c>.
 /// </summary>
 public static class TenantReadyReasons
 {
-    private static readonly FrozenDictionary<string, TenantReadyReason> ByWire =
-        Enum.GetValues<TenantReadyReason>().ToFrozenDictionary(r => r.ToWire(), StringComparer.Ordinal);
-
     public static string ToWire(this TenantReadyReason reason) => reason switch
     {
         TenantReadyReason.InvalidSpec => "InvalidSpec",
@@ -153,5 +151,5 @@ public static class TenantReadyReasons
     };
 
     /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
-    public static bool TryParse(string? wire, out TenantReadyReason reason) => ByWire.TryGetValue(wire ?? "", out reason);
+    public static bool TryParse(string? wire, out TenantReadyReason reason) => WireValues.TryParse(wire, ToWire, out reason);
 }

@@ -1,5 +1,5 @@
-using System.Collections.Frozen;
 using System.Text.Json.Serialization;
+using ControlPlane.Core.Wire;
 using k8s;
 using k8s.Models;
 
@@ -154,9 +154,6 @@ public enum TenantDatabaseServerReadyReason
 /// </summary>
 public static class TenantDatabaseServerReadyReasons
 {
-    private static readonly FrozenDictionary<string, TenantDatabaseServerReadyReason> ByWire =
-        Enum.GetValues<TenantDatabaseServerReadyReason>().ToFrozenDictionary(r => r.ToWire(), StringComparer.Ordinal);
-
     public static string ToWire(this TenantDatabaseServerReadyReason reason) => reason switch
     {
         TenantDatabaseServerReadyReason.Verified => "Verified",
@@ -168,5 +165,5 @@ public static class TenantDatabaseServerReadyReasons
     };
 
     /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
-    public static bool TryParse(string? wire, out TenantDatabaseServerReadyReason reason) => ByWire.TryGetValue(wire ?? "", out reason);
+    public static bool TryParse(string? wire, out TenantDatabaseServerReadyReason reason) => WireValues.TryParse(wire, ToWire, out reason);
 }

@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using ControlPlane.Core.Wire;
 
 namespace ControlPlane.Operator.Api.V1Alpha1;
 
@@ -35,9 +35,6 @@ public enum TenantEventReason
 /// </summary>
 public static class TenantEventReasons
 {
-    private static readonly FrozenDictionary<string, TenantEventReason> ByWire =
-        Enum.GetValues<TenantEventReason>().ToFrozenDictionary(r => r.ToWire(), StringComparer.Ordinal);
-
     public static string ToWire(this TenantEventReason reason) => reason switch
     {
         TenantEventReason.Migrated => "Migrated",
@@ -49,5 +46,5 @@ public static class TenantEventReasons
     };
 
     /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
-    public static bool TryParse(string? wire, out TenantEventReason reason) => ByWire.TryGetValue(wire ?? "", out reason);
+    public static bool TryParse(string? wire, out TenantEventReason reason) => WireValues.TryParse(wire, ToWire, out reason);
 }
