@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ControlPlane.Core.Caching;
 using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Catalog;
@@ -20,8 +21,9 @@ namespace ControlPlane.Client;
 /// </summary>
 public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposable
 {
-    // Slugs compare case-insensitively and are ASCII (validated first), so OrdinalIgnoreCase is exact and allocation-free.
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
+    // Served only while the listener is subscribed: every subscribe and every loss moves the cache's generation, so
+    // nothing fetched before a gap in notifications survives the gap.
+    private readonly SingleFlightCache<string, ResolveResult> _cache;
 
     // The secret reference each slug was last resolved with, so a change notification can also drop the secret store's
     // cached password (a rotation writes the secret first and the catalog last). Bounded by the tenants this process resolved.
@@ -30,33 +32,34 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
     private readonly TenantCatalog _catalog;
     private readonly ISecretStore _secrets;
     private readonly TenantConnectionResolverOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TenantChangeListener _listener;
-    private readonly long _ttlTimestampUnits;
     private Task? _listening;
-
-    // Odd while the listener is subscribed. Every subscribe and every loss bumps it, and an entry is served only in
-    // the epoch it was fetched in, so nothing fetched before a gap in notifications survives the gap.
-    private int _epoch;
 
     public TenantConnectionResolver(
         NpgsqlDataSource catalog, ISecretStore secrets, TenantConnectionResolverOptions options, TimeProvider time, ILogger<TenantConnectionResolver> logger)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
         options.Validate();
         _catalog = new TenantCatalog(catalog);
         _secrets = secrets ?? throw new ArgumentNullException(nameof(secrets));
         _options = options;
-        _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _ttlTimestampUnits = (long)(options.CacheTtl.TotalSeconds * time.TimestampFrequency);
+        // Slugs compare case-insensitively and are ASCII (validated first), so OrdinalIgnoreCase is exact and allocation-free.
+        _cache = new SingleFlightCache<string, ResolveResult>(FetchLoggedAsync, new SingleFlightCachePolicy<ResolveResult>
+        {
+            TimeToLive = options.CacheTtl,
+            // Unknown slugs are not kept: memory stays bounded by the number of live tenants whatever callers ask.
+            Keeps = static result => result is not ResolveResult.NotFound,
+            ServesFromStart = false,
+        }, time, StringComparer.OrdinalIgnoreCase);
         _listener = new TenantChangeListener(catalog, options, time, logger, this);
     }
 
     /// <summary>Whether cached results may be served now (the change listener is subscribed).</summary>
-    public bool IsListening => (Volatile.Read(ref _epoch) & 1) == 1;
+    public bool IsListening => _cache.IsServing;
 
     /// <summary>
     /// Starts the change listener (once) and waits for its first subscription attempt. When that fails the resolver
@@ -85,45 +88,29 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
             return Task.FromResult<ResolveResult>(new ResolveResult.NotFound(slug));
         }
 
-        while (true)
-        {
-            var epoch = Volatile.Read(ref _epoch);
-            if (_entries.TryGetValue(slug, out var current) && current.IsUsable(epoch, _time.GetTimestamp()))
-            {
-                return current.Result.IsCompleted ? current.Result : current.Result.WaitAsync(cancellationToken);
-            }
-
-            // The entry is published before the catalog is read, so a notification for a commit the read might
-            // not see always finds (and drops) it.
-            var fresh = new Entry(epoch);
-            if (current is null ? _entries.TryAdd(slug, fresh) : _entries.TryUpdate(slug, fresh, current))
-            {
-                _ = FillAsync(slug, fresh);
-                return fresh.Result.WaitAsync(cancellationToken);
-            }
-
-            // Another caller replaced the entry between our look and our write: use theirs.
-        }
+        // The cache publishes the entry before the catalog is read, so a notification for a commit the read might not
+        // see always finds (and drops) it.
+        return _cache.GetAsync(slug, cancellationToken);
     }
 
     /// <summary>Drops the cached result for <paramref name="slug"/>, e.g. after the database refused the password it held.</summary>
     public void Invalidate(string slug)
     {
         ArgumentNullException.ThrowIfNull(slug);
-        _entries.TryRemove(slug, out _);
+        _cache.Invalidate(slug);
     }
 
-    void ITenantChangeSink.ListenerUp() => MoveEpoch(toListening: true);
+    void ITenantChangeSink.ListenerUp() => _cache.ResumeServing();
 
-    void ITenantChangeSink.ListenerDown() => MoveEpoch(toListening: false);
+    void ITenantChangeSink.ListenerDown() => _cache.SuspendServing();
 
     void ITenantChangeSink.TenantChanged(TenantChange change)
     {
-        _entries.TryRemove(change.Slug, out _);
+        _cache.Invalidate(change.Slug);
         ForgetSecret(change.Slug);
         if (change.OldSlug is { } oldSlug)
         {
-            _entries.TryRemove(oldSlug, out _);
+            _cache.Invalidate(oldSlug);
             ForgetSecret(oldSlug);
         }
 
@@ -132,7 +119,7 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
 
     void ITenantChangeSink.EverythingChanged()
     {
-        _entries.Clear();
+        _cache.Clear();
         foreach (var slug in _secretRefs.Keys)
         {
             ForgetSecret(slug);
@@ -156,6 +143,7 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
         }
 
         await _lifetime.CancelAsync().ConfigureAwait(false);
+        _cache.Dispose();
         if (_listening is { } listening)
         {
             await listening.ConfigureAwait(false);
@@ -164,42 +152,16 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
         _lifetime.Dispose();
     }
 
-    private void MoveEpoch(bool toListening)
-    {
-        while (true)
-        {
-            var epoch = Volatile.Read(ref _epoch);
-            if (((epoch & 1) == 1) == toListening || Interlocked.CompareExchange(ref _epoch, epoch + 1, epoch) == epoch)
-            {
-                return;
-            }
-        }
-    }
-
-    // The fetch belongs to the cache, not to the first caller: one caller's cancellation must not fail the others
-    // sharing it, so it runs under the resolver's lifetime and each caller waits with its own token.
-    private async Task FillAsync(string slug, Entry entry)
+    private async Task<ResolveResult> FetchLoggedAsync(string slug, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await FetchAsync(slug, _lifetime.Token).ConfigureAwait(false);
-            entry.Complete(result, _time.GetTimestamp() + _ttlTimestampUnits);
-            if (result is ResolveResult.NotFound)
-            {
-                // Unknown slugs are not kept: memory stays bounded by the number of live tenants whatever callers ask.
-                _entries.TryRemove(new KeyValuePair<string, Entry>(slug, entry));
-            }
+            return await FetchAsync(slug, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch (TenantResolutionException failure)
         {
-            // Failures are not cached: the next resolve tries again.
-            _entries.TryRemove(new KeyValuePair<string, Entry>(slug, entry));
-            if (e is TenantResolutionException failure)
-            {
-                Log.ResolveFailed(_logger, slug, failure.Failure, failure.Message);
-            }
-
-            entry.Fail(e);
+            Log.ResolveFailed(_logger, slug, failure.Failure, failure.Message);
+            throw;
         }
     }
 
@@ -240,27 +202,5 @@ public sealed class TenantConnectionResolver : ITenantChangeSink, IAsyncDisposab
 
         return new ResolveResult.Resolved(new TenantConnection(tenant.Id, tenant.Slug, tenant.DbHost, tenant.DbPort, tenant.DbName, tenant.DbUser, password,
             _options.TlsFor(tenant.DbHost, tenant.DbPort)));
-    }
-
-    private sealed class Entry(int epoch)
-    {
-        private readonly TaskCompletionSource<ResolveResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private long _expiresAt = long.MaxValue;
-
-        public Task<ResolveResult> Result => _result.Task;
-
-        public void Complete(ResolveResult result, long expiresAt)
-        {
-            // Expiry first, so no reader sees a completed entry without one.
-            Volatile.Write(ref _expiresAt, expiresAt);
-            _result.TrySetResult(result);
-        }
-
-        public void Fail(Exception exception) => _result.TrySetException(exception);
-
-        /// <summary>In flight (shared by every caller), or completed in the current listening epoch and not expired.</summary>
-        public bool IsUsable(int currentEpoch, long now) =>
-            !Result.IsCompleted
-            || (Result.IsCompletedSuccessfully && epoch == currentEpoch && (currentEpoch & 1) == 1 && now < Volatile.Read(ref _expiresAt));
     }
 }

@@ -28,6 +28,7 @@ public sealed class Informer<T>
     private readonly RuntimeMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ScopeContact[] _contact;
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _unsyncedScopes;
 
     public Informer(
@@ -52,6 +53,12 @@ public sealed class Informer<T>
 
     /// <summary>True once the initial list of every scope has been stored and reported.</summary>
     public bool HasSynced => Volatile.Read(ref _unsyncedScopes) == 0;
+
+    /// <summary>
+    /// Completes when <see cref="HasSynced"/> turns true (at once if it is), without polling; cancelled by
+    /// <paramref name="cancellationToken"/> only (an informer that never lists never completes it).
+    /// </summary>
+    public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
 
     /// <summary>Called for every key that changed, was relisted or vanished. Must not block.</summary>
     public event Action<ResourceKey>? Changed;
@@ -85,7 +92,10 @@ public sealed class Informer<T>
                     if (!synced)
                     {
                         synced = true;
-                        Interlocked.Decrement(ref _unsyncedScopes);
+                        if (Interlocked.Decrement(ref _unsyncedScopes) == 0)
+                        {
+                            _synced.TrySetResult();
+                        }
                     }
                 }
 

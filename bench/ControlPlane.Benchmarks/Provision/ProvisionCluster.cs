@@ -258,12 +258,12 @@ internal sealed class BenchOperator : IAsyncDisposable
             new TenantReconciler(tenants, events, lifecycle with { Faults = Steps }, TimeProvider.System, NullLogger<TenantReconciler>.Instance,
                 new TenantResync(options.ResyncPeriod), key => Operator!.Controller.Queue.Add(key)), Steps);
         Reconciles = reconciler;
-        Operator = new TenantOperator(
+        Operator = new TenantRuntime(
             kubernetes, options, TimeProvider.System, new OperatorMetrics(_metrics.GetRequiredService<IMeterFactory>()), NullLoggerFactory.Instance, () => reconciler);
         _run = Task.Run(() => Operator.RunAsync(_stop.Token));
     }
 
-    public TenantOperator Operator { get; }
+    public TenantRuntime Operator { get; }
 
     public CountingReconciler Reconciles { get; }
 

@@ -89,7 +89,7 @@ internal sealed class OperatorSide : ProvisionSide
         }
 
         side._operator = new BenchOperator(cluster, options, side._lifecycle.Value);
-        await ProvisionBenchmark.WaitAsync(() => side._operator.Operator.Informer.HasSynced, TimeSpan.FromSeconds(30), $"{label}: initial sync", cancellationToken);
+        await side._operator.Operator.Informer.WaitForSyncAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         return side;
     }
 

@@ -105,7 +105,7 @@ internal static class ResyncMeasurement
     {
         await using var lifecycle = cluster.CreateLifecycle(options, catalog);
         await using var running = new BenchOperator(cluster, options, lifecycle.Value);
-        await ProvisionBenchmark.WaitAsync(() => running.Operator.Informer.HasSynced, TimeSpan.FromSeconds(30), "resync: initial sync", cancellationToken);
+        await running.Operator.Informer.WaitForSyncAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         var clock = Stopwatch.StartNew();
         await Parallel.ForAsync(0, tenants, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
             await cluster.CreateTenantAsync(ProvisionCluster.NewTenant(ns, $"rs-{i:0000}"), ct));

@@ -106,7 +106,7 @@ internal sealed class RuntimeBenchmark : IBenchmark
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var options = new OperatorOptions { MaxConcurrentReconciles = 4, LeaderElection = { Enabled = false } };
         var reconciler = new NoOpReconciler();
-        var tenantOperator = new TenantOperator(
+        var tenantOperator = new TenantRuntime(
             client, options, TimeProvider.System, new OperatorMetrics(services.GetRequiredService<IMeterFactory>()), NullLoggerFactory.Instance, () => reconciler);
         using var stop = new CancellationTokenSource();
         var run = tenantOperator.RunAsync(stop.Token);

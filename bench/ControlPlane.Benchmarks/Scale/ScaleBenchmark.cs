@@ -117,7 +117,7 @@ internal sealed class ScaleBenchmark(int tenants) : IBenchmark
         var reconciler = new ResyncReadReconciler(catalog, snapshot);
         var client = KubernetesClientFactory.Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
         var options = new OperatorOptions { MaxConcurrentReconciles = 4, LeaderElection = { Enabled = false } };
-        var tenantOperator = new TenantOperator(client, options, TimeProvider.System, new OperatorMetrics(meters), NullLoggerFactory.Instance, () => reconciler);
+        var tenantOperator = new TenantRuntime(client, options, TimeProvider.System, new OperatorMetrics(meters), NullLoggerFactory.Instance, () => reconciler);
 
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
@@ -152,11 +152,7 @@ internal sealed class ScaleBenchmark(int tenants) : IBenchmark
     /// <summary>When the informer had listed every Tenant into its cache (the sync a controller waits for before its workers start).</summary>
     private static async Task<double> CacheSyncedAsync(Informer<Tenant> informer, Stopwatch clock, CancellationToken cancellationToken)
     {
-        while (!informer.HasSynced)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
-        }
-
+        await informer.WaitForSyncAsync(cancellationToken);
         return clock.Elapsed.TotalMilliseconds;
     }
 

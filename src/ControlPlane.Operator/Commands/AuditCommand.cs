@@ -76,9 +76,7 @@ internal static class AuditCommand
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
             var environment = DeploymentEnvironments.FromProcess();
             var options = OperatorOptionsLoader.Load(configuration, environment, Environment.GetEnvironmentVariable);
-            var kubernetesConfiguration = KubernetesClientFactory.FindForCommand(environment)
-                                          ?? throw new ConfigurationException(KubernetesClientFactory.MissingConfigurationMessage);
-            using var kubernetes = KubernetesClientFactory.Create(kubernetesConfiguration);
+            using var kubernetes = KubernetesClientFactory.Create(KubernetesClientFactory.RequireForCommand(environment));
 
             await using var database = await CatalogDatabase.OpenAsync(environment, cancellationToken);
             RunCommand.UseEmbeddedTenantServer(environment, database, options);

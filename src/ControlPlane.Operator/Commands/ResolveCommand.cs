@@ -89,8 +89,7 @@ internal static class ResolveCommand
             await using var dataSource = database.CreateDataSource();
             // Registered first, so the secret store's Kubernetes backend reads the sandbox's Secrets in dev too.
             await using var services = new ServiceCollection().AddLogging()
-                .AddSingleton(_ => KubernetesClientFactory.Create(KubernetesClientFactory.FindForCommand(environment)
-                                                                  ?? throw new ConfigurationException(KubernetesClientFactory.MissingConfigurationMessage)))
+                .AddSingleton(_ => KubernetesClientFactory.Create(KubernetesClientFactory.RequireForCommand(environment)))
                 .AddSecretStores(configuration).BuildServiceProvider();
             // Not started: a one-shot resolve reads the catalog and the secret manager, nothing is cached.
             await using var resolver = new TenantConnectionResolver(dataSource, services.GetRequiredService<ISecretStore>(),

@@ -82,8 +82,7 @@ internal static class RotateAdminPasswordCommand
 
             // Registered first and built only if a k8s: reference is used, as in `resolve`.
             await using var services = new ServiceCollection().AddLogging()
-                .AddSingleton(_ => KubernetesClientFactory.Create(KubernetesClientFactory.FindForCommand(environment)
-                                                                  ?? throw new ConfigurationException(KubernetesClientFactory.MissingConfigurationMessage)))
+                .AddSingleton(_ => KubernetesClientFactory.Create(KubernetesClientFactory.RequireForCommand(environment)))
                 .AddSecretStores(configuration).BuildServiceProvider();
             var secrets = services.GetRequiredService<ISecretStore>();
             await using var server = new TenantDatabaseServer(serverName, settings, secrets);

@@ -50,18 +50,6 @@ public static class CredentialRotationRules
         return tenant.Metadata.Annotations?.TryGetValue(Annotation, out var token) == true ? RequestPrefix + token : null;
     }
 
-    /// <summary><c>spec.credentials.rotateEvery</c> as a span, or null when unset (the CRD's pattern was checked).</summary>
-    public static TimeSpan? Every(string? rotateEvery)
-    {
-        if (rotateEvery is null)
-        {
-            return null;
-        }
-
-        var count = int.Parse(rotateEvery.AsSpan(0, rotateEvery.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture);
-        return rotateEvery[^1] == 'd' ? TimeSpan.FromDays(count) : TimeSpan.FromHours(count);
-    }
-
     /// <summary>
     /// The rotation due now, if any, and when the schedule falls due next. The annotation's request goes first (unless
     /// the catalog has it: <paramref name="requestDone"/>); the schedule counts from the newest recorded rotation, else

@@ -28,6 +28,11 @@ public sealed class TenantCatalogSnapshot
     private readonly Lock _lock = new();
     private Loaded? _current;
     private Task<Loaded?>? _loading;
+    private long _loadsStarted;
+
+    // Rows a pass is acting on (or acted on), with the number of loads started by then: a load that started no later
+    // may hold the row as it was before the act, so it does not serve it and the pass reads its own.
+    private readonly Dictionary<Guid, long> _actedOn = [];
     private CancellationTokenSource _term = new();
 
     public TenantCatalogSnapshot(
@@ -69,15 +74,37 @@ public sealed class TenantCatalogSnapshot
         {
             if (_current is { } current && _time.GetUtcNow() - current.At < MaxAge)
             {
-                return current.Rows.GetValueOrDefault(id);
+                return Serve(current, id);
             }
 
-            // Started on the pool, not inline: the load takes this lock when it finishes.
-            var term = _term.Token;
-            loading = _loading ??= Task.Run(() => LoadAsync(term), CancellationToken.None);
+            if (_loading is null)
+            {
+                // Started on the pool, not inline: the load takes this lock when it finishes.
+                var (term, sequence) = (_term.Token, ++_loadsStarted);
+                _loading = Task.Run(() => LoadAsync(sequence, term), CancellationToken.None);
+            }
+
+            loading = _loading;
         }
 
-        return (await loading.WaitAsync(cancellationToken))?.Rows.GetValueOrDefault(id);
+        var loaded = await loading.WaitAsync(cancellationToken);
+        lock (_lock)
+        {
+            return loaded is null ? null : Serve(loaded, id);
+        }
+    }
+
+    /// <summary>
+    /// A pass is about to act on this tenant's row (TenantReconciler.Snapshot.cs): the snapshot read so far, and any
+    /// load already started, no longer serve it, so the passes that follow the act read the row the act left instead
+    /// of finding their snapshot row changed and starting over. Served again from the next load.
+    /// </summary>
+    public void Forget(Guid id)
+    {
+        lock (_lock)
+        {
+            _actedOn[id] = _loadsStarted;
+        }
     }
 
     /// <summary>Drops the rows and any load in flight (the leader's term ended).</summary>
@@ -90,10 +117,15 @@ public sealed class TenantCatalogSnapshot
             _term = new CancellationTokenSource();
             _current = null;
             _loading = null;
+            _actedOn.Clear();
         }
     }
 
-    private async Task<Loaded?> LoadAsync(CancellationToken term)
+    // Under the lock.
+    private TenantWithLimits? Serve(Loaded loaded, Guid id) =>
+        _actedOn.TryGetValue(id, out var startedBefore) && startedBefore >= loaded.Sequence ? null : loaded.Rows.GetValueOrDefault(id);
+
+    private async Task<Loaded?> LoadAsync(long sequence, CancellationToken term)
     {
         // Aged from before the first page: no row is younger than this.
         var at = _time.GetUtcNow();
@@ -138,13 +170,22 @@ public sealed class TenantCatalogSnapshot
             return null;
         }
 
-        var loaded = new Loaded(rows, at);
+        var loaded = new Loaded(rows, at, sequence);
         lock (_lock)
         {
             if (!term.IsCancellationRequested)
             {
                 _current = loaded;
                 _loading = null;
+
+                // Acts seen before this load started are in its rows (or caught by the re-read before the next act).
+                foreach (var (id, startedBefore) in _actedOn.ToList())
+                {
+                    if (startedBefore < sequence)
+                    {
+                        _actedOn.Remove(id);
+                    }
+                }
             }
         }
 
@@ -153,5 +194,5 @@ public sealed class TenantCatalogSnapshot
         return loaded;
     }
 
-    private sealed record Loaded(IReadOnlyDictionary<Guid, TenantWithLimits> Rows, DateTimeOffset At);
+    private sealed record Loaded(IReadOnlyDictionary<Guid, TenantWithLimits> Rows, DateTimeOffset At, long Sequence);
 }

@@ -71,7 +71,7 @@ public sealed record TenantIntent(
                 MaxAttachmentsGb: limits?.MaxAttachmentsGb is { } attachments ? checked((int)attachments) : null),
             DeleteData: spec.DeletionPolicy == DeletionPolicies.Delete,
             AdoptFrom: Guid.TryParse(spec.Database?.AdoptFrom, out var previous) ? previous : null,
-            RotateEvery: CredentialRotationRules.Every(spec.Credentials?.RotateEvery),
+            RotateEvery: RotationPeriod.Parse(spec.Credentials?.RotateEvery),
             RotationRequest: CredentialRotationRules.Request(tenant));
     }
 

@@ -88,7 +88,7 @@ public sealed partial class TenantReconciler
         if (await RowFromStatusAsync(tenant, fromSnapshot, cancellationToken) is { } found)
         {
             var (known, snapshot) = found;
-            var decided = snapshot ? new DecidedRow(lifecycle.Catalog, known, lifecycle.Snapshot?.Metrics) : DecidedRow.Fresh;
+            var decided = snapshot ? new DecidedRow(lifecycle.Catalog, known, lifecycle.Snapshot) : DecidedRow.Fresh;
 
             // Rows of the previous release have no owner: the Tenant whose status names the row is recorded as its owner.
             // A row that already records exactly this object costs no locking transaction (a resync reads, never writes).

@@ -21,7 +21,7 @@ public sealed partial class TenantReconciler
     /// The row a pass decides on. A fresh read (no snapshot, or a row the pass read itself) is confirmed from the start;
     /// a snapshot row is confirmed by <see cref="BeforeActAsync"/>.
     /// </summary>
-    private sealed class DecidedRow(TenantCatalog catalog, TenantWithLimits? fromSnapshot, CatalogSnapshotMetrics? metrics)
+    private sealed class DecidedRow(TenantCatalog catalog, TenantWithLimits? fromSnapshot, TenantCatalogSnapshot? snapshot)
     {
         public static readonly DecidedRow Fresh = new(null!, null, null);
 
@@ -35,6 +35,8 @@ public sealed partial class TenantReconciler
                 return;
             }
 
+            // Whatever the comparison finds, this pass acts on the row (now or after starting over): later passes read their own.
+            snapshot?.Forget(fromSnapshot!.Tenant.Id);
             TenantWithLimits? current;
             try
             {
@@ -46,7 +48,7 @@ public sealed partial class TenantReconciler
             }
 
             // Every column of the row and of its limits (records compare by value): a change of any, by anyone, is seen.
-            metrics?.Confirmed(current == fromSnapshot);
+            snapshot?.Metrics?.Confirmed(current == fromSnapshot);
             if (current != fromSnapshot)
             {
                 throw new SnapshotRowChangedException(fromSnapshot!.Tenant.Id);

@@ -33,9 +33,6 @@ public static class TenantSpecSchema
 
     public const string DatabaseNamePattern = "^[a-z_][a-z0-9_]{0,56}$";
 
-    /// <summary>Whole hours or days, 1 to 99999 of them (<see cref="CredentialRotationRules.Every"/> reads it).</summary>
-    public const string RotateEveryPattern = "^[1-9][0-9]{0,4}[hd]$";
-
     /// <summary>PostgreSQL refuses NUL in text; everything else is data.</summary>
     public const string NoNulPattern = "^[^\\x00]*$";
 
@@ -72,7 +69,7 @@ public static class TenantSpecSchema
         new("spec.limits.maxConnections", "integer", t => t.Spec.Limits?.MaxConnections) { Minimum = 1, Maximum = 10000 },
         new("spec.credentials", "object", t => t.Spec.Credentials),
         new("spec.credentials.secretRef", "string", t => t.Spec.Credentials?.SecretRef) { MaxLength = SecretReference.MaxLength, Pattern = SecretReference.Pattern },
-        new("spec.credentials.rotateEvery", "string", t => t.Spec.Credentials?.RotateEvery) { Pattern = RotateEveryPattern },
+        new("spec.credentials.rotateEvery", "string", t => t.Spec.Credentials?.RotateEvery) { Pattern = RotationPeriod.Pattern },
     ];
 
     /// <summary>The CEL rules about one state of the object, each with the C# that decides the same.</summary>

@@ -43,6 +43,10 @@ public static class KubernetesClientFactory
         return KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig() : null;
     }
 
+    /// <summary>The configuration <see cref="FindForCommand"/> finds, or a configuration error saying where it looked.</summary>
+    public static KubernetesClientConfiguration RequireForCommand(Core.Configuration.DeploymentEnvironment environment) =>
+        FindForCommand(environment) ?? throw new Core.Configuration.ConfigurationException(MissingConfigurationMessage);
+
     /// <summary>
     /// For the one-shot commands (resolve, doctor): the configuration found as the operator finds it, else, in dev, the
     /// sandbox's kubeconfig when a sandbox has written one; null when there is none.

@@ -64,15 +64,13 @@ public sealed class TenantDatabaseServerOperator
     /// </summary>
     public async Task RegisterListedAsync(CancellationToken cancellationToken)
     {
-        var step = TimeSpan.FromMilliseconds(100);
-        for (var waited = TimeSpan.Zero; !Informer.HasSynced; waited += step)
+        try
         {
-            if (waited >= ListWait)
-            {
-                return;
-            }
-
-            await Task.Delay(step, cancellationToken);
+            await Informer.WaitForSyncAsync(cancellationToken).WaitAsync(ListWait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return;
         }
 
         foreach (var server in Informer.Cache.Items)

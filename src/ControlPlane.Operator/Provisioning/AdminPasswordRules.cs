@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using ControlPlane.Core.Secrets;
+using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Sandbox.KubeApi.Schema;
 
 namespace ControlPlane.Operator.Provisioning;
@@ -19,9 +20,6 @@ public static class AdminPasswordRules
     /// <summary>Appended to the key (or the mock name): where the new password waits until the role has it.</summary>
     public const string PendingSuffix = ".pending";
 
-    /// <summary>Whole hours or days, as a Tenant's <c>spec.credentials.rotateEvery</c>.</summary>
-    public const string EveryPattern = "^[1-9][0-9]{0,4}[hd]$";
-
     private const string TimeFormat = "yyyy-MM-ddTHH:mm:ssZ";
     /// <summary>What is wrong with a server's rotation setting, or null. <paramref name="reference"/> is null when unparsable (reported apart).</summary>
     public static string? Problem(string? rotateEvery, SecretReference? reference)
@@ -31,9 +29,9 @@ public static class AdminPasswordRules
             return null;
         }
 
-        if (!Re2Pattern.IsMatch(EveryPattern, rotateEvery))
+        if (!Re2Pattern.IsMatch(RotationPeriod.Pattern, rotateEvery))
         {
-            return $"must be whole hours or days matching {EveryPattern}, e.g. 720h or 30d (got '{rotateEvery}').";
+            return $"must be whole hours or days matching {RotationPeriod.Pattern}, e.g. 720h or 30d (got '{rotateEvery}').";
         }
 
         return reference is not null && !CanRotate(reference)

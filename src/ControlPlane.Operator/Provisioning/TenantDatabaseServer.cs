@@ -1,4 +1,5 @@
 using ControlPlane.Core.Secrets;
+using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Secrets;
 using ControlPlane.Store.Connection;
 using ControlPlane.Store.TenantDatabases;
@@ -46,7 +47,7 @@ public sealed class TenantDatabaseServer : IAsyncDisposable
         _admin = builder.Build();
         Administrator = new TenantDatabaseAdministrator(_admin);
         Operations = new ServerOperationSlots(options.MaxConcurrentOperations);
-        AdminPasswordRotateEvery = Controllers.CredentialRotationRules.Every(options.AdminPasswordRotateEvery);
+        AdminPasswordRotateEvery = RotationPeriod.Parse(options.AdminPasswordRotateEvery);
     }
 
     public string Name { get; }

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using ControlPlane.Core.Caching;
 using ControlPlane.Core.Secrets;
 using ControlPlane.Secrets.Configuration;
 using Microsoft.Extensions.Options;
@@ -12,43 +12,23 @@ namespace ControlPlane.Secrets.Caching;
 /// </summary>
 public sealed class CachingSecretStore : ISecretStore, ISecretCache, IDisposable
 {
-    private readonly ConcurrentDictionary<SecretReference, Entry> _entries = new();
-    private readonly CancellationTokenSource _lifetime = new();
+    private readonly SingleFlightCache<SecretReference, SecretValue> _cache;
     private readonly ISecretStore _inner;
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _ttl;
-    private int _disposed;
 
     public CachingSecretStore(ISecretStore inner, IOptions<SecretStoreOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _inner = inner;
-        _time = time;
-        _ttl = options.Value.CacheTtl;
+        _cache = new SingleFlightCache<SecretReference, SecretValue>(
+            (reference, cancellationToken) => _inner.ReadAsync(reference, cancellationToken),
+            new SingleFlightCachePolicy<SecretValue> { TimeToLive = options.Value.CacheTtl },
+            time);
     }
 
     public Task<SecretValue> ReadAsync(SecretReference reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        while (true)
-        {
-            if (_entries.TryGetValue(reference, out var current) && current.IsUsable(_time.GetUtcNow()))
-            {
-                return current.Value.WaitAsync(cancellationToken);
-            }
-
-            var fresh = new Entry();
-            var stored = current is null
-                ? _entries.TryAdd(reference, fresh)
-                : _entries.TryUpdate(reference, fresh, current);
-            if (stored)
-            {
-                _ = Fill(reference, fresh);
-                return fresh.Value.WaitAsync(cancellationToken);
-            }
-
-            // Another reader replaced the entry between our look and our write: use theirs.
-        }
+        return _cache.GetAsync(reference, cancellationToken);
     }
 
     public async Task WriteAsync(SecretReference reference, SecretValue value, SecretOwner owner, CancellationToken cancellationToken)
@@ -128,53 +108,8 @@ public sealed class CachingSecretStore : ISecretStore, ISecretCache, IDisposable
         _inner.ReadMarkedAsync(reference, cancellationToken);
 
     /// <summary>Drops the cached value, e.g. after the database rejected a password that was rotated elsewhere.</summary>
-    public void Invalidate(SecretReference reference) => _entries.TryRemove(reference, out _);
+    public void Invalidate(SecretReference reference) => _cache.Invalidate(reference);
 
-    // Idempotent: the container disposes this instance once per registration that exposes it.
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _lifetime.Cancel();
-            _lifetime.Dispose();
-        }
-    }
-
-    // The fetch belongs to the cache, not to the first caller: one caller's cancellation must not fail the
-    // others waiting on the same fetch, so it runs under the cache's lifetime and callers wait with their own token.
-    private async Task Fill(SecretReference reference, Entry entry)
-    {
-        try
-        {
-            var value = await _inner.ReadAsync(reference, _lifetime.Token).ConfigureAwait(false);
-            entry.Complete(value, _time.GetUtcNow() + _ttl);
-        }
-        catch (Exception exception)
-        {
-            // Failures are not cached: the next reader tries the backend again.
-            _entries.TryRemove(new KeyValuePair<SecretReference, Entry>(reference, entry));
-            entry.Fail(exception);
-        }
-    }
-
-    private sealed class Entry
-    {
-        private readonly TaskCompletionSource<SecretValue> _value = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private long _expiresAtTicks = long.MaxValue;
-
-        public Task<SecretValue> Value => _value.Task;
-
-        public void Complete(SecretValue value, DateTimeOffset expiresAt)
-        {
-            // Expiry first, so no reader sees a completed entry without one.
-            Volatile.Write(ref _expiresAtTicks, expiresAt.UtcTicks);
-            _value.TrySetResult(value);
-        }
-
-        public void Fail(Exception exception) => _value.TrySetException(exception);
-
-        /// <summary>In flight (shared by every reader) or completed and not yet expired.</summary>
-        public bool IsUsable(DateTimeOffset now) =>
-            !Value.IsCompleted || (Value.IsCompletedSuccessfully && now.UtcTicks < Volatile.Read(ref _expiresAtTicks));
-    }
+    // Idempotent (the cache's Dispose is): the container disposes this instance once per registration that exposes it.
+    public void Dispose() => _cache.Dispose();
 }

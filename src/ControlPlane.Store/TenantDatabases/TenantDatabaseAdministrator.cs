@@ -194,17 +194,7 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrEmpty(loginPassword);
-        var settings = new NpgsqlConnectionStringBuilder(admin.ConnectionString)
-        {
-            Username = spec.Role,
-            Password = loginPassword,
-            Database = spec.Database,
-            Pooling = false,
-            SearchPath = "public",
-            ApplicationName = "controlplane-operator-observer",
-        };
-        await using var connection = new NpgsqlConnection(settings.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await OpenTenantSessionAsync(spec.Role, loginPassword, spec.Database, "controlplane-operator-observer", cancellationToken);
         return await TenantSchemaMigrator.CurrentVersionAsync(connection, cancellationToken);
     }
 
@@ -368,6 +358,35 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
     }
 
     /// <summary>
+    /// An unpooled session in a tenant database as one of its roles, on the admin's host, port and TLS settings.
+    /// search_path is pinned in the startup packet, which outranks ALTER DATABASE/ROLE … SET, so the tenant's settings
+    /// cannot redirect names.
+    /// </summary>
+    private async Task<NpgsqlConnection> OpenTenantSessionAsync(string role, string password, string database, string applicationName, CancellationToken cancellationToken)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(admin.ConnectionString)
+        {
+            Username = role,
+            Password = password,
+            Database = database,
+            Pooling = false,
+            SearchPath = "public",
+            ApplicationName = applicationName,
+        };
+        var connection = new NpgsqlConnection(settings.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="work"/> in a session logged in as the owner role, which is given LOGIN and a one-time password
     /// held only here for as long as the session lasts, then sealed again (NOLOGIN, no password) and any other session of
     /// it ended, whatever happened. A crash before the seal leaves LOGIN, which the next converge seals
@@ -379,19 +398,8 @@ public sealed class TenantDatabaseAdministrator(NpgsqlDataSource admin)
         await ExecuteAsync(TenantDatabaseSql.UnsealOwner(spec, ScramVerifier.Compute(password)), cancellationToken);
         try
         {
-            // Unpooled: a pooled session would outlive the seal and block DROP DATABASE. search_path is pinned in the
-            // startup packet, which outranks ALTER DATABASE/ROLE … SET, so the tenant's settings cannot redirect names.
-            var settings = new NpgsqlConnectionStringBuilder(admin.ConnectionString)
-            {
-                Username = spec.OwnerRole,
-                Password = password,
-                Database = spec.Database,
-                Pooling = false,
-                SearchPath = "public",
-                ApplicationName = "controlplane-operator-owner",
-            };
-            await using var connection = new NpgsqlConnection(settings.ConnectionString);
-            await connection.OpenAsync(cancellationToken);
+            // Unpooled: a pooled session would outlive the seal and block DROP DATABASE.
+            await using var connection = await OpenTenantSessionAsync(spec.OwnerRole, password, spec.Database, "controlplane-operator-owner", cancellationToken);
             return await work(connection);
         }
         finally

@@ -71,11 +71,7 @@ public sealed partial class ArchitectureTests
     [Fact]
     public void The_namespaces_of_the_operator_have_no_cycle()
     {
-        // The one known exception (docs/architecture.md): TenantDatabaseServer parses its rotation period with
-        // Controllers.CredentialRotationRules. Any other cycle, or this one through another edge, fails.
-        var edges = OperatorNamespaceEdges();
-        edges.GetValueOrDefault("Provisioning")?.Remove("Controllers");
-        var cycle = FindCycle(edges);
+        var cycle = FindCycle(OperatorNamespaceEdges());
         Assert.True(cycle is null, "namespace cycle: " + string.Join(" -> ", cycle ?? []));
     }
 

@@ -47,7 +47,7 @@ public sealed class CredentialRotationRulesTests
     [InlineData("30d", 720)]
     [InlineData("99999d", 99999 * 24)]
     public void RotateEvery_reads_hours_and_days(string text, int hours) =>
-        Assert.Equal(TimeSpan.FromHours(hours), CredentialRotationRules.Every(text));
+        Assert.Equal(TimeSpan.FromHours(hours), RotationPeriod.Parse(text));
 
     [Theory]
     [InlineData("2026-12-01T10:00:00Z", false, null)]

@@ -74,7 +74,8 @@ internal sealed class ResultLog
         var client = cluster.CreateOperatorClient();
         var tenants = new KubernetesResourceClient<Tenant>(client, TenantOperator.Resource);
         var events = new EventRecorder(new KubernetesEventClient(client), "controlplane-operator", "test", clock.Time, NullLogger<EventRecorder>.Instance);
-        return cluster.StartOperator(
+        return cluster.StartRuntime(
+            configure: null,
             reconciler: () => new Recorder(
                 new TenantReconciler(tenants, events, lifecycle, clock.Time, (loggers ?? NullLoggerFactory.Instance).CreateLogger<TenantReconciler>(),
                     new TenantResync(options.ResyncPeriod)), this),

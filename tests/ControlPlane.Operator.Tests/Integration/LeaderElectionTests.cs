@@ -15,7 +15,7 @@ public sealed class LeaderElectionTests(PostgresFixture postgres)
         await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         await using var leases = await LeaseHistory.StartAsync(cluster.Client, _ct);
         var reconcilers = new[] { new RecordingReconciler(TimeSpan.Zero), new RecordingReconciler(TimeSpan.Zero) };
-        var instances = reconcilers.Select((reconciler, i) => cluster.StartOperator(
+        var instances = reconcilers.Select((reconciler, i) => cluster.StartRuntime(
             o =>
             {
                 o.LeaderElection.Enabled = true;
@@ -70,7 +70,7 @@ public sealed class LeaderElectionTests(PostgresFixture postgres)
 
         // Every tenant asks to be reconciled again at once: the leader reconciles without pause for as long as it may.
         var reconciler = new RecordingReconciler(TimeSpan.FromMilliseconds(5)) { Answer = _ => ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(10)) };
-        var instance = cluster.StartOperator(
+        var instance = cluster.StartRuntime(
             o =>
             {
                 o.LeaderElection.Enabled = true;

@@ -98,7 +98,7 @@ public sealed class LeaderFailoverPropertyTests(PostgresFixture postgres)
         var reconciler = new RecordingReconciler(TimeSpan.FromMilliseconds(2)) { Answer = _ => ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(20)) };
         var network = new NetworkFault();
         var identity = $"replica-{slot}-{generation}";
-        var running = cluster.StartOperator(
+        var running = cluster.StartRuntime(
             o =>
             {
                 o.LeaderElection.Enabled = true;

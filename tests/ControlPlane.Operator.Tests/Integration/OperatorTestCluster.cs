@@ -173,9 +173,9 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
     public IKubernetes CreateOperatorClient(DelegatingHandler? network = null) =>
         network is null ? KubernetesClientFactory.Create(Server.ClientConfiguration()) : KubernetesClientFactory.Create(Server.ClientConfiguration(), network);
 
+    /// <summary>The operator as production composes it (<see cref="TenantOperator"/>): every controller, the real reconciler.</summary>
     public RunningOperator StartOperator(
         Action<OperatorOptions>? configure = null,
-        Func<IReconciler<Tenant>>? reconciler = null,
         IProvisioningFaults? faults = null,
         ILoggerFactory? loggers = null,
         IReadOnlyDictionary<string, string?>? secretSettings = null,
@@ -189,11 +189,33 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new OperatorMetrics(services.GetRequiredService<IMeterFactory>());
         var tenantOperator = new TenantOperator(
-            CreateOperatorClient(network), options, time ?? TimeProvider.System, metrics, loggers, reconciler,
-            reconciler is null
-                ? CreateLifecycle(options, faults, loggers, secretSettings, new CatalogSnapshotMetrics(services.GetRequiredService<IMeterFactory>()), time)
-                : null);
-        var running = new RunningOperator(tenantOperator, services);
+            CreateOperatorClient(network), options, time ?? TimeProvider.System, metrics, loggers,
+            CreateLifecycle(options, faults, loggers, secretSettings, new CatalogSnapshotMetrics(services.GetRequiredService<IMeterFactory>()), time));
+        return Track(new RunningOperator(tenantOperator.Runtime, tenantOperator.RunAsync, services));
+    }
+
+    /// <summary>
+    /// The Tenant controller alone (<see cref="TenantRuntime"/>) driving the test's own <paramref name="reconciler"/>: no
+    /// SchemaRollout or TenantDatabaseServer controller, no catalog.
+    /// </summary>
+    public RunningOperator StartRuntime(
+        Action<OperatorOptions>? configure,
+        Func<IReconciler<Tenant>> reconciler,
+        ILoggerFactory? loggers = null,
+        DelegatingHandler? network = null,
+        TimeProvider? time = null)
+    {
+        var options = DefaultOptions();
+        configure?.Invoke(options);
+        var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var runtime = new TenantRuntime(
+            CreateOperatorClient(network), options, time ?? TimeProvider.System, new OperatorMetrics(services.GetRequiredService<IMeterFactory>()),
+            loggers ?? NullLoggerFactory.Instance, reconciler);
+        return Track(new RunningOperator(runtime, runtime.RunAsync, services));
+    }
+
+    private RunningOperator Track(RunningOperator running)
+    {
         _operators.Add(running);
         return running;
     }
@@ -290,14 +312,15 @@ internal sealed class RunningOperator
     private readonly Task _run;
     private readonly ServiceProvider _services;
 
-    public RunningOperator(TenantOperator tenantOperator, ServiceProvider services)
+    public RunningOperator(TenantRuntime tenantController, Func<CancellationToken, Task> run, ServiceProvider services)
     {
-        Operator = tenantOperator;
+        Operator = tenantController;
         _services = services;
-        _run = Task.Run(() => tenantOperator.RunAsync(_stop.Token));
+        _run = Task.Run(() => run(_stop.Token));
     }
 
-    public TenantOperator Operator { get; }
+    /// <summary>The Tenant controller of this instance (whether or not other controllers run beside it).</summary>
+    public TenantRuntime Operator { get; }
 
     public bool IsStopped => _stop.IsCancellationRequested;
 

@@ -19,7 +19,7 @@ public sealed class ReconcileLoggingTests(PostgresFixture postgres)
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var reconciler = new RecordingReconciler(TimeSpan.Zero) { Answer = _ => ReconcileResult.TransientError("catalog unreachable") };
-        var tenantOperator = new TenantOperator(
+        var tenantOperator = new TenantRuntime(
             cluster.CreateOperatorClient(), cluster.DefaultOptions(), TimeProvider.System,
             new OperatorMetrics(services.GetRequiredService<IMeterFactory>()), loggers, () => reconciler);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_ct);

@@ -12,7 +12,7 @@ public sealed class RuntimeBehaviourTests(PostgresFixture postgres)
     {
         await using var cluster = await OperatorTestCluster.StartAsync(postgres, _ct);
         var reconciler = new RecordingReconciler(TimeSpan.FromMilliseconds(20));
-        cluster.StartOperator(o => o.MaxConcurrentReconciles = 8, () => reconciler);
+        cluster.StartRuntime(o => o.MaxConcurrentReconciles = 8, () => reconciler);
         var names = new[] { "a", "b", "c" };
         foreach (var name in names)
         {
@@ -43,7 +43,7 @@ public sealed class RuntimeBehaviourTests(PostgresFixture postgres)
         {
             Answer = t => t.Metadata.Name == "broken" ? ReconcileResult.TransientError("database unreachable") : ReconcileResult.Success(),
         };
-        var running = cluster.StartOperator(o => (o.RetryInitialDelay, o.RetryMaxDelay) = (TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10)), () => reconciler);
+        var running = cluster.StartRuntime(o => (o.RetryInitialDelay, o.RetryMaxDelay) = (TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10)), () => reconciler);
 
         await cluster.CreateTenantAsync("broken", cancellationToken: _ct);
         await OperatorTestCluster.WaitUntilAsync(

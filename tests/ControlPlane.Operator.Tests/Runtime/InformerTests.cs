@@ -186,6 +186,48 @@ public sealed class InformerTests : IDisposable
     private static k8s.Autorest.HttpOperationException ServerError() =>
         new("Internal Server Error") { Response = new k8s.Autorest.HttpResponseMessageWrapper(new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError), "") };
 
+    [Fact]
+    public async Task WaitForSyncAsync_completes_when_the_first_list_is_stored_and_not_before()
+    {
+        _api.World.Add(Tenant("a", "1"));
+        _api.ListGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var informer = NewInformer();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        var synced = informer.WaitForSyncAsync(_ct);
+        var run = informer.RunAsync(stop.Token);
+
+        await Until(() => _api.Lists == 1);
+        await Task.Delay(50, _ct);
+        Assert.False(synced.IsCompleted);
+        _api.ListGate.SetResult();
+        await synced.WaitAsync(TimeSpan.FromSeconds(5), _ct);
+
+        Assert.True(informer.HasSynced);
+        Assert.NotNull(informer.Cache.Get(new("tenants", "a")));
+        Assert.True(informer.WaitForSyncAsync(CancellationToken.None).IsCompletedSuccessfully);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task WaitForSyncAsync_is_cancelled_by_its_token_while_the_first_list_is_outstanding()
+    {
+        _api.ListGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var informer = NewInformer();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        var run = informer.RunAsync(stop.Token);
+        var synced = informer.WaitForSyncAsync(waiting.Token);
+
+        await Until(() => _api.Lists == 1);
+        await waiting.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => synced);
+        Assert.False(informer.HasSynced);
+        await stop.CancelAsync();
+        await run;
+    }
+
     private async Task Until(Func<bool> condition)
     {
         for (var i = 0; !condition(); i++)

@@ -33,14 +33,22 @@ internal sealed class ScriptedTenantClient(TimeProvider? clock = null) : IResour
 
     public int Lists => Volatile.Read(ref _lists);
 
+    /// <summary>When set, every LIST waits for it after being counted (to hold an informer before its first list completes).</summary>
+    public TaskCompletionSource? ListGate { get; set; }
+
     public static Tenant Tenant(string name, string resourceVersion) =>
         new() { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "tenants", ResourceVersion = resourceVersion } };
 
-    public Task<ResourcePage<Tenant>> ListAsync(string? @namespace, string? continueToken, int limit, CancellationToken cancellationToken)
+    public async Task<ResourcePage<Tenant>> ListAsync(string? @namespace, string? continueToken, int limit, CancellationToken cancellationToken)
     {
         Calls.Enqueue(("list", _clock.GetUtcNow()));
         Interlocked.Increment(ref _lists);
-        return Task.FromResult(new ResourcePage<Tenant>([.. World], ResourceVersion, null));
+        if (ListGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        return new ResourcePage<Tenant>([.. World], ResourceVersion, null);
     }
 
     public async IAsyncEnumerable<WatchEvent<Tenant>> WatchAsync(
