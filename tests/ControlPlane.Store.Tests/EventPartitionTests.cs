@@ -372,7 +372,7 @@ public sealed class EventPartitionTests(PostgresFixture postgres)
 
         var recorded = await db.Catalog.RecordErrorAsync(id, "Boom", "it failed", "operator", Ct);
 
-        Assert.Equal(EventTypes.Error, recorded.EventType);
+        Assert.Equal(CatalogEventType.Error.ToWire(), recorded.EventType);
         Assert.Equal("Boom", recorded.Payload!.Value.GetProperty("reason").GetString());
         Assert.Equal(await db.ScalarAsync<Guid>("SELECT id FROM control_plane.tenant_events WHERE tenant_id = $1 AND event_type = 'error'", id), recorded.Id);
     }

@@ -1,3 +1,4 @@
+using ControlPlane.Store.Catalog;
 using ControlPlane.Testing;
 using Npgsql;
 
@@ -188,7 +189,7 @@ public sealed class SchemaRulesTests(PostgresFixture postgres)
         await db.ExecuteAsync(seed);
 
         var names = await db.ScalarAsync<string[]>("SELECT array_agg(name ORDER BY name) FROM control_plane.event_types");
-        Assert.Equal(Catalog.EventTypes.All.Order(StringComparer.Ordinal), names);
+        Assert.Equal(Enum.GetValues<CatalogEventType>().Select(t => t.ToWire()).Order(StringComparer.Ordinal), names);
         foreach (var required in (string[])["provisioned", "migrated", "suspended", "resumed", "deleting", "deleted", "status_changed", "error"])
         {
             Assert.Contains(required, names);

@@ -23,7 +23,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
         Assert.Equal(CatalogTenantStatus.Provisioning, tenant.Status);
         Assert.Equal(tenant, await db.Catalog.GetByIdAsync(tenant.Id, Ct));
         var only = Assert.Single((await db.Catalog.GetEventsAsync(tenant.Id, 10, null, Ct)).Items);
-        Assert.Equal(EventTypes.StatusChanged, only.EventType);
+        Assert.Equal(CatalogEventType.StatusChanged.ToWire(), only.EventType);
         Assert.Equal("operator", only.Actor);
         Assert.Equal("""{"to": "provisioning", "from": null}""", Normalize(only));
     }
@@ -145,10 +145,10 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
             events.Select(e => e.EventType));
         Assert.Equal(
             ["deleting>deleted", "active>deleting", "suspended>active", "active>suspended", "provisioning>active", ">provisioning"],
-            events.Where(e => e.EventType == EventTypes.StatusChanged)
+            events.Where(e => e.EventType == CatalogEventType.StatusChanged.ToWire())
                 .Select(e => $"{e.Payload!.Value.GetProperty("from").GetString()}>{e.Payload.Value.GetProperty("to").GetString()}"));
         Assert.All(events, e => Assert.False(string.IsNullOrWhiteSpace(e.Actor)));
-        Assert.Equal("unpaid invoices", events.Single(e => e.EventType == EventTypes.Suspended).Payload!.Value.GetProperty("reason").GetString());
+        Assert.Equal("unpaid invoices", events.Single(e => e.EventType == CatalogEventType.Suspended.ToWire()).Payload!.Value.GetProperty("reason").GetString());
     }
 
     [Fact]
@@ -202,7 +202,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
 
         Assert.Equal("legal hold", changed.SuspendedReason);
         var newest = (await db.Catalog.GetEventsAsync(id, 1, null, Ct)).Items[0];
-        Assert.Equal((EventTypes.Suspended, "unpaid"), (newest.EventType, newest.Payload!.Value.GetProperty("previous_reason").GetString()));
+        Assert.Equal((CatalogEventType.Suspended.ToWire(), "unpaid"), (newest.EventType, newest.Payload!.Value.GetProperty("previous_reason").GetString()));
         Assert.Equal(events + 1, await db.CountEventsAsync(id));
     }
 
@@ -256,7 +256,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
         await Task.WhenAll(writers);
 
         var changes = (await db.Catalog.GetEventsAsync(id, 500, null, Ct)).Items
-            .Where(e => e.EventType == EventTypes.StatusChanged)
+            .Where(e => e.EventType == CatalogEventType.StatusChanged.ToWire())
             .Reverse()
             .Select(e => (From: e.Payload!.Value.GetProperty("from").GetString(), To: e.Payload.Value.GetProperty("to").GetString()))
             .ToList();
@@ -298,7 +298,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
 
         var stored = (await db.Catalog.GetEventsAsync(id, 1, null, Ct)).Items[0];
         Assert.Equal((recorded.Id, recorded.CreatedAt), (stored.Id, stored.CreatedAt));
-        Assert.Equal(EventTypes.Error, stored.EventType);
+        Assert.Equal(CatalogEventType.Error.ToWire(), stored.EventType);
         Assert.Equal("DatabaseUnreachable", stored.Payload!.Value.GetProperty("reason").GetString());
         var message = stored.Payload.Value.GetProperty("message").GetString()!;
         Assert.DoesNotContain("hunter2", message, StringComparison.Ordinal);
@@ -320,7 +320,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
         Assert.True(updated.UpdatedAt > tenant.UpdatedAt);
         Assert.Equal(events, await db.CountEventsAsync(tenant.Id));
         var newest = (await db.Catalog.GetEventsAsync(tenant.Id, 1, null, Ct)).Items[0];
-        Assert.Equal((EventTypes.ProfileUpdated, "user:jdoe"), (newest.EventType, newest.Actor));
+        Assert.Equal((CatalogEventType.ProfileUpdated.ToWire(), "user:jdoe"), (newest.EventType, newest.Actor));
         Assert.Equal("""{"fields": ["display_name", "contact_email"]}""", Normalize(newest));
     }
 
@@ -450,7 +450,7 @@ public sealed class TenantCatalogTests(PostgresFixture postgres)
         var second = await db.Catalog.GetEventsAsync(id, 4, first.Next, Ct);
 
         Assert.Equal(["e4", "e3", "e2", "e1"], first.Items.Select(e => e.Payload!.Value.GetProperty("reason").GetString()));
-        Assert.Equal([EventTypes.Error, EventTypes.StatusChanged], second.Items.Select(e => e.EventType));
+        Assert.Equal([CatalogEventType.Error.ToWire(), CatalogEventType.StatusChanged.ToWire()], second.Items.Select(e => e.EventType));
         Assert.Null(second.Next);
     }
 

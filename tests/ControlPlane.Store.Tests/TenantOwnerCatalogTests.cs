@@ -56,7 +56,7 @@ public sealed class TenantOwnerCatalogTests(PostgresFixture postgres)
         Assert.Equal(recorded, same);
         Assert.Equal("uid-2", recreated.Owner!.Uid);
         await Assert.ThrowsAsync<OwnerMismatchException>(() => db.Catalog.RecordOwnerAsync(legacy.Id, new TenantOwner("intruders", "acme"), "operator", Ct));
-        var events = (await db.Catalog.GetEventsAsync(legacy.Id, 10, null, Ct)).Items.Where(e => e.EventType == EventTypes.OwnerRecorded).ToList();
+        var events = (await db.Catalog.GetEventsAsync(legacy.Id, 10, null, Ct)).Items.Where(e => e.EventType == CatalogEventType.OwnerRecorded.ToWire()).ToList();
         Assert.Equal(2, events.Count);
     }
 
@@ -72,7 +72,7 @@ public sealed class TenantOwnerCatalogTests(PostgresFixture postgres)
         await db.Catalog.RecordAdoptionAsync(heir.Id, old.Id, "operator", Ct);
         await db.Catalog.RecordAdoptionAsync(heir.Id, old.Id, "operator", Ct);
 
-        Assert.Single((await db.Catalog.GetEventsAsync(heir.Id, 10, null, Ct)).Items, e => e.EventType == EventTypes.Adopted);
-        Assert.Single((await db.Catalog.GetEventsAsync(old.Id, 10, null, Ct)).Items, e => e.EventType == EventTypes.Adopted);
+        Assert.Single((await db.Catalog.GetEventsAsync(heir.Id, 10, null, Ct)).Items, e => e.EventType == CatalogEventType.Adopted.ToWire());
+        Assert.Single((await db.Catalog.GetEventsAsync(old.Id, 10, null, Ct)).Items, e => e.EventType == CatalogEventType.Adopted.ToWire());
     }
 }

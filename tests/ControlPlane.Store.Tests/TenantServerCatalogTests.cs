@@ -41,7 +41,7 @@ public sealed class TenantServerCatalogTests(PostgresFixture postgres)
         Assert.Equal("default", recorded.DbServer);
         Assert.Equal(recorded, again);
         await Assert.ThrowsAsync<ServerMismatchException>(() => db.Catalog.RecordServerAsync(legacy.Id, "pg-b", "operator", Ct));
-        var events = (await db.Catalog.GetEventsAsync(legacy.Id, 10, null, Ct)).Items.Where(e => e.EventType == EventTypes.ServerRecorded).ToList();
+        var events = (await db.Catalog.GetEventsAsync(legacy.Id, 10, null, Ct)).Items.Where(e => e.EventType == CatalogEventType.ServerRecorded.ToWire()).ToList();
         Assert.Single(events);
     }
 

@@ -245,7 +245,7 @@ internal sealed partial class EventsBenchmark(long events) : IBenchmark
     {
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = EventTypes.StatusChanged });
+        command.Parameters.Add(new NpgsqlParameter { Value = CatalogEventType.StatusChanged.ToWire() });
         command.Parameters.Add(new NpgsqlParameter { Value = "bench" });
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = payload });
         await command.ExecuteNonQueryAsync(cancellationToken);

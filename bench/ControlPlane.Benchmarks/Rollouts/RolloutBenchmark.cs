@@ -134,7 +134,7 @@ internal sealed class RolloutBenchmark(int count) : IBenchmark
         var watch = Stopwatch.StartNew();
         await client.CustomObjects.CreateNamespacedCustomObjectAsync<SchemaRollout>(rollout, Tenant.ApiGroup, Tenant.ApiVersionName, fleet, SchemaRollout.Plural, cancellationToken: cancellationToken);
         var rollouts = new KubernetesResourceClient<SchemaRollout>(client, SchemaRolloutOperator.Resource);
-        await WaitAsync(async () => (await rollouts.GetAsync(fleet, "to-v3", cancellationToken))?.Status is { Phase: SchemaRolloutPhases.Succeeded } s && s.Migrated == count,
+        await WaitAsync(async () => (await rollouts.GetAsync(fleet, "to-v3", cancellationToken))?.Status is { } s && SchemaRolloutPhases.TryParse(s.Phase, out var phase) && phase == SchemaRolloutPhase.Succeeded && s.Migrated == count,
             TimeSpan.FromMinutes(10), cancellationToken);
         return watch.Elapsed;
     }

@@ -37,25 +37,35 @@ internal static class RotateAdminPasswordCommand
         return command;
     }
 
-    internal static int ExitCodeOf(AdminPasswordOutcome outcome) => outcome switch
+    internal static int ExitCodeOf(AdminPasswordOutcome outcome) => outcome.Result switch
     {
-        { Result: AdminPasswordResults.Rotated } => ExitCodes.Ok,
-        { Reason: AdminPasswordReasons.NotRotatable or AdminPasswordReasons.ServerUnavailable or AdminPasswordReasons.SecretStoreFailed } => ExitCodes.Error,
-        _ => ExitCodes.Failed,
+        AdminPasswordResult.Rotated => ExitCodes.Ok,
+        AdminPasswordResult.NotDue or AdminPasswordResult.Busy => ExitCodes.Failed,
+        AdminPasswordResult.Failed => outcome.Reason is { } failure ? ExitCodeOf(failure) : ExitCodes.Failed,
+    };
+
+    /// <summary>A refusal a human must resolve exits 1; a failure of what the command needs to run exits 2, like a configuration error.</summary>
+    private static int ExitCodeOf(AdminPasswordFailure failure) => failure switch
+    {
+        AdminPasswordFailure.NotRotatable or AdminPasswordFailure.ServerUnavailable or AdminPasswordFailure.SecretStoreFailed => ExitCodes.Error,
+        AdminPasswordFailure.PasswordRejected or AdminPasswordFailure.SecretNotWritable or AdminPasswordFailure.SecretInconsistent => ExitCodes.Failed,
     };
 
     internal static string FormatText(AdminPasswordOutcome outcome) => outcome.Result switch
     {
-        AdminPasswordResults.Rotated => string.Join(Environment.NewLine,
+        AdminPasswordResult.Rotated => string.Join(Environment.NewLine,
             $"server     {outcome.Server}",
             "result     rotated (new logins need the new password; open sessions keep running)",
             $"rotation   {outcome.Rotation}{(outcome.Resumed ? " (an interrupted rotation, completed)" : "")}",
             $"next       {(outcome.NextDue is { } next ? next.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) : "on demand only")}"),
-        AdminPasswordResults.Busy => $"{outcome.Server}: another process is rotating this server's admin password; try again shortly.",
-        _ => $"{outcome.Server}: {outcome.Reason}: {outcome.Message}",
+        AdminPasswordResult.Busy => $"{outcome.Server}: another process is rotating this server's admin password; try again shortly.",
+        AdminPasswordResult.NotDue or AdminPasswordResult.Failed => $"{outcome.Server}: {outcome.Reason?.ToWire()}: {outcome.Message}",
     };
 
-    internal static string FormatJson(AdminPasswordOutcome outcome) => JsonSerializer.Serialize(outcome, Json);
+    /// <summary>The outcome with its result and reason as their wire values (what scripts match on).</summary>
+    internal static string FormatJson(AdminPasswordOutcome outcome) => JsonSerializer.Serialize(
+        new OutcomeJson(outcome.Server, outcome.Result.ToWire(), outcome.Rotation, outcome.NextDue, outcome.Resumed, outcome.Reason?.ToWire(), outcome.Message),
+        Json);
 
     private static async Task<int> RunAsync(string serverName, bool json, CancellationToken cancellationToken)
     {
@@ -89,4 +99,7 @@ internal static class RotateAdminPasswordCommand
             return ExitCodes.Error;
         }
     }
+
+    private sealed record OutcomeJson(
+        string Server, string Result, string? Rotation, DateTimeOffset? NextDue, bool Resumed, string? Reason, string? Message);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ControlPlane.Operator.Api.V1Alpha1;
 
 namespace ControlPlane.Operator.Controllers;
 
@@ -56,5 +57,5 @@ public sealed class TenantFailureTracker
     /// <summary>The Tenant converged (or is gone): its incident ends.</summary>
     public void Succeeded(string key) => _incidents.TryRemove(key, out _);
 
-    private sealed record Incident(int Count, DateTimeOffset Since, System.Collections.Immutable.ImmutableHashSet<(string Reason, string Message)> Recorded);
+    private sealed record Incident(int Count, DateTimeOffset Since, System.Collections.Immutable.ImmutableHashSet<(TenantReadyReason Reason, string Message)> Recorded);
 }

@@ -6,7 +6,6 @@ using ControlPlane.Store.Catalog;
 using ControlPlane.Store.TenantDatabases;
 using k8s.Autorest;
 using Npgsql;
-using Reasons = ControlPlane.Operator.Api.V1Alpha1.TenantConditions.Reasons;
 
 namespace ControlPlane.Operator.Controllers;
 
@@ -27,11 +26,11 @@ public enum FailureRetry
 }
 
 /// <summary>A failure with its name: the Ready condition's reason, a message fit for status and the catalog, and how it is retried.</summary>
-/// <param name="Reason">A constant of <see cref="TenantConditions.Reasons"/>.</param>
+/// <param name="Reason">The Ready condition's reason.</param>
 /// <param name="Message">Stable for one problem, free of secrets.</param>
 /// <param name="Retry">How the reconcile is retried.</param>
 /// <param name="InCatalog">False for failures of the catalog itself, which cannot record them.</param>
-public sealed record TenantFailure(string Reason, string Message, FailureRetry Retry, bool InCatalog = true)
+public sealed record TenantFailure(TenantReadyReason Reason, string Message, FailureRetry Retry, bool InCatalog = true)
 {
     /// <summary>Shown at once (a human must act); other failures are shown once they repeat past the threshold.</summary>
     public bool NeedsHuman => Retry is FailureRetry.Recheck or FailureRetry.UntilSpecChanges;
@@ -58,28 +57,28 @@ public static class TenantFailures
         return error switch
         {
             TenantServerException server => server.Failure,
-            SlugTakenException slug => new(Reasons.SlugConflict,
+            SlugTakenException slug => new(TenantReadyReason.SlugConflict,
                 $"The slug '{slug.Slug}' belongs to another live tenant (compared case-insensitively); nothing was changed.", FailureRetry.Recheck),
-            DatabaseNameTakenException database => new(Reasons.DatabaseNameConflict,
+            DatabaseNameTakenException database => new(TenantReadyReason.DatabaseNameConflict,
                 $"The database name '{database.DbName}' belongs to another live tenant; set spec.database.name. Nothing was changed.", FailureRetry.Recheck),
-            OwnerTakenException owner => new(Reasons.DatabaseConflict, owner.Message, FailureRetry.Recheck),
-            TenantDatabaseConflictException conflict => new(Reasons.DatabaseConflict, conflict.Message, FailureRetry.Recheck),
+            OwnerTakenException owner => new(TenantReadyReason.DatabaseConflict, owner.Message, FailureRetry.Recheck),
+            TenantDatabaseConflictException conflict => new(TenantReadyReason.DatabaseConflict, conflict.Message, FailureRetry.Recheck),
             SchemaMigrationException migration => OfSchemaMigration(migration),
             SecretStoreException secret => OfSecretStore(secret),
             NpgsqlException catalog => OfCatalog(catalog),
             HttpOperationException or ResourceExpiredException => OfKubernetes(error),
-            HttpRequestException => new(Reasons.KubernetesApiFailed, "The Kubernetes API server cannot be reached.", FailureRetry.Backoff),
-            TimeoutException or OperationCanceledException => new(Reasons.ReconcileFailed, "An operation timed out.", FailureRetry.Backoff),
-            _ => new(Reasons.ReconcileFailed, $"Unexpected {error.GetType().Name}: {SecretRedactor.Redact(error.Message)}", FailureRetry.Backoff),
+            HttpRequestException => new(TenantReadyReason.KubernetesApiFailed, "The Kubernetes API server cannot be reached.", FailureRetry.Backoff),
+            TimeoutException or OperationCanceledException => new(TenantReadyReason.ReconcileFailed, "An operation timed out.", FailureRetry.Backoff),
+            _ => new(TenantReadyReason.ReconcileFailed, $"Unexpected {error.GetType().Name}: {SecretRedactor.Redact(error.Message)}", FailureRetry.Backoff),
         };
     }
 
     /// <summary>The store's migration refusals and failures under the operator's reasons: a failed script is retried, a refusal waits for the spec.</summary>
     private static TenantFailure OfSchemaMigration(SchemaMigrationException migration) => migration.Kind switch
     {
-        SchemaMigrationFailureKind.UnknownVersion => new(Reasons.UnknownSchemaVersion, migration.Message, FailureRetry.UntilSpecChanges),
-        SchemaMigrationFailureKind.DowngradeRefused => new(Reasons.SchemaDowngradeRefused, migration.Message, FailureRetry.UntilSpecChanges),
-        _ => new(Reasons.SchemaMigrationFailed, migration.Message, FailureRetry.Backoff),
+        SchemaMigrationFailureKind.UnknownVersion => new(TenantReadyReason.UnknownSchemaVersion, migration.Message, FailureRetry.UntilSpecChanges),
+        SchemaMigrationFailureKind.DowngradeRefused => new(TenantReadyReason.SchemaDowngradeRefused, migration.Message, FailureRetry.UntilSpecChanges),
+        SchemaMigrationFailureKind.Failed => new(TenantReadyReason.SchemaMigrationFailed, migration.Message, FailureRetry.Backoff),
     };
 
     /// <summary>
@@ -91,30 +90,30 @@ public static class TenantFailures
         ArgumentNullException.ThrowIfNull(error);
         if (TlsFailure(error) is { } why)
         {
-            return new(Reasons.DatabaseServerTlsFailed,
+            return new(TenantReadyReason.DatabaseServerTlsFailed,
                 $"TLS to tenant database server '{server}' ({host}:{port}, {tls}) failed: {why}", FailureRetry.Backoff);
         }
 
         var at = $"Tenant database server '{server}' ({host}:{port})";
         if (error is not PostgresException postgres)
         {
-            return new(Reasons.DatabaseServerUnavailable, $"{at} failed: {Describe(error)}", FailureRetry.Backoff);
+            return new(TenantReadyReason.DatabaseServerUnavailable, $"{at} failed: {Describe(error)}", FailureRetry.Backoff);
         }
 
         return postgres.SqlState switch
         {
-            PostgresErrorCodes.InsufficientPrivilege => new(Reasons.DatabasePermissionDenied,
+            PostgresErrorCodes.InsufficientPrivilege => new(TenantReadyReason.DatabasePermissionDenied,
                 $"The admin role of tenant database server '{server}' lacks a privilege (it needs CREATEDB and CREATEROLE, see docs/lifecycle.md): {Describe(error)}",
                 FailureRetry.Backoff),
-            var state when state.StartsWith(InvalidAuthorizationClass, StringComparison.Ordinal) => new(Reasons.DatabaseAuthenticationFailed,
+            var state when state.StartsWith(InvalidAuthorizationClass, StringComparison.Ordinal) => new(TenantReadyReason.DatabaseAuthenticationFailed,
                 $"{at} refused the admin role's login ({Describe(error)}); check the admin user and its secret.", FailureRetry.Backoff),
-            var state when IsUnavailable(state) => new(Reasons.DatabaseServerUnavailable, $"{at} failed: {Describe(error)}", FailureRetry.Backoff),
-            var state when IsContention(state) => new(Reasons.DatabaseContention,
+            var state when IsUnavailable(state) => new(TenantReadyReason.DatabaseServerUnavailable, $"{at} failed: {Describe(error)}", FailureRetry.Backoff),
+            var state when IsContention(state) => new(TenantReadyReason.DatabaseContention,
                 $"{at}: a concurrent change got in the way ({Describe(error)}); retried.", FailureRetry.Immediately),
 
             // The tenant database vanished between observing and using it (dropped by hand): the next pass observes again.
-            InvalidCatalogName => new(Reasons.DatabaseOperationFailed, $"{at} refused a statement: {Describe(error)}", FailureRetry.Immediately),
-            _ => new(Reasons.DatabaseOperationFailed, $"{at} refused a statement: {Describe(error)}", FailureRetry.Backoff),
+            InvalidCatalogName => new(TenantReadyReason.DatabaseOperationFailed, $"{at} refused a statement: {Describe(error)}", FailureRetry.Immediately),
+            _ => new(TenantReadyReason.DatabaseOperationFailed, $"{at} refused a statement: {Describe(error)}", FailureRetry.Backoff),
         };
     }
 
@@ -124,11 +123,11 @@ public static class TenantFailures
         ArgumentNullException.ThrowIfNull(error);
         return error switch
         {
-            PostgresException postgres when IsContention(postgres.SqlState) => new(Reasons.DatabaseContention,
+            PostgresException postgres when IsContention(postgres.SqlState) => new(TenantReadyReason.DatabaseContention,
                 $"The control-plane catalog: a concurrent change got in the way ({Describe(error)}); retried.", FailureRetry.Immediately, InCatalog: false),
             PostgresException postgres when !IsUnavailable(postgres.SqlState) && !postgres.SqlState.StartsWith(InvalidAuthorizationClass, StringComparison.Ordinal) =>
-                new(Reasons.CatalogRefused, $"The control-plane catalog refused a statement: {Describe(error)}", FailureRetry.Backoff, InCatalog: false),
-            _ => new(Reasons.CatalogUnavailable, $"The control-plane catalog cannot be reached: {Describe(error)}", FailureRetry.Backoff, InCatalog: false),
+                new(TenantReadyReason.CatalogRefused, $"The control-plane catalog refused a statement: {Describe(error)}", FailureRetry.Backoff, InCatalog: false),
+            _ => new(TenantReadyReason.CatalogUnavailable, $"The control-plane catalog cannot be reached: {Describe(error)}", FailureRetry.Backoff, InCatalog: false),
         };
     }
 
@@ -138,10 +137,10 @@ public static class TenantFailures
         ArgumentNullException.ThrowIfNull(error);
         return error switch
         {
-            SecretNotFoundException => new(Reasons.SecretNotFound, error.Message, FailureRetry.Recheck),
-            SecretAccessDeniedException => new(Reasons.SecretAccessDenied, error.Message, FailureRetry.Recheck),
-            { IsTransient: true } => new(Reasons.SecretUnavailable, error.Message, FailureRetry.Backoff),
-            _ => new(Reasons.SecretUnavailable, error.Message, FailureRetry.Recheck),
+            SecretNotFoundException => new(TenantReadyReason.SecretNotFound, error.Message, FailureRetry.Recheck),
+            SecretAccessDeniedException => new(TenantReadyReason.SecretAccessDenied, error.Message, FailureRetry.Recheck),
+            { IsTransient: true } => new(TenantReadyReason.SecretUnavailable, error.Message, FailureRetry.Backoff),
+            _ => new(TenantReadyReason.SecretUnavailable, error.Message, FailureRetry.Recheck),
         };
     }
 
@@ -163,7 +162,7 @@ public static class TenantFailures
             null => "no answer",
             _ => $"HTTP {(int)status}",
         };
-        return new(Reasons.KubernetesApiFailed, $"The Kubernetes API answered {what}.", retry);
+        return new(TenantReadyReason.KubernetesApiFailed, $"The Kubernetes API answered {what}.", retry);
     }
 
     /// <summary>

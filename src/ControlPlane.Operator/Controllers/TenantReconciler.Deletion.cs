@@ -48,7 +48,7 @@ public sealed partial class TenantReconciler
 
         await _finalizers.RemoveAsync(marked, cancellationToken);
         lifecycle.Failures.Succeeded(FailureKey(marked));
-        await events.RecordAsync(marked, EventRecorder.Normal, TenantEventReasons.Deleted,
+        await events.RecordAsync(marked, EventRecorder.Normal, TenantEventReason.Deleted.ToWire(),
             row is null ? "Nothing was provisioned; finalizer removed." : $"Tenant {row.Slug} deleted ({marked.Spec.DeletionPolicy ?? DeletionPolicies.Retain}).",
             cancellationToken);
         return ReconcileResult.Success();
@@ -71,7 +71,7 @@ public sealed partial class TenantReconciler
         });
         if (validation is TenantValidation.Invalid invalid)
         {
-            return await FailAsync(marked, row, new TenantFailure(TenantConditions.Reasons.InvalidSpec,
+            return await FailAsync(marked, row, new TenantFailure(TenantReadyReason.InvalidSpec,
                 "Cannot clean up: " + string.Join(" ", invalid.Problems), FailureRetry.Recheck), null, cancellationToken);
         }
 
@@ -124,7 +124,7 @@ public sealed partial class TenantReconciler
             {
                 var objects = string.Join(", ", drop.NotOwned);
                 Log.LeftNotOwned(logger, intent.Slug, objects);
-                await events.RecordAsync(marked, EventRecorder.Warning, TenantConditions.Reasons.DatabaseConflict,
+                await events.RecordAsync(marked, EventRecorder.Warning, TenantReadyReason.DatabaseConflict.ToWire(),
                     $"Left on the server because they do not carry this tenant's ownership mark: {objects}.", cancellationToken);
             }
 
@@ -167,7 +167,7 @@ public sealed partial class TenantReconciler
     /// </summary>
     private async Task<ReconcileResult?> SkipOrBlockAsync(Tenant marked, CatalogTenant row, TenantIntent intent, Blockage blockage, CancellationToken cancellationToken)
     {
-        var failure = new TenantFailure(TenantConditions.Reasons.DeletionBlocked,
+        var failure = new TenantFailure(TenantReadyReason.DeletionBlocked,
             $"{blockage.Cause} {blockage.HowTo} annotate the Tenant {Tenant.SkipCleanupAnnotation}=<reason> to release it, leaving behind: {string.Join(", ", blockage.Left)} (docs/lifecycle.md).",
             blockage.Retry);
         var key = FailureKey(marked);
@@ -190,7 +190,7 @@ public sealed partial class TenantReconciler
         await lifecycle.Catalog.MarkDeletedAsync(row.Id, actor, cancellationToken);
         var left = string.Join(", ", blockage.Left);
         Log.CleanupSkipped(logger, intent.Slug, reason, blockage.Cause, left);
-        await events.RecordAsync(marked, EventRecorder.Warning, TenantEventReasons.CleanupSkipped,
+        await events.RecordAsync(marked, EventRecorder.Warning, TenantEventReason.CleanupSkipped.ToWire(),
             $"Released by {Tenant.SkipCleanupAnnotation} ({reason}) without full cleanup; left behind: {left}.", cancellationToken);
         return null;
     }

@@ -42,7 +42,7 @@ public sealed partial class TenantReconciler
         await decided.BeforeActAsync(cancellationToken);
         var repair = new DriftRepair(what, [.. applied.Select(step => step.GetType().Name)], schema?.From?.ToString(), schema?.To.ToString());
         await lifecycle.Catalog.RecordDriftRepairAsync(row.Id, repair, actor, cancellationToken);
-        await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReasons.DriftRepaired, $"Repaired what was changed by hand: {string.Join(", ", what)}.", cancellationToken);
+        await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReason.DriftRepaired.ToWire(), $"Repaired what was changed by hand: {string.Join(", ", what)}.", cancellationToken);
         Log.DriftRepaired(logger, intent.Slug, string.Join(", ", what));
     }
 
@@ -136,5 +136,5 @@ public sealed partial class TenantReconciler
     private static bool SpecSettled(Tenant tenant) =>
         Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready) is { } ready
         && ready.ObservedGeneration == tenant.Metadata.Generation
-        && ready.Reason is TenantConditions.Reasons.Provisioned or TenantConditions.Reasons.Suspended;
+        && TenantReadyReasons.TryParse(ready.Reason, out var reason) && reason is TenantReadyReason.Provisioned or TenantReadyReason.Suspended;
 }

@@ -28,35 +28,36 @@ public sealed partial class TenantReconciler
         var slug = TenantSpecRules.EffectiveSlug(tenant);
         if (!lifecycle.Failures.Failed(key, failure, time.GetUtcNow()))
         {
-            Log.FailureRetried(logger, error, slug, failure.Reason, failure.Message);
+            Log.FailureRetried(logger, error, slug, failure.Reason.ToWire(), failure.Message);
             return failure.Retry == FailureRetry.Immediately ? ReconcileResult.RequeueAfter(FastRetry) : ReconcileResult.TransientError(failure.Message, error);
         }
 
         var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, failure.Reason, failure.Message, time.GetUtcNow()), cancellationToken);
-        await events.RecordAsync(written ?? tenant, EventRecorder.Warning, failure.Reason, failure.Message, cancellationToken);
+        await events.RecordAsync(written ?? tenant, EventRecorder.Warning, failure.Reason.ToWire(), failure.Message, cancellationToken);
         var tenantId = row?.Id ?? (failure.InCatalog ? (await RowFromStatusAsync(tenant, fromSnapshot: true, cancellationToken))?.Read.Tenant.Id : null);
         if (failure.InCatalog && tenantId is { } id && lifecycle.Failures.FirstOccurrence(key, failure)
             && !await IsLatestErrorAsync(id, failure.Reason, failure.Message, cancellationToken))
         {
-            await lifecycle.Catalog.RecordErrorAsync(id, failure.Reason, failure.Message, Actor(tenant), cancellationToken);
+            await lifecycle.Catalog.RecordErrorAsync(id, failure.Reason.ToWire(), failure.Message, Actor(tenant), cancellationToken);
         }
 
-        Log.Blocked(logger, slug, failure.Reason, failure.Message);
+        Log.Blocked(logger, slug, failure.Reason.ToWire(), failure.Message);
         return failure.Retry switch
         {
             FailureRetry.Recheck => ReconcileResult.RequeueAfter(BlockedRecheck),
-            FailureRetry.UntilSpecChanges => ReconcileResult.TerminalError(failure.Reason, failure.Message),
+            FailureRetry.UntilSpecChanges => ReconcileResult.TerminalError(failure.Reason.ToWire(), failure.Message),
 
             // Past the threshold a race that keeps recurring is no longer "at once": it backs off like any other.
             _ => ReconcileResult.TransientError(failure.Message, error),
         };
     }
 
-    private async Task<bool> IsLatestErrorAsync(Guid tenantId, string reason, string message, CancellationToken cancellationToken)
+    private async Task<bool> IsLatestErrorAsync(Guid tenantId, TenantReadyReason reason, string message, CancellationToken cancellationToken)
     {
         var newest = (await lifecycle.Catalog.GetEventsAsync(tenantId, 1, null, cancellationToken)).Items.FirstOrDefault();
-        return newest is { EventType: EventTypes.Error, Payload: { } payload }
-            && payload.TryGetProperty("reason", out var r) && r.GetString() == reason
+        return newest is { Payload: { } payload }
+            && CatalogEventTypes.TryParse(newest.EventType, out var type) && type == CatalogEventType.Error
+            && payload.TryGetProperty("reason", out var r) && TenantReadyReasons.TryParse(r.GetString(), out var recorded) && recorded == reason
             && payload.TryGetProperty("message", out var m) && m.GetString() == message;
     }
 

@@ -40,7 +40,7 @@ public sealed partial class TenantReconciler
             if (decision is PlacementDecision.NoServer none)
             {
                 Log.NoServerAvailable(logger, TenantSpecRules.EffectiveSlug(tenant), none.Message);
-                await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, TenantConditions.Reasons.NoServerAvailable, none.Message, time.GetUtcNow()), cancellationToken);
+                await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, TenantReadyReason.NoServerAvailable, none.Message, time.GetUtcNow()), cancellationToken);
 
                 // Looked at again when a server becomes ready (TenantDatabaseServerOperator re-queues pending Tenants), and periodically.
                 return (tenant, ReconcileResult.RequeueAfter(BlockedRecheck));

@@ -363,23 +363,23 @@ public sealed partial class TenantReconciler
     {
         if (before == CatalogTenantStatus.Provisioning)
         {
-            await events.RecordAsync(tenant, EventRecorder.Normal, TenantConditions.Reasons.Provisioned,
+            await events.RecordAsync(tenant, EventRecorder.Normal, TenantReadyReason.Provisioned.ToWire(),
                 $"Database {row.DbName} provisioned at schema version {row.SchemaVersion}.", cancellationToken);
         }
         else if (fromVersion != row.SchemaVersion)
         {
-            await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReasons.Migrated,
+            await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReason.Migrated.ToWire(),
                 $"Schema migrated from {fromVersion} to {row.SchemaVersion}.", cancellationToken);
         }
 
         if (before != row.Status && row.Status == CatalogTenantStatus.Suspended)
         {
-            await events.RecordAsync(tenant, EventRecorder.Normal, TenantConditions.Reasons.Suspended,
+            await events.RecordAsync(tenant, EventRecorder.Normal, TenantReadyReason.Suspended.ToWire(),
                 $"Suspended: {row.SuspendedReason}", cancellationToken);
         }
         else if (before == CatalogTenantStatus.Suspended && row.Status == CatalogTenantStatus.Active)
         {
-            await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReasons.Resumed, "Logins and connections are allowed again.", cancellationToken);
+            await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReason.Resumed.ToWire(), "Logins and connections are allowed again.", cancellationToken);
         }
     }
 }

@@ -49,7 +49,7 @@ public sealed partial class TenantReconciler
             await lifecycle.Faults.AfterAsync(ProvisioningSteps.RotationRecorded, cancellationToken);
 
             Log.CredentialsRotated(logger, intent.Slug, latest.Rotation, latest.Scheduled);
-            await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReasons.CredentialsRotated,
+            await events.RecordAsync(tenant, EventRecorder.Normal, TenantEventReason.CredentialsRotated.ToWire(),
                 $"Password rotated for {latest.Rotation}; new logins need the new password, open sessions keep running.", cancellationToken);
         }
 

@@ -41,7 +41,7 @@ public sealed partial class TenantReconciler
         {
             var message = $"Waiting for one of the {slots.Limit} operation slots of database server '{server.Name}' (maxConcurrentOperations); " +
                           "provisioning starts when one frees.";
-            await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, TenantConditions.Reasons.DatabaseServerBusy, message, time.GetUtcNow()), cancellationToken);
+            await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, TenantReadyReason.DatabaseServerBusy, message, time.GetUtcNow()), cancellationToken);
         }
 
         // In this server's line only: a spec moved to another server leaves the old server's line at once.

@@ -114,10 +114,10 @@ public sealed partial class TenantReconciler(
         var message = string.Join(" ", problems);
         if (written is not null)
         {
-            await events.RecordAsync(written, EventRecorder.Warning, TenantConditions.Reasons.InvalidSpec, message, cancellationToken);
+            await events.RecordAsync(written, EventRecorder.Warning, TenantReadyReason.InvalidSpec.ToWire(), message, cancellationToken);
         }
 
-        return ReconcileResult.TerminalError(TenantConditions.Reasons.InvalidSpec, message);
+        return ReconcileResult.TerminalError(TenantReadyReason.InvalidSpec.ToWire(), message);
     }
 
     private string Actor(Tenant tenant) => Provisioning.Actors.For(lifecycle.OperatorIdentity, tenant.Metadata);

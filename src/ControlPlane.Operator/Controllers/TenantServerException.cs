@@ -1,3 +1,5 @@
+using ControlPlane.Operator.Api.V1Alpha1;
+
 namespace ControlPlane.Operator.Controllers;
 
 /// <summary>
@@ -10,5 +12,5 @@ public sealed class TenantServerException(TenantFailure failure, Exception inner
     public TenantFailure Failure { get; } = failure;
 
     /// <summary>The Ready condition's reason.</summary>
-    public string Reason => Failure.Reason;
+    public TenantReadyReason Reason => Failure.Reason;
 }

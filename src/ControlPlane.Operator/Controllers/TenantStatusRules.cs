@@ -12,7 +12,7 @@ public static class TenantStatusRules
 {
     /// <summary>The spec breaks a rule: Ready=False InvalidSpec with every problem in the message; the phase is kept.</summary>
     public static TenantStatus Invalid(Tenant tenant, IReadOnlyList<string> problems, DateTimeOffset now) =>
-        With(tenant, tenant.Status.Phase ?? TenantPhases.Provisioning, TenantConditions.Reasons.InvalidSpec, string.Join(" ", problems), now);
+        With(tenant, tenant.Status.Phase ?? TenantPhases.Provisioning, TenantReadyReason.InvalidSpec, string.Join(" ", problems), now);
 
     /// <summary>
     /// The catalog row exists; its id is recorded at once so a crash later cannot lose the tenant's identity. The
@@ -26,7 +26,7 @@ public static class TenantStatusRules
         ArgumentNullException.ThrowIfNull(intent);
         var current = tenant.Status;
         var status = current.Phase is null || Conditions.Find(current.Conditions, TenantConditions.Ready) is null
-            ? With(tenant, TenantPhases.Provisioning, TenantConditions.Reasons.Provisioning, "Provisioning the tenant database.", now)
+            ? With(tenant, TenantPhases.Provisioning, TenantReadyReason.Provisioning, "Provisioning the tenant database.", now)
             : new TenantStatus
             {
                 Phase = current.Phase,
@@ -48,8 +48,8 @@ public static class TenantStatusRules
         ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(intent);
         var status = intent.Suspended
-            ? With(tenant, TenantPhases.Suspended, TenantConditions.Reasons.Suspended, $"Suspended: {intent.SuspendedReason}", now)
-            : With(tenant, TenantPhases.Active, TenantConditions.Reasons.Provisioned,
+            ? With(tenant, TenantPhases.Suspended, TenantReadyReason.Suspended, $"Suspended: {intent.SuspendedReason}", now)
+            : With(tenant, TenantPhases.Active, TenantReadyReason.Provisioned,
                 $"Database {intent.Database} on server {intent.Server} is at schema version {row.SchemaVersion}.", now, ready: true);
         status.TenantId = row.Id.ToString();
         status.SchemaVersion = row.SchemaVersion;
@@ -59,7 +59,7 @@ public static class TenantStatusRules
     }
 
     /// <summary>Something stands in the way; the phase is kept and Ready=False names the reason.</summary>
-    public static TenantStatus Blocked(Tenant tenant, string reason, string message, DateTimeOffset now) =>
+    public static TenantStatus Blocked(Tenant tenant, TenantReadyReason reason, string message, DateTimeOffset now) =>
         With(tenant, tenant.Status.Phase ?? TenantPhases.Provisioning, reason, message, now);
 
     /// <summary>
@@ -86,7 +86,7 @@ public static class TenantStatusRules
 
     /// <summary>Deletion started; cleanup runs before the finalizer goes.</summary>
     public static TenantStatus Deleting(Tenant tenant, DateTimeOffset now) =>
-        With(tenant, TenantPhases.Deleting, TenantConditions.Reasons.Deleting, "The Tenant is being deleted.", now);
+        With(tenant, TenantPhases.Deleting, TenantReadyReason.Deleting, "The Tenant is being deleted.", now);
 
     private static TenantDatabaseStatus DatabaseOf(CatalogTenant row, TenantIntent intent) => new()
     {
@@ -97,7 +97,7 @@ public static class TenantStatusRules
         User = row.DbUser,
     };
 
-    private static TenantStatus With(Tenant tenant, string phase, string reason, string message, DateTimeOffset now, bool ready = false)
+    private static TenantStatus With(Tenant tenant, string phase, TenantReadyReason reason, string message, DateTimeOffset now, bool ready = false)
     {
         var generation = tenant.Metadata.Generation;
         var current = tenant.Status;
@@ -111,7 +111,7 @@ public static class TenantStatusRules
             SecretRef = current.SecretRef,
             Credentials = current.Credentials,
             ObservedGeneration = generation,
-            Conditions = Conditions.Set(current.Conditions, TenantConditions.Ready, ready ? Conditions.True : Conditions.False, reason, message, generation, now),
+            Conditions = Conditions.Set(current.Conditions, TenantConditions.Ready, ready ? Conditions.True : Conditions.False, reason.ToWire(), message, generation, now),
         };
     }
 }

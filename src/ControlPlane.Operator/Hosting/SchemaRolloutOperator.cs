@@ -49,7 +49,7 @@ public sealed class SchemaRolloutOperator
             time,
             metrics.Runtime,
             loggers.CreateLogger<Controller<SchemaRollout>>());
-        metrics.ObserveRolloutPhases(() => SchemaRolloutPhases.All.Append("Unset")
+        metrics.ObserveRolloutPhases(() => Enum.GetValues<SchemaRolloutPhase>().Select(p => p.ToWire()).Append("Unset")
             .Select(phase => KeyValuePair.Create(phase, Informer.Cache.Items.Count(r => (r.Status.Phase ?? "Unset") == phase))));
         tenantInformer.Changed += key =>
         {

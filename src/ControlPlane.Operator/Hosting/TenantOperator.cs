@@ -148,8 +148,8 @@ public sealed class TenantOperator
     /// </summary>
     private void RequeuePending(bool refusedToo)
     {
-        foreach (var tenant in Informer.Cache.Items.Where(t => Conditions.Find(t.Status.Conditions, TenantConditions.Ready)?.Reason is { } reason
-                     && (reason == TenantConditions.Reasons.NoServerAvailable || (refusedToo && reason == TenantConditions.Reasons.InvalidSpec))))
+        foreach (var tenant in Informer.Cache.Items.Where(t => TenantReadyReasons.TryParse(Conditions.Find(t.Status.Conditions, TenantConditions.Ready)?.Reason, out var reason)
+                     && (reason == TenantReadyReason.NoServerAvailable || (refusedToo && reason == TenantReadyReason.InvalidSpec))))
         {
             Controller.Queue.Add(ResourceKey.Of(tenant));
         }

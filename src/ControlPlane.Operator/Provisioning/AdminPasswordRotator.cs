@@ -1,4 +1,5 @@
 using ControlPlane.Core.Secrets;
+using ControlPlane.Core.Wire;
 using ControlPlane.Runtime;
 using ControlPlane.Secrets;
 using ControlPlane.Store.TenantDatabases;
@@ -28,12 +29,12 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
         ArgumentNullException.ThrowIfNull(server);
         if (server.AdminSecret is not { } current)
         {
-            return Failed(server, AdminPasswordReasons.NotRotatable, "the server's admin has no stored password (the embedded dev server's trusted superuser).");
+            return Failed(server, AdminPasswordFailure.NotRotatable, "the server's admin has no stored password (the embedded dev server's trusted superuser).");
         }
 
         if (!AdminPasswordRules.CanRotate(current))
         {
-            return Failed(server, AdminPasswordReasons.NotRotatable, $"{current} is read-only (the env backend); keep the admin password in a backend the operator can write.");
+            return Failed(server, AdminPasswordFailure.NotRotatable, $"{current} is read-only (the env backend); keep the admin password in a backend the operator can write.");
         }
 
         try
@@ -43,12 +44,12 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
         catch (SecretStoreException e)
         {
             return Failed(server, e is SecretOwnershipException or SecretAccessDeniedException or SecretBackendNotEnabledException
-                ? AdminPasswordReasons.SecretNotWritable
-                : AdminPasswordReasons.SecretStoreFailed, e.Message);
+                ? AdminPasswordFailure.SecretNotWritable
+                : AdminPasswordFailure.SecretStoreFailed, e.Message);
         }
         catch (NpgsqlException e)
         {
-            return Failed(server, AdminPasswordReasons.ServerUnavailable, e.Message);
+            return Failed(server, AdminPasswordFailure.ServerUnavailable, e.Message);
         }
     }
 
@@ -62,7 +63,7 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
         if (pending is null && !onDemand && !plan.Due)
         {
             Log.AdminPasswordRotationNotDue(logger, server.Name, plan.NextDue);
-            return new AdminPasswordOutcome(server.Name, AdminPasswordResults.NotDue, NextDue: plan.NextDue);
+            return new AdminPasswordOutcome(server.Name, AdminPasswordResult.NotDue, NextDue: plan.NextDue);
         }
 
         var settings = server.AdminConnectionSettings();
@@ -75,8 +76,8 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
         if (!await session.TryLockAsync(cancellationToken))
         {
             Log.AdminPasswordRotationBusy(logger, server.Name);
-            metrics?.AdminPasswordRotation(server.Name, AdminPasswordResults.Busy);
-            return new AdminPasswordOutcome(server.Name, AdminPasswordResults.Busy);
+            metrics?.AdminPasswordRotation(server.Name, AdminPasswordResult.Busy.ToWire());
+            return new AdminPasswordOutcome(server.Name, AdminPasswordResult.Busy);
         }
 
         // Under the lock nobody else changes the role's password, but someone may have finished a rotation between our
@@ -96,7 +97,7 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
         {
             if (!onDemand && !plan.Due)
             {
-                return new AdminPasswordOutcome(server.Name, AdminPasswordResults.NotDue, NextDue: plan.NextDue);
+                return new AdminPasswordOutcome(server.Name, AdminPasswordResult.NotDue, NextDue: plan.NextDue);
             }
 
             var rotation = AdminPasswordRules.NewRotation(at);
@@ -107,7 +108,7 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
         // Only a pending entry this code wrote (it carries a rotation's mark) is ever applied to the role.
         if (pending.Rotation is not { } name || AdminPasswordRules.RotatedAt(name) is null)
         {
-            return Failed(server, AdminPasswordReasons.SecretInconsistent,
+            return Failed(server, AdminPasswordFailure.SecretInconsistent,
                 $"{pendingRef} holds a value without an admin rotation's mark; the operator applies only passwords it generated. Remove that key.");
         }
 
@@ -123,7 +124,7 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
             if (!promoted.Equals(pending.Value))
             {
                 // The current entry claims this rotation with another value: keep the pending entry (the role's password).
-                return Failed(server, AdminPasswordReasons.SecretInconsistent,
+                return Failed(server, AdminPasswordFailure.SecretInconsistent,
                     $"{current} already carries rotation {name} with another value; the pending entry {pendingRef} is kept, as the role accepts it.");
             }
 
@@ -139,9 +140,9 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
         await server.Administrator.CheckReachableAsync(cancellationToken);
         var scheduled = !onDemand && !resumed;
         Log.AdminPasswordRotated(logger, server.Name, name, scheduled, resumed);
-        metrics?.AdminPasswordRotation(server.Name, AdminPasswordResults.Rotated);
+        metrics?.AdminPasswordRotation(server.Name, AdminPasswordResult.Rotated.ToWire());
         var next = server.AdminPasswordRotateEvery is { } every ? AdminPasswordRules.RotatedAt(name) + every : null;
-        return new AdminPasswordOutcome(server.Name, AdminPasswordResults.Rotated, name, next, Resumed: resumed);
+        return new AdminPasswordOutcome(server.Name, AdminPasswordResult.Rotated, name, next, Resumed: resumed);
     }
 
     /// <summary>
@@ -185,49 +186,97 @@ public sealed class AdminPasswordRotator(ISecretStore secrets, IProvisioningFaul
     private static SecretOwner Owner(TenantDatabaseServer server) => new($"server-{server.Name}");
 
     private AdminPasswordOutcome Rejected(TenantDatabaseServer server, SecretReference current) =>
-        Failed(server, AdminPasswordReasons.PasswordRejected,
+        Failed(server, AdminPasswordFailure.PasswordRejected,
             $"the server refuses the admin password stored at {current} (and the pending one, if any): it was changed outside the operator. " +
             "Store the role's password there again; nothing was changed.");
 
-    private AdminPasswordOutcome Failed(TenantDatabaseServer server, string reason, string message)
+    private AdminPasswordOutcome Failed(TenantDatabaseServer server, AdminPasswordFailure reason, string message)
     {
-        Log.AdminPasswordRotationFailed(logger, server.Name, reason, message);
-        metrics?.AdminPasswordRotation(server.Name, AdminPasswordResults.Failed);
-        return new AdminPasswordOutcome(server.Name, AdminPasswordResults.Failed, Reason: reason, Message: message);
+        Log.AdminPasswordRotationFailed(logger, server.Name, reason.ToWire(), message);
+        metrics?.AdminPasswordRotation(server.Name, AdminPasswordResult.Failed.ToWire());
+        return new AdminPasswordOutcome(server.Name, AdminPasswordResult.Failed, Reason: reason, Message: message);
     }
 }
 
 /// <summary>What one call of <see cref="AdminPasswordRotator.RotateAsync"/> did. Never holds a password.</summary>
 public sealed record AdminPasswordOutcome(
-    string Server, string Result, string? Rotation = null, DateTimeOffset? NextDue = null, bool Resumed = false, string? Reason = null, string? Message = null);
+    string Server, AdminPasswordResult Result, string? Rotation = null, DateTimeOffset? NextDue = null, bool Resumed = false,
+    AdminPasswordFailure? Reason = null, string? Message = null);
 
-/// <summary>The outcome's <see cref="AdminPasswordOutcome.Result"/>, also the metric's <c>result</c> label.</summary>
-public static class AdminPasswordResults
+/// <summary>What a rotation did: the outcome's <see cref="AdminPasswordOutcome.Result"/>, the metric's <c>result</c> label and <c>rotate-admin-password</c>'s output.</summary>
+public enum AdminPasswordResult
 {
-    public const string Rotated = "rotated";
-    public const string NotDue = "not-due";
-    public const string Busy = "busy";
-    public const string Failed = "failed";
+    /// <summary>The password was rotated (or an interrupted rotation completed).</summary>
+    Rotated,
+
+    /// <summary>Nothing to do: no rotation was asked for and the schedule is not due.</summary>
+    NotDue,
+
+    /// <summary>Another process holds the server's rotation lock; try again shortly.</summary>
+    Busy,
+
+    /// <summary>The rotation failed; the outcome's <see cref="AdminPasswordOutcome.Reason"/> says why.</summary>
+    Failed,
 }
 
-/// <summary>Why a rotation failed: every failure has a name (logs, metric, <c>rotate-admin-password</c>).</summary>
-public static class AdminPasswordReasons
+/// <summary>
+/// The wire value of each <see cref="AdminPasswordResult"/> (lower-case, hyphenated), and back.
+/// As for every reason type (<see cref="Api.V1Alpha1.TenantReadyReasons"/>): <c>ToWire()</c>, the exhaustive switch below,
+/// is the only way to the wire and <c>TryParse</c> the only way back.
+/// </summary>
+public static class AdminPasswordResults
+{
+    public static string ToWire(this AdminPasswordResult result) => result switch
+    {
+        AdminPasswordResult.Rotated => "rotated",
+        AdminPasswordResult.NotDue => "not-due",
+        AdminPasswordResult.Busy => "busy",
+        AdminPasswordResult.Failed => "failed",
+    };
+
+    /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
+    public static bool TryParse(string? wire, out AdminPasswordResult result) => WireValues.TryParse(wire, ToWire, out result);
+}
+
+/// <summary>Why a rotation failed: every failure has a name (logs, <c>rotate-admin-password</c>'s output and exit code).</summary>
+public enum AdminPasswordFailure
 {
     /// <summary>No stored password, or a read-only backend (env).</summary>
-    public const string NotRotatable = "AdminSecretNotRotatable";
+    NotRotatable,
 
     /// <summary>The server accepts neither the current nor the pending password: changed outside the operator. Nothing was changed.</summary>
-    public const string PasswordRejected = "AdminPasswordRejected";
+    PasswordRejected,
 
     /// <summary>The secret may not be written: not marked as the operator's, access denied, backend not enabled. Nothing was changed.</summary>
-    public const string SecretNotWritable = "AdminSecretNotWritable";
+    SecretNotWritable,
 
     /// <summary>The secret store failed (unavailable, throttled, contended); the next attempt converges.</summary>
-    public const string SecretStoreFailed = "SecretStoreFailed";
+    SecretStoreFailed,
 
     /// <summary>The tenant database server could not be reached or answered an error; the next attempt converges.</summary>
-    public const string ServerUnavailable = "ServerUnavailable";
+    ServerUnavailable,
 
     /// <summary>The stored entries contradict each other; a human must look (the message says what to do).</summary>
-    public const string SecretInconsistent = "AdminSecretInconsistent";
+    SecretInconsistent,
+}
+
+/// <summary>
+/// The wire value of each <see cref="AdminPasswordFailure"/> (not always its name), and back.
+/// As for every reason type (<see cref="Api.V1Alpha1.TenantReadyReasons"/>): <c>ToWire()</c>, the exhaustive switch below,
+/// is the only way to the wire and <c>TryParse</c> the only way back.
+/// </summary>
+public static class AdminPasswordFailures
+{
+    public static string ToWire(this AdminPasswordFailure failure) => failure switch
+    {
+        AdminPasswordFailure.NotRotatable => "AdminSecretNotRotatable",
+        AdminPasswordFailure.PasswordRejected => "AdminPasswordRejected",
+        AdminPasswordFailure.SecretNotWritable => "AdminSecretNotWritable",
+        AdminPasswordFailure.SecretStoreFailed => "SecretStoreFailed",
+        AdminPasswordFailure.ServerUnavailable => "ServerUnavailable",
+        AdminPasswordFailure.SecretInconsistent => "AdminSecretInconsistent",
+    };
+
+    /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
+    public static bool TryParse(string? wire, out AdminPasswordFailure failure) => WireValues.TryParse(wire, ToWire, out failure);
 }

@@ -69,19 +69,19 @@ internal static class CatalogCommands
     }
 
     public static async Task InsertEventAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, string eventType, string actor, JsonNode? payload,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, CatalogEventType eventType, string actor, JsonNode? payload,
         CancellationToken cancellationToken)
     {
-        await using var command = Create(connection, transaction, CatalogSql.InsertEvent, tenantId, eventType, actor, Jsonb(payload));
+        await using var command = Create(connection, transaction, CatalogSql.InsertEvent, tenantId, eventType.ToWire(), actor, Jsonb(payload));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Writes one event and returns it as stored (its id and time are the database's).</summary>
     public static async Task<TenantEvent> InsertEventReturningAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, string eventType, string actor, JsonNode? payload,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, CatalogEventType eventType, string actor, JsonNode? payload,
         CancellationToken cancellationToken)
     {
-        await using var command = Create(connection, transaction, CatalogSql.InsertEventReturning, tenantId, eventType, actor, Jsonb(payload));
+        await using var command = Create(connection, transaction, CatalogSql.InsertEventReturning, tenantId, eventType.ToWire(), actor, Jsonb(payload));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? CatalogRows.ReadEvent(reader)

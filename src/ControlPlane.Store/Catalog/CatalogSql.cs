@@ -174,6 +174,10 @@ internal static class CatalogSql
         """;
 
     /// <summary>The rotation recorded for one request ($2): at most one, by the trigger tenant_events_credentials_rotated_once (V17).</summary>
+    /// <remarks>
+    /// The event type is spelled here, not passed as a parameter, as in the predicate of V14's partial index: a generic
+    /// plan can use that index only for the literal (<see cref="CatalogEventType.CredentialsRotated"/> writes the same text).
+    /// </remarks>
     public const string FindCredentialRotation = """
         SELECT payload::text FROM control_plane.tenant_events
          WHERE tenant_id = $1 AND event_type = 'credentials_rotated' AND payload ->> 'rotation' = $2

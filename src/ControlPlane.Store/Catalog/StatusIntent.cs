@@ -13,28 +13,28 @@ internal sealed record StatusIntent(
     CatalogTenantStatus Target,
     IReadOnlySet<CatalogTenantStatus> From,
     IReadOnlySet<CatalogTenantStatus> AlreadyDone,
-    string EventType)
+    CatalogEventType EventType)
 {
     public static readonly StatusIntent Activate = new(
         CatalogTenantStatus.Active, new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Provisioning },
-        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Active }, EventTypes.Provisioned);
+        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Active }, CatalogEventType.Provisioned);
 
     public static readonly StatusIntent Suspend = new(
         CatalogTenantStatus.Suspended, new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Active },
-        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Suspended }, EventTypes.Suspended);
+        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Suspended }, CatalogEventType.Suspended);
 
     public static readonly StatusIntent Resume = new(
         CatalogTenantStatus.Active, new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Suspended },
-        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Active }, EventTypes.Resumed);
+        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Active }, CatalogEventType.Resumed);
 
     // Deleting an already deleted tenant is "already done": a finalizer retried after MarkDeleted must not fail.
     public static readonly StatusIntent StartDeletion = new(
         CatalogTenantStatus.Deleting, new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Provisioning, CatalogTenantStatus.Active, CatalogTenantStatus.Suspended },
-        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Deleting, CatalogTenantStatus.Deleted }, EventTypes.Deleting);
+        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Deleting, CatalogTenantStatus.Deleted }, CatalogEventType.Deleting);
 
     public static readonly StatusIntent FinishDeletion = new(
         CatalogTenantStatus.Deleted, new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Deleting },
-        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Deleted }, EventTypes.Deleted);
+        new HashSet<CatalogTenantStatus> { CatalogTenantStatus.Deleted }, CatalogEventType.Deleted);
 
     public static IReadOnlyList<StatusIntent> All { get; } = [Activate, Suspend, Resume, StartDeletion, FinishDeletion];
 

@@ -33,7 +33,7 @@ public sealed partial class TenantCatalog
                 ["detail"] = SecretRedactor.Redact(detail),
                 ["action"] = SecretRedactor.Redact(action),
             };
-            return await CatalogCommands.InsertEventReturningAsync(connection, transaction, id, EventTypes.AuditFinding, actor, payload, cancellationToken);
+            return await CatalogCommands.InsertEventReturningAsync(connection, transaction, id, CatalogEventType.AuditFinding, actor, payload, cancellationToken);
         }, cancellationToken);
     }
 }

@@ -24,7 +24,7 @@ public sealed partial class TenantCatalog
                 throw new IllegalTransitionException(tenant.Slug, tenant.Status, "record skipped cleanup");
             }
 
-            await using (var count = CatalogCommands.Create(connection, transaction, CatalogSql.CountEventsOfType, id, EventTypes.CleanupSkipped))
+            await using (var count = CatalogCommands.Create(connection, transaction, CatalogSql.CountEventsOfType, id, CatalogEventType.CleanupSkipped.ToWire()))
             {
                 if ((long)(await count.ExecuteScalarAsync(cancellationToken))! > 0)
                 {
@@ -32,7 +32,7 @@ public sealed partial class TenantCatalog
                 }
             }
 
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.CleanupSkipped, actor, new JsonObject
+            await CatalogCommands.InsertEventAsync(connection, transaction, id, CatalogEventType.CleanupSkipped, actor, new JsonObject
             {
                 ["reason"] = SecretRedactor.Redact(reason),
                 ["cause"] = SecretRedactor.Redact(cause),

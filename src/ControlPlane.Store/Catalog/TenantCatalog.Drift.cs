@@ -31,7 +31,7 @@ public sealed partial class TenantCatalog
                 payload["schema"] = new JsonObject { ["from"] = repair.SchemaFrom, ["to"] = repair.SchemaTo };
             }
 
-            return await CatalogCommands.InsertEventReturningAsync(connection, transaction, id, EventTypes.DriftRepaired, actor, payload, cancellationToken);
+            return await CatalogCommands.InsertEventReturningAsync(connection, transaction, id, CatalogEventType.DriftRepaired, actor, payload, cancellationToken);
         }, cancellationToken);
     }
 }

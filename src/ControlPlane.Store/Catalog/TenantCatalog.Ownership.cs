@@ -38,7 +38,7 @@ public sealed partial class TenantCatalog
 
             var updated = await CatalogCommands.TenantAsync(connection, transaction, CatalogSql.UpdateOwner, cancellationToken,
                 id, owner.Namespace, owner.Name, CatalogCommands.Text(owner.Uid));
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.OwnerRecorded, actor, new JsonObject
+            await CatalogCommands.InsertEventAsync(connection, transaction, id, CatalogEventType.OwnerRecorded, actor, new JsonObject
             {
                 ["namespace"] = owner.Namespace,
                 ["name"] = owner.Name,
@@ -62,7 +62,7 @@ public sealed partial class TenantCatalog
         return WithLockedTenantAsync(id, async (connection, transaction, tenant) =>
         {
             EnsureWritable(tenant, "record an adoption", allowDeleting: false);
-            await using (var count = CatalogCommands.Create(connection, transaction, CatalogSql.CountEventsOfType, id, EventTypes.Adopted))
+            await using (var count = CatalogCommands.Create(connection, transaction, CatalogSql.CountEventsOfType, id, CatalogEventType.Adopted.ToWire()))
             {
                 if ((long)(await count.ExecuteScalarAsync(cancellationToken))! > 0)
                 {
@@ -70,13 +70,13 @@ public sealed partial class TenantCatalog
                 }
             }
 
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.Adopted, actor, new JsonObject
+            await CatalogCommands.InsertEventAsync(connection, transaction, id, CatalogEventType.Adopted, actor, new JsonObject
             {
                 ["from"] = previousId.ToString(),
                 ["namespace"] = tenant.Owner?.Namespace,
                 ["name"] = tenant.Owner?.Name,
             }, cancellationToken);
-            await CatalogCommands.InsertEventAsync(connection, transaction, previousId, EventTypes.Adopted, actor, new JsonObject
+            await CatalogCommands.InsertEventAsync(connection, transaction, previousId, CatalogEventType.Adopted, actor, new JsonObject
             {
                 ["by"] = id.ToString(),
                 ["namespace"] = tenant.Owner?.Namespace,

@@ -49,7 +49,7 @@ public sealed partial class TenantCatalog
             }
 
             var updated = await CatalogCommands.TenantAsync(connection, transaction, CatalogSql.UpdateServer, cancellationToken, id, server);
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.ServerRecorded, actor,
+            await CatalogCommands.InsertEventAsync(connection, transaction, id, CatalogEventType.ServerRecorded, actor,
                 new JsonObject { ["server"] = server }, cancellationToken);
             return updated!;
         }, cancellationToken);

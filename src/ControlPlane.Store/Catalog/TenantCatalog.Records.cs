@@ -29,7 +29,7 @@ public sealed partial class TenantCatalog
             }
 
             var updated = await CatalogCommands.TenantAsync(connection, transaction, CatalogSql.UpdateSchemaVersion, cancellationToken, id, to);
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.Migrated, actor,
+            await CatalogCommands.InsertEventAsync(connection, transaction, id, CatalogEventType.Migrated, actor,
                 new JsonObject { ["from"] = from, ["to"] = to }, cancellationToken);
             return updated!;
         }, cancellationToken);
@@ -47,7 +47,7 @@ public sealed partial class TenantCatalog
         return WithLockedTenantAsync(id, async (connection, transaction, _) =>
         {
             var payload = new JsonObject { ["reason"] = SecretRedactor.Redact(reason), ["message"] = SecretRedactor.Redact(message) };
-            return await CatalogCommands.InsertEventReturningAsync(connection, transaction, id, EventTypes.Error, actor, payload, cancellationToken);
+            return await CatalogCommands.InsertEventReturningAsync(connection, transaction, id, CatalogEventType.Error, actor, payload, cancellationToken);
         }, cancellationToken);
     }
 
@@ -72,7 +72,7 @@ public sealed partial class TenantCatalog
             var updated = await CatalogCommands.TenantAsync(connection, transaction, CatalogSql.UpdateProfile, cancellationToken,
                 id, profile.DisplayName, CatalogCommands.Text(profile.AppVersion), CatalogCommands.Text(profile.BillingPlan),
                 CatalogCommands.Text(profile.ContactEmail), profile.MaintenanceFlag);
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.ProfileUpdated, actor,
+            await CatalogCommands.InsertEventAsync(connection, transaction, id, CatalogEventType.ProfileUpdated, actor,
                 new JsonObject { ["fields"] = new JsonArray([.. changed.Select(f => (JsonNode)f)]) }, cancellationToken);
             return updated!;
         }, cancellationToken);
@@ -105,7 +105,7 @@ public sealed partial class TenantCatalog
                 await upsert.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.LimitsUpdated, actor, new JsonObject
+            await CatalogCommands.InsertEventAsync(connection, transaction, id, CatalogEventType.LimitsUpdated, actor, new JsonObject
             {
                 ["max_db_size_mb"] = limits.MaxDbSizeMb,
                 ["max_users"] = limits.MaxUsers,

@@ -84,7 +84,7 @@ public sealed partial class TenantCatalog
             CatalogCommands.Text(registration.BillingPlan), CatalogCommands.Text(registration.ContactEmail),
             CatalogCommands.Text(registration.Owner?.Namespace), CatalogCommands.Text(registration.Owner?.Name),
             CatalogCommands.Text(registration.Owner?.Uid), CatalogCommands.Text(registration.DbServer));
-        await CatalogCommands.InsertEventAsync(connection, transaction, tenant!.Id, EventTypes.StatusChanged, actor,
+        await CatalogCommands.InsertEventAsync(connection, transaction, tenant!.Id, CatalogEventType.StatusChanged, actor,
             StatusChange(null, CatalogTenantStatus.Provisioning), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return tenant;

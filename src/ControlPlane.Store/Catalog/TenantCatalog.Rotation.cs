@@ -42,7 +42,7 @@ public sealed partial class TenantCatalog
                 }
             }
 
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.CredentialsRotated, actor, rotation.Payload(), cancellationToken);
+            await CatalogCommands.InsertEventAsync(connection, transaction, id, CatalogEventType.CredentialsRotated, actor, rotation.Payload(), cancellationToken);
             await using (var touch = CatalogCommands.Create(connection, transaction, CatalogSql.TouchTenant, id))
             {
                 await touch.ExecuteNonQueryAsync(cancellationToken);

@@ -36,7 +36,7 @@ public sealed partial class TenantCatalog
             }
 
             var updated = await CatalogCommands.TenantAsync(connection, transaction, CatalogSql.UpdateSuspendedReason, cancellationToken, id, reason);
-            await CatalogCommands.InsertEventAsync(connection, transaction, id, EventTypes.Suspended, actor,
+            await CatalogCommands.InsertEventAsync(connection, transaction, id, CatalogEventType.Suspended, actor,
                 new JsonObject { ["reason"] = reason, ["previous_reason"] = tenant.SuspendedReason }, cancellationToken);
             return updated!;
         }, cancellationToken);
@@ -83,7 +83,7 @@ public sealed partial class TenantCatalog
 
         var updated = await CatalogCommands.TenantAsync(connection, transaction, CatalogSql.UpdateStatus, cancellationToken,
             tenant.Id, intent.Target.ToSql(), CatalogCommands.Text(intent.Target == CatalogTenantStatus.Suspended ? reason : null));
-        await CatalogCommands.InsertEventAsync(connection, transaction, tenant.Id, EventTypes.StatusChanged, actor,
+        await CatalogCommands.InsertEventAsync(connection, transaction, tenant.Id, CatalogEventType.StatusChanged, actor,
             StatusChange(tenant.Status, intent.Target), cancellationToken);
         await CatalogCommands.InsertEventAsync(connection, transaction, tenant.Id, intent.EventType, actor, payload(tenant), cancellationToken);
         return updated!;

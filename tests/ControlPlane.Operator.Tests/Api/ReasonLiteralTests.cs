@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Provisioning;
@@ -13,7 +12,7 @@ namespace ControlPlane.Operator.Tests.Api;
 /// </summary>
 public sealed partial class ReasonLiteralTests
 {
-    /// <summary>The files that define the reason types (and the phase and status values spelled like some reasons).</summary>
+    /// <summary>The files that define the reason types with their wire values (and the phase and status values spelled like some reasons).</summary>
     private static readonly string[] DefiningFiles =
     [
         "src/ControlPlane.Operator/Api/V1Alpha1/TenantConditions.cs",
@@ -22,7 +21,7 @@ public sealed partial class ReasonLiteralTests
         "src/ControlPlane.Operator/Api/V1Alpha1/SchemaRolloutStatus.cs",
         "src/ControlPlane.Operator/Api/V1Alpha1/TenantDatabaseServerResource.cs",
         "src/ControlPlane.Operator/Provisioning/AdminPasswordRotator.cs",
-        "src/ControlPlane.Store/Catalog/EventTypes.cs",
+        "src/ControlPlane.Store/Catalog/CatalogEventType.cs",
     ];
 
     [Fact]
@@ -34,8 +33,8 @@ public sealed partial class ReasonLiteralTests
         {
             foreach (Match literal in StringLiteral().Matches(text))
             {
-                var value = literal.Groups["value"].Value;
-                if (known.Contains(value))
+                var value = literal.Groups["value"];
+                if (value.Success && known.Contains(value.Value))
                 {
                     found.Add($"{path}:{LineOf(text, literal.Index)}: \"{value}\" is a reason; name it");
                 }
@@ -55,9 +54,12 @@ public sealed partial class ReasonLiteralTests
     {
         var known = KnownReasons();
 
-        Assert.Contains(TenantConditions.Reasons.InvalidSpec, known);
-        Assert.DoesNotContain(EventTypes.Error, known);
-        Assert.Matches(StringLiteral(), "Fail(\"InvalidSpec\")");
+        Assert.Contains(TenantReadyReason.InvalidSpec.ToWire(), known);
+        Assert.Contains(SchemaRolloutPhase.Halted.ToWire(), known);
+        Assert.Contains(AdminPasswordFailure.NotRotatable.ToWire(), known);
+        Assert.DoesNotContain(CatalogEventType.Error.ToWire(), known);
+        Assert.Equal(["InvalidSpec"], RegularLiterals("Fail(\"InvalidSpec\")"));
+        Assert.Equal(["Halted"], RegularLiterals("Log($\"{a} \\\"{b}\\\" at {c}\"); var type = phase == \"Halted\" ? @\"x\"\"y\" : '\"';"));
         Assert.Matches(ReasonPosition(), "await events.RecordAsync(marked, EventRecorder.Normal, \"Deleted\",");
         Assert.Matches(ReasonPosition(), "throw new SchemaMigrationException(\n    \"UnknownSchemaVersion\", message);");
         Assert.Matches(ReasonPosition(), "return ReconcileResult.TerminalError(\"Halted\", message);");
@@ -69,22 +71,19 @@ public sealed partial class ReasonLiteralTests
     }
 
     /// <summary>
-    /// The PascalCase reasons: of conditions, of Events, of the admin password rotation. Catalog event types are plain
-    /// words ("error", "suspended") that also name JSON keys and output fields, so they are found by position instead.
+    /// The wire values of the PascalCase reasons: of conditions, of Events, of rollout phases, of the admin password
+    /// rotation's failures. Catalog event types and the rotation's results are plain words ("error", "failed") that also
+    /// name JSON keys and output fields, so they are found by position instead.
     /// </summary>
-    private static HashSet<string> KnownReasons()
-    {
-        Type[] types =
-        [
-            typeof(TenantConditions.Reasons), typeof(TenantEventReasons), typeof(SchemaRolloutConditions.Reasons),
-            typeof(TenantDatabaseServerConditions.Reasons), typeof(AdminPasswordReasons),
-        ];
-        return types
-            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
-            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
-            .Select(f => (string)f.GetRawConstantValue()!)
-            .ToHashSet(StringComparer.Ordinal);
-    }
+    private static HashSet<string> KnownReasons() =>
+    [
+        .. Enum.GetValues<TenantReadyReason>().Select(r => r.ToWire()),
+        .. Enum.GetValues<TenantEventReason>().Select(r => r.ToWire()),
+        .. Enum.GetValues<SchemaRolloutReason>().Select(r => r.ToWire()),
+        .. Enum.GetValues<SchemaRolloutPhase>().Select(p => p.ToWire()),
+        .. Enum.GetValues<TenantDatabaseServerReadyReason>().Select(r => r.ToWire()),
+        .. Enum.GetValues<AdminPasswordFailure>().Select(f => f.ToWire()),
+    ];
 
     /// <summary>Every C# file of src/ but the defining ones, with its comment lines blanked (line numbers kept).</summary>
     private static IEnumerable<(string Path, string Text)> SourceFiles()
@@ -101,10 +100,16 @@ public sealed partial class ReasonLiteralTests
                 .Select(line => line.TrimStart().StartsWith("//", StringComparison.Ordinal) ? "" : line))));
     }
 
+    private static string[] RegularLiterals(string text) =>
+        [.. StringLiteral().Matches(text).Where(m => m.Groups["value"].Success).Select(m => m.Groups["value"].Value)];
+
     private static int LineOf(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
 
-    /// <summary>A regular string literal, its text in <c>value</c>.</summary>
-    [GeneratedRegex(@"(?<![@$\w])""(?<value>[^""\\]*)""")]
+    /// <summary>
+    /// Every string or char literal in order, so that the quotes pair up as the compiler pairs them (an interpolated or
+    /// verbatim string is consumed whole and its closing quote never opens a literal); a regular one's text is in <c>value</c>.
+    /// </summary>
+    [GeneratedRegex(@"\$*""""""[\s\S]*?""""""|\$?@\$?""(?:[^""]|"""")*""|\$""(?:[^""\\{]|\\.|\{[^}]*\})*""|'(?:[^'\\\n]|\\.)'|""(?<value>(?:[^""\\\n]|\\.)*)""")]
     private static partial Regex StringLiteral();
 
     /// <summary>

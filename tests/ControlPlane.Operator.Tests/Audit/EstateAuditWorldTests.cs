@@ -178,15 +178,15 @@ public sealed class EstateAuditWorldTests(PostgresFixture postgres)
         var auditor = meddled.Auditor();
         var first = await auditor.RunOnceAsync(_ct);
         Assert.Empty(first.Findings);
-        Assert.DoesNotContain(await world.EventsAsync(id["f01"]), e => e.Type == EventTypes.AuditFinding);
+        Assert.DoesNotContain(await world.EventsAsync(id["f01"]), e => e.Type == CatalogEventType.AuditFinding.ToWire());
         var confirmed = await auditor.RunOnceAsync(_ct);
         await auditor.RunOnceAsync(_ct);
 
         Assert.Equal(expected, Kinds(confirmed));
-        var recorded = Assert.Single(await world.EventsAsync(id["f01"]), e => e.Type == EventTypes.AuditFinding);
+        var recorded = Assert.Single(await world.EventsAsync(id["f01"]), e => e.Type == CatalogEventType.AuditFinding.ToWire());
         Assert.Contains($"\"kind\": \"{AuditFindingKinds.RowWithoutDatabase}\"", recorded.Payload, StringComparison.Ordinal);
         Assert.Equal("controlplane-operator/test", recorded.Actor);
-        Assert.Equal(4, (await world.EventsAsync(retired)).Count(e => e.Type == EventTypes.AuditFinding));
+        Assert.Equal(4, (await world.EventsAsync(retired)).Count(e => e.Type == CatalogEventType.AuditFinding.ToWire()));
         Assert.Equal(2, meddled.Metrics.Findings[AuditFindingKinds.StatusMismatch]);
         Assert.Equal(1, meddled.Metrics.Findings[AuditFindingKinds.SecretWithoutTenant]);
         Assert.Equal(1, meddled.Metrics.Findings[AuditFindingKinds.RoleWithoutRow]);

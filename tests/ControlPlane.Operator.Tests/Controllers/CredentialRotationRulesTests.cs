@@ -84,7 +84,7 @@ public sealed class CredentialRotationRulesTests
         var credentials = CredentialRotationRules.Status(new CredentialRotation("request:7", false, Created), Created + Day);
         tenant.Status = TenantStatusRules.WithCredentials(tenant, credentials);
 
-        var blocked = TenantStatusRules.Blocked(tenant, TenantConditions.Reasons.SecretUnavailable, "down", Created);
+        var blocked = TenantStatusRules.Blocked(tenant, TenantReadyReason.SecretUnavailable, "down", Created);
 
         Assert.Same(credentials, blocked.Credentials);
     }

@@ -19,7 +19,7 @@ public sealed class RolloutPlannerTests
         Assert.Equal(0, plan.Status.CurrentWave!.Number);
         Assert.Equal(["t05", "t02", "t00"], plan.Status.CurrentWave.Tenants);
         Assert.Equal(["t05", "t02", "t00"], plan.Start);
-        Assert.Equal(SchemaRolloutPhases.Canary, plan.Status.Phase);
+        Assert.Equal(SchemaRolloutPhase.Canary.ToWire(), plan.Status.Phase);
     }
 
     [Fact]
@@ -76,11 +76,11 @@ public sealed class RolloutPlannerTests
 
         var plan = Plan(rollout, fleet);
 
-        Assert.Equal(SchemaRolloutPhases.Halted, plan.Status.Phase);
+        Assert.Equal(SchemaRolloutPhase.Halted.ToWire(), plan.Status.Phase);
         Assert.Empty(plan.Start);
         Assert.Equal(["t00", "t01"], plan.Revert);
         Assert.Equal(["t00", "t01"], plan.Status.FailedTenants!.Select(f => f.Name));
-        Assert.Equal(SchemaRolloutConditions.Reasons.FailureBudgetExceeded, Conditions.Find(plan.Status.Conditions, SchemaRolloutConditions.Progressing)!.Reason);
+        Assert.Equal(SchemaRolloutReason.FailureBudgetExceeded.ToWire(), Conditions.Find(plan.Status.Conditions, SchemaRolloutConditions.Progressing)!.Reason);
         Assert.False(plan.Settled);
     }
 
@@ -94,18 +94,18 @@ public sealed class RolloutPlannerTests
 
         var canaryDone = Plan(rollout, fleet);
         Assert.True(canaryDone.PauseSpec);
-        Assert.Equal(SchemaRolloutPhases.AwaitingApproval, canaryDone.Status.Phase);
+        Assert.Equal(SchemaRolloutPhase.AwaitingApproval.ToWire(), canaryDone.Status.Phase);
         Assert.Empty(canaryDone.Start);
 
         rollout.Spec.Paused = true;
         rollout.Metadata.Generation = 2;
         rollout.Status.PausedAtGeneration = 2;
-        Assert.Equal((false, SchemaRolloutPhases.AwaitingApproval), (Plan(rollout, fleet).PauseSpec, Plan(rollout, fleet).Status.Phase));
+        Assert.Equal((false, SchemaRolloutPhase.AwaitingApproval.ToWire()), (Plan(rollout, fleet).PauseSpec, Plan(rollout, fleet).Status.Phase));
 
         rollout.Spec.Paused = false;
         rollout.Metadata.Generation = 3;
         var approved = Plan(rollout, fleet);
-        Assert.Equal((SchemaRolloutPhases.Rolling, true), (approved.Status.Phase, approved.Status.CanaryApproved == true));
+        Assert.Equal((SchemaRolloutPhase.Rolling.ToWire(), true), (approved.Status.Phase, approved.Status.CanaryApproved == true));
         Assert.Equal(["t01"], approved.Start);
     }
 
@@ -119,7 +119,7 @@ public sealed class RolloutPlannerTests
 
         var plan = Plan(Rollout(_ => { }), fleet);
 
-        Assert.Equal((SchemaRolloutPhases.Succeeded, 2, 2, 1), (plan.Status.Phase, plan.Status.Total, plan.Status.Migrated, plan.Status.Skipped));
+        Assert.Equal((SchemaRolloutPhase.Succeeded.ToWire(), 2, 2, 1), (plan.Status.Phase, plan.Status.Total, plan.Status.Migrated, plan.Status.Skipped));
         Assert.Empty(plan.Start);
         Assert.True(plan.Settled);
     }
@@ -166,6 +166,6 @@ public sealed class RolloutPlannerTests
     {
         Asked(tenant, migrated: false);
         tenant.Status.ObservedGeneration = 2;
-        tenant.Status.Conditions = Conditions.Set(null, TenantConditions.Ready, Conditions.False, TenantConditions.Reasons.SchemaMigrationFailed, "boom", 2, Now);
+        tenant.Status.Conditions = Conditions.Set(null, TenantConditions.Ready, Conditions.False, TenantReadyReason.SchemaMigrationFailed.ToWire(), "boom", 2, Now);
     }
 }

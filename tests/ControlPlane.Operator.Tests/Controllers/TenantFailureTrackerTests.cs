@@ -1,5 +1,5 @@
 using ControlPlane.Operator.Controllers;
-using Reasons = ControlPlane.Operator.Api.V1Alpha1.TenantConditions.Reasons;
+using Reasons = ControlPlane.Operator.Api.V1Alpha1.TenantReadyReason;
 
 namespace ControlPlane.Operator.Tests.Controllers;
 

@@ -20,7 +20,7 @@ public sealed class TenantStatusRulesTests
 
         var ready = Assert.Single(status.Conditions!);
         Assert.Equal((TenantPhases.Provisioning, 3L, Row().Id.ToString()), (status.Phase, status.ObservedGeneration!.Value, status.TenantId));
-        Assert.Equal(("False", TenantConditions.Reasons.Provisioning), (ready.Status, ready.Reason));
+        Assert.Equal(("False", TenantReadyReason.Provisioning.ToWire()), (ready.Status, ready.Reason));
         Assert.Equal(("acme", "acme", "db.internal", 5432), (status.Database!.Name, status.Database.User, status.Database.Host, status.Database.Port!.Value));
         Assert.Equal("mock:tenant-acme-db", status.SecretRef);
     }
@@ -34,7 +34,7 @@ public sealed class TenantStatusRulesTests
 
         var ready = Assert.Single(status.Conditions!);
         Assert.Equal((TenantPhases.Active, "2"), (status.Phase, status.SchemaVersion));
-        Assert.Equal(("True", TenantConditions.Reasons.Provisioned, 2L), (ready.Status, ready.Reason, ready.ObservedGeneration!.Value));
+        Assert.Equal(("True", TenantReadyReason.Provisioned.ToWire(), 2L), (ready.Status, ready.Reason, ready.ObservedGeneration!.Value));
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public sealed class TenantStatusRulesTests
         var status = TenantStatusRules.Converged(tenant, Row(), Intent(tenant), Now);
 
         Assert.Equal(TenantPhases.Suspended, status.Phase);
-        Assert.Equal(("False", TenantConditions.Reasons.Suspended, "Suspended: Invoice 42 unpaid."),
+        Assert.Equal(("False", TenantReadyReason.Suspended.ToWire(), "Suspended: Invoice 42 unpaid."),
             (status.Conditions![0].Status, status.Conditions[0].Reason, status.Conditions[0].Message));
     }
 
@@ -68,10 +68,10 @@ public sealed class TenantStatusRulesTests
         var tenant = Acme(generation: 2);
         tenant.Status = TenantStatusRules.Converged(tenant, Row(), Intent(tenant), Now);
 
-        var status = TenantStatusRules.Blocked(tenant, TenantConditions.Reasons.DatabaseServerUnavailable, "server down", Now);
+        var status = TenantStatusRules.Blocked(tenant, TenantReadyReason.DatabaseServerUnavailable, "server down", Now);
 
         Assert.Equal((TenantPhases.Active, Row().Id.ToString()), (status.Phase, status.TenantId));
-        Assert.Equal(("False", TenantConditions.Reasons.DatabaseServerUnavailable), (status.Conditions![0].Status, status.Conditions[0].Reason));
+        Assert.Equal(("False", TenantReadyReason.DatabaseServerUnavailable.ToWire()), (status.Conditions![0].Status, status.Conditions[0].Reason));
     }
 
     [Fact]

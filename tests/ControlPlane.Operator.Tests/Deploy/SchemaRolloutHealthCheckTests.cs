@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json.Nodes;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Runtime;
@@ -6,8 +5,8 @@ using k8s;
 using k8s.Models;
 using NLua;
 using YamlDotNet.Serialization;
-using Phases = ControlPlane.Operator.Api.V1Alpha1.SchemaRolloutPhases;
-using Reasons = ControlPlane.Operator.Api.V1Alpha1.SchemaRolloutConditions.Reasons;
+using Phases = ControlPlane.Operator.Api.V1Alpha1.SchemaRolloutPhase;
+using Reasons = ControlPlane.Operator.Api.V1Alpha1.SchemaRolloutReason;
 
 namespace ControlPlane.Operator.Tests.Deploy;
 
@@ -20,7 +19,7 @@ public sealed class SchemaRolloutHealthCheckTests
     /// Every reason of the Progressing condition, with the phase the planner writes beside it and the health Argo CD must
     /// show. A reason added to the code and missing here fails <see cref="Every_Progressing_reason_of_the_code_has_a_health"/>.
     /// </summary>
-    public static TheoryData<string, string, string> ProgressingReasons => new()
+    public static TheoryData<Reasons, Phases, string> ProgressingReasons => new()
     {
         { Reasons.Canary, Phases.Canary, "Progressing" },
         { Reasons.Rolling, Phases.Rolling, "Progressing" },
@@ -33,7 +32,7 @@ public sealed class SchemaRolloutHealthCheckTests
     };
 
     /// <summary>Reasons of the Degraded condition: they inform, the Progressing condition and the phase decide.</summary>
-    private static readonly string[] DegradedConditionReasons = [Reasons.TenantsFailed, Reasons.NoFailures];
+    private static readonly Reasons[] DegradedConditionReasons = [Reasons.TenantsFailed, Reasons.NoFailures];
 
     [Fact]
     public void The_argocd_cm_patch_carries_the_health_check_Lua_verbatim()
@@ -49,7 +48,7 @@ public sealed class SchemaRolloutHealthCheckTests
     [Fact]
     public void Every_Progressing_reason_of_the_code_has_a_health()
     {
-        var inCode = typeof(Reasons).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetRawConstantValue()!).ToHashSet();
+        var inCode = Enum.GetValues<Reasons>().ToHashSet();
         var covered = ProgressingReasons.Select(row => row.Data.Item1).Concat(DegradedConditionReasons).ToHashSet();
 
         Assert.Equal(inCode.Order(), covered.Order());
@@ -57,17 +56,17 @@ public sealed class SchemaRolloutHealthCheckTests
 
     [Theory]
     [MemberData(nameof(ProgressingReasons))]
-    public void A_rollout_shows_the_health_of_its_Progressing_reason(string reason, string phase, string expected)
+    public void A_rollout_shows_the_health_of_its_Progressing_reason(Reasons reason, Phases phase, string expected)
     {
         var rollout = Rollout(phase, reason, degraded: Reasons.NoFailures);
 
-        Assert.Equal((expected, $"{reason}: because."), Health(rollout));
+        Assert.Equal((expected, $"{reason.ToWire()}: because."), Health(rollout));
     }
 
     [Theory]
     [InlineData(Reasons.TenantsFailed)]
     [InlineData(Reasons.NoFailures)]
-    public void Failed_tenants_within_the_budget_leave_a_rolling_rollout_Progressing(string degradedReason)
+    public void Failed_tenants_within_the_budget_leave_a_rolling_rollout_Progressing(Reasons degradedReason)
     {
         Assert.Equal("Progressing", Health(Rollout(Phases.Rolling, Reasons.Rolling, degradedReason)).Status);
     }
@@ -83,19 +82,19 @@ public sealed class SchemaRolloutHealthCheckTests
         Assert.Equal(("Progressing", "Waiting for the operator to observe generation 2"), Health(behind));
     }
 
-    private static SchemaRollout Rollout(string phase, string reason, string degraded)
+    private static SchemaRollout Rollout(Phases phase, Reasons reason, Reasons degraded)
     {
         var progressing = Conditions.Set(null, SchemaRolloutConditions.Progressing,
-            phase is Phases.Canary or Phases.Rolling ? Conditions.True : Conditions.False, reason, "because.", 1, Now);
+            phase is Phases.Canary or Phases.Rolling ? Conditions.True : Conditions.False, reason.ToWire(), "because.", 1, Now);
         return new SchemaRollout
         {
             Metadata = new V1ObjectMeta { Name = "v3", NamespaceProperty = "tenants", Generation = 1 },
             Status = new SchemaRolloutStatus
             {
-                Phase = phase,
+                Phase = phase.ToWire(),
                 ObservedGeneration = 1,
                 Conditions = Conditions.Set(progressing, SchemaRolloutConditions.Degraded,
-                    degraded == Reasons.TenantsFailed ? Conditions.True : Conditions.False, degraded, "tenants.", 1, Now),
+                    degraded == Reasons.TenantsFailed ? Conditions.True : Conditions.False, degraded.ToWire(), "tenants.", 1, Now),
             },
         };
     }

@@ -35,7 +35,7 @@ public sealed class TenantHealthCheckTests
     public void A_tenant_the_operator_has_not_seen_at_this_generation_is_Progressing()
     {
         var tenant = Tenant(generation: 1);
-        tenant.Status = TenantStatusRules.Blocked(tenant, TenantConditions.Reasons.Provisioning, "Provisioning the tenant database.", Now);
+        tenant.Status = TenantStatusRules.Blocked(tenant, TenantReadyReason.Provisioning, "Provisioning the tenant database.", Now);
         tenant.Metadata.Generation = 2;
 
         Assert.Equal(("Progressing", "Waiting for the operator to observe generation 2"), Health(tenant));
@@ -45,7 +45,7 @@ public sealed class TenantHealthCheckTests
     public void A_tenant_being_provisioned_or_waiting_for_its_server_is_Progressing_with_the_operator_message()
     {
         var tenant = Tenant(generation: 3);
-        tenant.Status = TenantStatusRules.Blocked(tenant, TenantConditions.Reasons.DatabaseServerUnavailable, "server 'default' refused connections.", Now);
+        tenant.Status = TenantStatusRules.Blocked(tenant, TenantReadyReason.DatabaseServerUnavailable, "server 'default' refused connections.", Now);
 
         var (status, message) = Health(tenant);
 
@@ -54,11 +54,11 @@ public sealed class TenantHealthCheckTests
     }
 
     [Theory]
-    [InlineData(TenantConditions.Reasons.SlugConflict)]
-    [InlineData(TenantConditions.Reasons.DatabaseNameConflict)]
-    [InlineData(TenantConditions.Reasons.DatabaseConflict)]
-    [InlineData(TenantConditions.Reasons.SchemaDowngradeRefused)]
-    public void A_tenant_blocked_by_a_conflict_only_a_human_can_resolve_is_Degraded(string reason)
+    [InlineData(TenantReadyReason.SlugConflict)]
+    [InlineData(TenantReadyReason.DatabaseNameConflict)]
+    [InlineData(TenantReadyReason.DatabaseConflict)]
+    [InlineData(TenantReadyReason.SchemaDowngradeRefused)]
+    public void A_tenant_blocked_by_a_conflict_only_a_human_can_resolve_is_Degraded(TenantReadyReason reason)
     {
         var tenant = Tenant(generation: 1);
         tenant.Status = TenantStatusRules.Blocked(tenant, reason, "taken.", Now);

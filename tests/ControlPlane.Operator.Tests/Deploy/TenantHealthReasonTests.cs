@@ -1,11 +1,10 @@
-using System.Reflection;
 using System.Text.Json.Nodes;
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Runtime;
 using k8s;
 using k8s.Models;
 using NLua;
-using Reasons = ControlPlane.Operator.Api.V1Alpha1.TenantConditions.Reasons;
+using Reasons = ControlPlane.Operator.Api.V1Alpha1.TenantReadyReason;
 
 namespace ControlPlane.Operator.Tests.Deploy;
 
@@ -16,7 +15,7 @@ public sealed class TenantHealthReasonTests
     private static readonly string Script = File.ReadAllText(RepositoryFiles.PathOf("config", "argocd", "tenant-health.lua"));
 
     /// <summary>Every reason, the phase written beside it and the health Argo CD must show. A new reason fails the coverage test until added here.</summary>
-    public static TheoryData<string, string, string> ReadyReasons => new()
+    public static TheoryData<Reasons, string, string> ReadyReasons => new()
     {
         { Reasons.Provisioned, TenantPhases.Active, "Healthy" },
         { Reasons.Suspended, TenantPhases.Suspended, "Suspended" },
@@ -50,14 +49,14 @@ public sealed class TenantHealthReasonTests
     [Fact]
     public void Every_Ready_reason_of_the_code_has_a_health()
     {
-        var inCode = typeof(Reasons).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetRawConstantValue()!).Order();
+        var inCode = Enum.GetValues<Reasons>().Order();
 
         Assert.Equal(inCode, ReadyReasons.Select(row => row.Data.Item1).Order());
     }
 
     [Theory]
     [MemberData(nameof(ReadyReasons))]
-    public void A_tenant_shows_the_health_of_its_Ready_reason(string reason, string phase, string expected)
+    public void A_tenant_shows_the_health_of_its_Ready_reason(Reasons reason, string phase, string expected)
     {
         var ready = reason == Reasons.Provisioned ? Conditions.True : Conditions.False;
         var tenant = new Tenant
@@ -67,13 +66,13 @@ public sealed class TenantHealthReasonTests
             {
                 Phase = phase,
                 ObservedGeneration = 1,
-                Conditions = Conditions.Set(null, TenantConditions.Ready, ready, reason, "because.", 1, Now),
+                Conditions = Conditions.Set(null, TenantConditions.Ready, ready, reason.ToWire(), "because.", 1, Now),
             },
         };
 
         using var lua = new Lua();
         lua.DoString($"obj = {LuaTable.From(JsonNode.Parse(KubernetesJson.Serialize(tenant)))}\nlocal function check()\n{Script}\nend\nresult = check()");
 
-        Assert.Equal((expected, $"{reason}: because."), ((string)lua["result.status"], (string)lua["result.message"]));
+        Assert.Equal((expected, $"{reason.ToWire()}: because."), ((string)lua["result.status"], (string)lua["result.message"]));
     }
 }

@@ -154,7 +154,7 @@ public sealed class DriftRepairTests(PostgresFixture postgres)
 
         var server = await own.ServerFingerprintAsync();
         clock.JumpPastResync();
-        var blocked = await world.WaitForReasonAsync("squatted", TenantConditions.Reasons.DatabaseConflict);
+        var blocked = await world.WaitForReasonAsync("squatted", TenantReadyReason.DatabaseConflict);
 
         Assert.Contains("without this tenant's ownership mark", LifecycleWorld.Ready(blocked)!.Message, StringComparison.Ordinal);
         Assert.Equal(server, await own.ServerFingerprintAsync());

@@ -68,7 +68,7 @@ public sealed class PlacementTests(PostgresFixture postgres, FleetServers server
 
         // pg-a is full (2/2) and pg-b does not match: pending, with a reason that says so and no trace anywhere.
         await cluster.CreateTenantAsync("eu-3", eu, _ct);
-        await WaitUntilAsync(async () => Ready(await cluster.GetTenantAsync("eu-3", _ct))?.Reason == TenantConditions.Reasons.NoServerAvailable, "eu-3 is pending");
+        await WaitUntilAsync(async () => Ready(await cluster.GetTenantAsync("eu-3", _ct))?.Reason == TenantReadyReason.NoServerAvailable.ToWire(), "eu-3 is pending");
         var pending = Ready(await cluster.GetTenantAsync("eu-3", _ct))!;
         Assert.Equal("False", pending.Status);
         Assert.Equal("No tenant database server takes new tenants: pg-a is full (2/2 tenants); pg-b does not match spec.database.serverSelector.", pending.Message);
@@ -128,7 +128,7 @@ public sealed class PlacementTests(PostgresFixture postgres, FleetServers server
 
         await cluster.Client.CustomObjects.DeleteClusterCustomObjectAsync(
             Tenant.ApiGroup, Tenant.ApiVersionName, TenantDatabaseServerResource.Plural, "pg-a", cancellationToken: _ct);
-        await WaitUntilAsync(async () => Ready(await fleet.GetAsync("pg-a", _ct))?.Reason == TenantDatabaseServerConditions.Reasons.DeletionBlocked, "pg-a deletion blocked");
+        await WaitUntilAsync(async () => Ready(await fleet.GetAsync("pg-a", _ct))?.Reason == TenantDatabaseServerReadyReason.DeletionBlocked.ToWire(), "pg-a deletion blocked");
         var blocked = (await fleet.GetAsync("pg-a", _ct))!;
         Assert.Equal(1, blocked.Status.TenantsPlaced);
         Assert.StartsWith("1 live tenants are placed on this server", Ready(blocked)!.Message, StringComparison.Ordinal);
@@ -149,7 +149,7 @@ public sealed class PlacementTests(PostgresFixture postgres, FleetServers server
         cluster.StartOperator(o => o.TenantDatabaseServers.Clear());
 
         await cluster.CreateTenantAsync("early", cancellationToken: _ct);
-        await WaitUntilAsync(async () => Ready(await cluster.GetTenantAsync("early", _ct))?.Reason == TenantConditions.Reasons.NoServerAvailable, "early is pending");
+        await WaitUntilAsync(async () => Ready(await cluster.GetTenantAsync("early", _ct))?.Reason == TenantReadyReason.NoServerAvailable.ToWire(), "early is pending");
 
         // The same running operator: one manifest applied with kubectl.
         var manifest = Path.Combine(_directory, "server.json");

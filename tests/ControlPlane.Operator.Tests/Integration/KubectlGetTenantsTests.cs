@@ -48,7 +48,7 @@ public sealed partial class KubectlGetTenantsTests(PostgresFixture postgres) : I
                 $"{t?.Metadata.Name} {t?.Status.Phase} {Describe(Conditions.Find(t?.Status.Conditions, TenantConditions.Ready))}"));
             return OperatorTestCluster.IsConverged(acme)
                 && globex?.Status.Phase == TenantPhases.Suspended && globex.Status.ObservedGeneration == globex.Metadata.Generation
-                && Conditions.Find(initech?.Status.Conditions, TenantConditions.Ready)?.Reason == TenantConditions.Reasons.InvalidSpec;
+                && Conditions.Find(initech?.Status.Conditions, TenantConditions.Ready)?.Reason == TenantReadyReason.InvalidSpec.ToWire();
         }
 
         var kubeconfig = Path.Combine(_directory, "kubeconfig");

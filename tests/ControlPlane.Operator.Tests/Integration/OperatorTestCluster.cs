@@ -266,7 +266,7 @@ internal sealed class OperatorTestCluster : IAsyncDisposable
         && tenant.Metadata.Finalizers?.Contains(Tenant.Finalizer) == true
         && tenant.Status.ObservedGeneration == tenant.Metadata.Generation
         && tenant.Status.Phase == TenantPhases.Active
-        && Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready) is { Status: Conditions.True, Reason: TenantConditions.Reasons.Provisioned };
+        && Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready) is { Status: Conditions.True } ready && ready.Reason == TenantReadyReason.Provisioned.ToWire();
 
     /// <summary>
     /// Polls <paramref name="condition"/> until it holds; <paramref name="timeout"/> is a generous bound for a loaded

@@ -93,7 +93,7 @@ public sealed partial class RbacTests(PostgresFixture postgres)
         await OperatorTestCluster.WaitUntilAsync(
             async () => (await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync<SchemaRollout>(
                 Tenant.ApiGroup, Tenant.ApiVersionName, OperatorTestCluster.TenantNamespace, SchemaRollout.Plural, "to-v2", cancellationToken: _ct))
-                .Status.Phase == SchemaRolloutPhases.AwaitingApproval,
+                .Status.Phase == SchemaRolloutPhase.AwaitingApproval.ToWire(),
             TimeSpan.FromSeconds(30), "the rollout awaits approval after its canary", _ct);
         await cluster.DeleteTenantAsync("acme", _ct);
         await OperatorTestCluster.WaitUntilAsync(

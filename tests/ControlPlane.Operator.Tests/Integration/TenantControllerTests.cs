@@ -100,7 +100,7 @@ public sealed class TenantControllerTests(PostgresFixture postgres)
 
         var acme = (await cluster.GetTenantAsync("acme", _ct))!;
         var ready = Conditions.Find(acme.Status.Conditions, TenantConditions.Ready)!;
-        Assert.Equal((Conditions.True, TenantConditions.Reasons.Provisioned, 1L), (ready.Status, ready.Reason, ready.ObservedGeneration!.Value));
+        Assert.Equal((Conditions.True, TenantReadyReason.Provisioned.ToWire(), 1L), (ready.Status, ready.Reason, ready.ObservedGeneration!.Value));
         Assert.True(cluster.Server.CountRequests("update", statusPath) >= 3, "the status write was not retried after the 409s");
         Assert.True(
             cluster.Server.RequestLog.Count(r => r.Verb == "get" && r.Path.EndsWith("/tenants/acme", StringComparison.Ordinal) && r.UserAgent == "controlplane-operator") >= 2,
@@ -115,7 +115,7 @@ public sealed class TenantControllerTests(PostgresFixture postgres)
 
         await cluster.CreateTenantAsync("bad", s => s.Database = new TenantDatabaseSpec { Server = "nowhere" }, _ct);
         await OperatorTestCluster.WaitUntilAsync(
-            async () => Conditions.Find((await cluster.GetTenantAsync("bad", _ct))?.Status.Conditions, TenantConditions.Ready)?.Reason == TenantConditions.Reasons.InvalidSpec,
+            async () => Conditions.Find((await cluster.GetTenantAsync("bad", _ct))?.Status.Conditions, TenantConditions.Ready)?.Reason == TenantReadyReason.InvalidSpec.ToWire(),
             TimeSpan.FromSeconds(20), "bad is InvalidSpec", _ct);
 
         // Each spec change re-runs the reconcile with the same verdict: one Event whose count rises.

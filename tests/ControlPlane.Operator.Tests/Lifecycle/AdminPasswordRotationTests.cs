@@ -49,7 +49,7 @@ public sealed class AdminPasswordRotationTests(PostgresFixture postgres)
         var other = cluster.CreateLifecycle(cluster.DefaultOptions(), loggers: loggers);
         var outcome = await Rotator(other, loggers: loggers).RotateAsync(other.Servers.Get("default"), onDemand: true, _ct);
 
-        Assert.Equal(AdminPasswordResults.Rotated, outcome.Result);
+        Assert.Equal(AdminPasswordResult.Rotated, outcome.Result);
         Assert.False(outcome.Resumed);
         Assert.Null(outcome.NextDue);
         var secret = await AdminSecretAsync(cluster);
@@ -118,8 +118,8 @@ public sealed class AdminPasswordRotationTests(PostgresFixture postgres)
 
         var outcome = await Rotator(lifecycle).RotateAsync(lifecycle.Servers.Get("default"), onDemand: true, _ct);
 
-        Assert.Equal(AdminPasswordResults.Failed, outcome.Result);
-        Assert.Equal(AdminPasswordReasons.SecretNotWritable, outcome.Reason);
+        Assert.Equal(AdminPasswordResult.Failed, outcome.Result);
+        Assert.Equal(AdminPasswordFailure.SecretNotWritable, outcome.Reason);
         Assert.Equal(0, cluster.Server.CountRequests("update", SecretPath));
         Assert.True(await AcceptsAsync(cluster, cluster.TenantServer.AdminPassword));
         Assert.Equal(["password"], (await AdminSecretAsync(cluster)).Data.Keys);
@@ -139,7 +139,7 @@ public sealed class AdminPasswordRotationTests(PostgresFixture postgres)
         var lifecycle = cluster.CreateLifecycle(cluster.DefaultOptions());
         var outcome = await Rotator(lifecycle).RotateAsync(lifecycle.Servers.Get("default"), onDemand: true, _ct);
 
-        Assert.Equal(AdminPasswordReasons.PasswordRejected, outcome.Reason);
+        Assert.Equal(AdminPasswordFailure.PasswordRejected, outcome.Reason);
         Assert.Equal(writes, cluster.Server.CountRequests("update", SecretPath));
         Assert.True(await AcceptsAsync(cluster, "Changed-by-a-human-1"));
         Assert.DoesNotContain("Changed-by-a-human-1", outcome.Message, StringComparison.Ordinal);
@@ -157,12 +157,12 @@ public sealed class AdminPasswordRotationTests(PostgresFixture postgres)
             Task.Run(() => Rotator(one).RotateAsync(one.Servers.Get("default"), onDemand: true, _ct), _ct),
             Task.Run(() => Rotator(two).RotateAsync(two.Servers.Get("default"), onDemand: true, _ct), _ct));
 
-        Assert.All(outcomes, o => Assert.Contains(o.Result, new[] { AdminPasswordResults.Rotated, AdminPasswordResults.Busy }));
-        Assert.Contains(outcomes, o => o.Result == AdminPasswordResults.Rotated);
+        Assert.All(outcomes, o => Assert.Contains(o.Result, new[] { AdminPasswordResult.Rotated, AdminPasswordResult.Busy }));
+        Assert.Contains(outcomes, o => o.Result == AdminPasswordResult.Rotated);
         var secret = await AdminSecretAsync(cluster);
         Assert.False(secret.Data.ContainsKey(PendingKey));
         Assert.True(await AcceptsAsync(cluster, Encoding.UTF8.GetString(secret.Data["password"])));
-        Assert.Contains(Marks(secret)["password"], outcomes.Where(o => o.Result == AdminPasswordResults.Rotated).Select(o => o.Rotation));
+        Assert.Contains(Marks(secret)["password"], outcomes.Where(o => o.Result == AdminPasswordResult.Rotated).Select(o => o.Rotation));
     }
 
     [Fact]
@@ -178,21 +178,21 @@ public sealed class AdminPasswordRotationTests(PostgresFixture postgres)
         var rotator = Rotator(lifecycle, time: clock);
 
         var first = await rotator.RotateAsync(server, onDemand: false, _ct);
-        Assert.Equal(AdminPasswordResults.Rotated, first.Result);
+        Assert.Equal(AdminPasswordResult.Rotated, first.Result);
         Assert.Equal(clock.GetUtcNow() + TimeSpan.FromHours(24), first.NextDue);
 
         clock.Advance(TimeSpan.FromHours(23));
         var early = await rotator.RotateAsync(server, onDemand: false, _ct);
-        Assert.Equal(AdminPasswordResults.NotDue, early.Result);
+        Assert.Equal(AdminPasswordResult.NotDue, early.Result);
         Assert.Equal(first.NextDue, early.NextDue);
         var writes = cluster.Server.CountRequests("update", SecretPath);
 
         clock.Advance(TimeSpan.FromHours(1));
         var due = await rotator.RotateAsync(server, onDemand: false, _ct);
-        Assert.Equal(AdminPasswordResults.Rotated, due.Result);
+        Assert.Equal(AdminPasswordResult.Rotated, due.Result);
         Assert.NotEqual(first.Rotation, due.Rotation);
         Assert.Equal(writes + 3, cluster.Server.CountRequests("update", SecretPath));
-        Assert.Equal(AdminPasswordResults.NotDue, (await rotator.RotateAsync(server, onDemand: false, _ct)).Result);
+        Assert.Equal(AdminPasswordResult.NotDue, (await rotator.RotateAsync(server, onDemand: false, _ct)).Result);
         Assert.True(await AcceptsAsync(cluster, Encoding.UTF8.GetString((await AdminSecretAsync(cluster)).Data["password"])));
     }
 
@@ -226,7 +226,7 @@ public sealed class AdminPasswordRotationTests(PostgresFixture postgres)
 
             Assert.True(rotated.ExitCode == 0, rotated.Output);
             using var json = JsonDocument.Parse(rotated.Output);
-            Assert.Equal(AdminPasswordResults.Rotated, json.RootElement.GetProperty("result").GetString());
+            Assert.Equal(AdminPasswordResult.Rotated.ToWire(), json.RootElement.GetProperty("result").GetString());
             var current = Encoding.UTF8.GetString((await AdminSecretAsync(cluster)).Data["password"]);
             Assert.Equal(Marks(await AdminSecretAsync(cluster))["password"], json.RootElement.GetProperty("rotation").GetString());
             Assert.True(await AcceptsAsync(cluster, current));
@@ -239,7 +239,7 @@ public sealed class AdminPasswordRotationTests(PostgresFixture postgres)
 
             var readOnly = await OperatorProcess.RunAsync(["rotate-admin-password", "--server", "default"], Environment("env:ADMIN_PASSWORD_FROM_ENV"), _ct);
             Assert.Equal(2, readOnly.ExitCode);
-            Assert.Contains($"default: {AdminPasswordReasons.NotRotatable}: env:ADMIN_PASSWORD_FROM_ENV is read-only", readOnly.Output, StringComparison.Ordinal);
+            Assert.Contains($"default: {AdminPasswordFailure.NotRotatable.ToWire()}: env:ADMIN_PASSWORD_FROM_ENV is read-only", readOnly.Output, StringComparison.Ordinal);
         }
         finally
         {

@@ -29,7 +29,7 @@ public sealed class AdoptionTests(PostgresFixture postgres)
 
         // The right id from the wrong namespace: refused, nothing touched, and deleting the request leaves it all.
         await own.CreateTenantInAsync(Intruders, "thief", s => (s.Database!.Name, s.Database.AdoptFrom, s.DeletionPolicy) = (database, previous, DeletionPolicies.Delete));
-        var refused = await own.WaitForReasonInAsync(Intruders, "thief", TenantConditions.Reasons.DatabaseConflict);
+        var refused = await own.WaitForReasonInAsync(Intruders, "thief", TenantReadyReason.DatabaseConflict);
         Assert.Contains("adoptFrom", LifecycleWorld.Ready(refused)!.Message, StringComparison.Ordinal);
         await own.DeleteAndWaitGoneAsync(Intruders, "thief");
         Assert.Equal(retained, await own.ServerFingerprintAsync());

@@ -62,7 +62,7 @@ public sealed class CredentialRotationTests(PostgresFixture postgres)
 
         Assert.NotNull(rotated.Status.Credentials!.RotatedAt);
         Assert.Null(rotated.Status.Credentials.NextRotationAt);
-        Assert.Contains(TenantEventReasons.CredentialsRotated, world.KubernetesEventReasons("acme"));
+        Assert.Contains(TenantEventReason.CredentialsRotated.ToWire(), world.KubernetesEventReasons("acme"));
 
         // A resync, and the same token again, rotate nothing more; the password is in no event, status or catalog row.
         var rowId = Guid.Parse(rotated.Status.TenantId!);

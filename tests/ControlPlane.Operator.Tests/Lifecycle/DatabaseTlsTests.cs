@@ -65,7 +65,7 @@ public sealed class DatabaseTlsTests(PostgresFixture postgres)
         foreach (var name in new[] { "bad-ca", "bad-host" })
         {
             await OperatorTestCluster.WaitUntilAsync(
-                async () => Ready(await cluster.GetTenantAsync(name, cancellationToken))?.Reason == TenantConditions.Reasons.DatabaseServerTlsFailed,
+                async () => Ready(await cluster.GetTenantAsync(name, cancellationToken))?.Reason == TenantReadyReason.DatabaseServerTlsFailed.ToWire(),
                 TimeSpan.FromSeconds(120), $"{name} is refused with DatabaseServerTlsFailed", cancellationToken);
             var ready = Ready(await cluster.GetTenantAsync(name, cancellationToken))!;
             Assert.Equal(Conditions.False, ready.Status);

@@ -7,7 +7,7 @@ using ControlPlane.Testing;
 using k8s;
 using k8s.Models;
 using Npgsql;
-using Reasons = ControlPlane.Operator.Api.V1Alpha1.TenantConditions.Reasons;
+using Reasons = ControlPlane.Operator.Api.V1Alpha1.TenantReadyReason;
 
 namespace ControlPlane.Operator.Tests.Lifecycle;
 
@@ -38,7 +38,7 @@ public sealed class DeletionWayOutTests(PostgresFixture postgres)
         await ExecuteAsync(cluster.TenantServer.LoginAs(database, password, elsewhere).ConnectionString, "CREATE TABLE public.ledger_copy (id int)");
 
         await cluster.DeleteTenantAsync("spread", _ct);
-        var blocked = await world.WaitForAsync("spread", t => LifecycleWorld.Ready(t)?.Reason == Reasons.DeletionBlocked, "DeletionBlocked");
+        var blocked = await world.WaitForAsync("spread", t => LifecycleWorld.Ready(t)?.Reason == Reasons.DeletionBlocked.ToWire(), "DeletionBlocked");
 
         var message = LifecycleWorld.Ready(blocked)!.Message;
         Assert.Contains($"role {database} owns objects in database {elsewhere}", message, StringComparison.Ordinal);
@@ -48,7 +48,7 @@ public sealed class DeletionWayOutTests(PostgresFixture postgres)
         Assert.Equal((true, false), ((await world.RoleAsync(database)).Exists, (await world.RoleAsync(database)).Login));
         var row = Assert.Single(await world.CatalogRowsAsync("spread"));
         Assert.Equal("deleting", row.Status);
-        Assert.Single(await world.EventsAsync(row.Id), e => e.Type == "error" && e.Payload!.Contains(Reasons.DeletionBlocked, StringComparison.Ordinal));
+        Assert.Single(await world.EventsAsync(row.Id), e => e.Type == "error" && e.Payload!.Contains(Reasons.DeletionBlocked.ToWire(), StringComparison.Ordinal));
 
         await AnnotateAsync(cluster, "spread", "ledger_copy belongs to finance; ticket FIN-12");
         await world.WaitForGoneAsync("spread");
@@ -93,13 +93,13 @@ public sealed class DeletionWayOutTests(PostgresFixture postgres)
         await first.StopAsync();
         cluster.StartOperator();
         await cluster.DeleteTenantAsync("moved", _ct);
-        var blocked = await world.WaitForAsync("moved", t => LifecycleWorld.Ready(t)?.Reason == Reasons.DeletionBlocked, "DeletionBlocked");
+        var blocked = await world.WaitForAsync("moved", t => LifecycleWorld.Ready(t)?.Reason == Reasons.DeletionBlocked.ToWire(), "DeletionBlocked");
 
         var message = LifecycleWorld.Ready(blocked)!.Message;
         Assert.Contains("Database server 'old' is no longer in the operator's configuration", message, StringComparison.Ordinal);
         Assert.Contains(Tenant.SkipCleanupAnnotation, message, StringComparison.Ordinal);
         var row = Assert.Single(await world.CatalogRowsAsync("moved"));
-        Assert.Single(await world.EventsAsync(row.Id), e => e.Type == "error" && e.Payload!.Contains(Reasons.DeletionBlocked, StringComparison.Ordinal));
+        Assert.Single(await world.EventsAsync(row.Id), e => e.Type == "error" && e.Payload!.Contains(Reasons.DeletionBlocked.ToWire(), StringComparison.Ordinal));
 
         await AnnotateAsync(cluster, "moved", "server old decommissioned, data archived");
         await world.WaitForGoneAsync("moved");
@@ -129,7 +129,7 @@ public sealed class DeletionWayOutTests(PostgresFixture postgres)
 
         gate.Close();
         await cluster.DeleteTenantAsync("lost", _ct);
-        var blocked = await world.WaitForAsync("lost", t => LifecycleWorld.Ready(t)?.Reason == Reasons.DeletionBlocked, "DeletionBlocked");
+        var blocked = await world.WaitForAsync("lost", t => LifecycleWorld.Ready(t)?.Reason == Reasons.DeletionBlocked.ToWire(), "DeletionBlocked");
 
         var message = LifecycleWorld.Ready(blocked)!.Message;
         Assert.Matches(@"has failed since \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z", message);
@@ -139,7 +139,7 @@ public sealed class DeletionWayOutTests(PostgresFixture postgres)
         // Retries go on (backoff) and say nothing new: the one condition, one catalog error event.
         var row = Assert.Single(await world.CatalogRowsAsync("lost"));
         await OperatorTestCluster.WaitUntilAsync(
-            () => Task.FromResult(WarningCount(cluster, "lost", Reasons.DeletionBlocked) >= 2), TimeSpan.FromSeconds(60), "a retry after the condition", _ct);
+            () => Task.FromResult(WarningCount(cluster, "lost", Reasons.DeletionBlocked.ToWire()) >= 2), TimeSpan.FromSeconds(60), "a retry after the condition", _ct);
         Assert.Equal(message, LifecycleWorld.Ready((await cluster.GetTenantAsync("lost", _ct))!)!.Message);
         Assert.Single(await world.EventsAsync(row.Id), e => e.Type == "error");
 
@@ -186,7 +186,7 @@ public sealed class DeletionWayOutTests(PostgresFixture postgres)
         cluster.StartOperator(faults: fault);
 
         await cluster.CreateTenantAsync("stuck", cancellationToken: _ct);
-        var stuck = await world.WaitForAsync("stuck", t => LifecycleWorld.Ready(t)?.Reason == Reasons.ReconcileFailed, "ReconcileFailed");
+        var stuck = await world.WaitForAsync("stuck", t => LifecycleWorld.Ready(t)?.Reason == Reasons.ReconcileFailed.ToWire(), "ReconcileFailed");
         var shownAt = fault.Count;
 
         Assert.True(shownAt >= 3, $"shown after {shownAt} failures, the threshold is 3");
@@ -195,7 +195,7 @@ public sealed class DeletionWayOutTests(PostgresFixture postgres)
         var row = Assert.Single(await world.CatalogRowsAsync("stuck"));
         var errors = (await world.EventsAsync(row.Id)).Where(e => e.Type == "error").ToList();
         Assert.Single(errors);
-        Assert.Contains(Reasons.ReconcileFailed, errors[0].Payload, StringComparison.Ordinal);
+        Assert.Contains(Reasons.ReconcileFailed.ToWire(), errors[0].Payload, StringComparison.Ordinal);
 
         // Once the cause is gone the tenant converges by itself, and the incident ends.
         fault.Stop();

@@ -103,8 +103,8 @@ internal sealed class LifecycleWorld(OperatorTestCluster cluster, PostgresFixtur
         return tenant!;
     }
 
-    public Task<Tenant> WaitForReasonAsync(string name, string reason, int seconds = 60) =>
-        WaitForAsync(name, t => Ready(t)?.Reason == reason && t.Status.ObservedGeneration == t.Metadata.Generation, $"Ready reason {reason}", seconds);
+    public Task<Tenant> WaitForReasonAsync(string name, TenantReadyReason reason, int seconds = 60) =>
+        WaitForAsync(name, t => Ready(t)?.Reason == reason.ToWire() && t.Status.ObservedGeneration == t.Metadata.Generation, $"Ready reason {reason.ToWire()}", seconds);
 
     public Task WaitForGoneAsync(string name, int seconds = 60) =>
         OperatorTestCluster.WaitUntilAsync(async () => await cluster.GetTenantAsync(name, Token) is null, TimeSpan.FromSeconds(seconds), $"{name} is gone", Token);

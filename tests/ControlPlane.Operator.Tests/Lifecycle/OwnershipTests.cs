@@ -32,14 +32,14 @@ public sealed class OwnershipTests(PostgresFixture postgres)
         // Same slug from another namespace, then another slug from the tenant's own namespace, both with policy Delete
         // (one after the other: while one holds a live catalog row for the name, the other is a DatabaseNameConflict).
         await own.CreateTenantInAsync(Intruders, "ta", s => (s.Database!.Name, s.DeletionPolicy) = (database, DeletionPolicies.Delete));
-        var foreign = await own.WaitForReasonInAsync(Intruders, "ta", TenantConditions.Reasons.DatabaseConflict);
+        var foreign = await own.WaitForReasonInAsync(Intruders, "ta", TenantReadyReason.DatabaseConflict);
         Assert.Equal(retained, await own.ServerFingerprintAsync());
         Assert.NotEqual(TenantPhases.Active, foreign.Status.Phase);
         await own.DeleteAndWaitGoneAsync(Intruders, "ta");
         Assert.Equal(retained, await own.ServerFingerprintAsync());
 
         await cluster.CreateTenantAsync("tb", s => (s.Database!.Name, s.DeletionPolicy) = (database, DeletionPolicies.Delete), _ct);
-        var sibling = await world.WaitForReasonAsync("tb", TenantConditions.Reasons.DatabaseConflict);
+        var sibling = await world.WaitForReasonAsync("tb", TenantReadyReason.DatabaseConflict);
         Assert.Equal(retained, await own.ServerFingerprintAsync());
         Assert.NotEqual(TenantPhases.Active, sibling.Status.Phase);
         Assert.Null(await world.GeneratedPasswordAsync("tb"));
@@ -68,7 +68,7 @@ public sealed class OwnershipTests(PostgresFixture postgres)
         cluster.StartOperator();
 
         await cluster.CreateTenantAsync("squat", s => s.DeletionPolicy = DeletionPolicies.Delete, _ct);
-        await world.WaitForReasonAsync("squat", TenantConditions.Reasons.DatabaseConflict);
+        await world.WaitForReasonAsync("squat", TenantReadyReason.DatabaseConflict);
         Assert.Null(await world.GeneratedPasswordAsync("squat"));
         await cluster.DeleteTenantAsync("squat", _ct);
         await world.WaitForGoneAsync("squat");

@@ -38,8 +38,8 @@ internal sealed class OwnershipWorld(OperatorTestCluster cluster, PostgresFixtur
         return tenant!;
     }
 
-    public Task<Tenant> WaitForReasonInAsync(string ns, string name, string reason) =>
-        WaitInAsync(ns, name, t => LifecycleWorld.Ready(t)?.Reason == reason && t.Status.ObservedGeneration == t.Metadata.Generation, $"Ready reason {reason}");
+    public Task<Tenant> WaitForReasonInAsync(string ns, string name, TenantReadyReason reason) =>
+        WaitInAsync(ns, name, t => LifecycleWorld.Ready(t)?.Reason == reason.ToWire() && t.Status.ObservedGeneration == t.Metadata.Generation, $"Ready reason {reason.ToWire()}");
 
     public async Task DeleteAndWaitGoneAsync(string ns, string name)
     {

@@ -62,7 +62,7 @@ public sealed class ReservedNameTests(PostgresFixture postgres)
             foreach (var name in Hostile.Keys)
             {
                 var tenant = await world.WaitForAsync(name, t => LifecycleWorld.Ready(t) is not null, "a Ready condition");
-                Assert.True(LifecycleWorld.Ready(tenant)!.Reason == TenantConditions.Reasons.InvalidSpec, $"{name}: {LifecycleWorld.Ready(tenant)!.Reason} {LifecycleWorld.Ready(tenant)!.Message}");
+                Assert.True(LifecycleWorld.Ready(tenant)!.Reason == TenantReadyReason.InvalidSpec.ToWire(), $"{name}: {LifecycleWorld.Ready(tenant)!.Reason} {LifecycleWorld.Ready(tenant)!.Message}");
             }
 
             Assert.Equal("", await world.CatalogDumpAsync());
@@ -96,7 +96,7 @@ public sealed class ReservedNameTests(PostgresFixture postgres)
 
         // The CRD cannot know the administrator's name; the operator does.
         await cluster.CreateTenantAsync("admin-db", s => s.Database!.Name = cluster.TenantServer.AdminRole, _ct);
-        var tenant = await world.WaitForReasonAsync("admin-db", TenantConditions.Reasons.InvalidSpec);
+        var tenant = await world.WaitForReasonAsync("admin-db", TenantReadyReason.InvalidSpec);
 
         Assert.Contains("is reserved on server", LifecycleWorld.Ready(tenant)!.Message, StringComparison.Ordinal);
         Assert.Equal("", await world.CatalogDumpAsync());

@@ -56,8 +56,8 @@ public sealed class SecretConfinementTests(PostgresFixture postgres)
         var onExisting = await SettledAsync(cluster, "mallory", ns);
         var onMissing = await SettledAsync(cluster, "mallet", ns);
 
-        Assert.Equal((TenantConditions.Reasons.InvalidSpec, "False"), (onExisting.Reason, onExisting.Status));
-        Assert.Equal(TenantConditions.Reasons.InvalidSpec, onMissing.Reason);
+        Assert.Equal((TenantReadyReason.InvalidSpec.ToWire(), "False"), (onExisting.Reason, onExisting.Status));
+        Assert.Equal(TenantReadyReason.InvalidSpec.ToWire(), onMissing.Reason);
         Assert.Equal(onExisting.Message, onMissing.Message);
         Assert.DoesNotContain(StolenPassword, onExisting.Message, StringComparison.Ordinal);
         foreach (var name in (string[])["mallory", "mallet"])
@@ -175,7 +175,7 @@ public sealed class SecretConfinementTests(PostgresFixture postgres)
         await OperatorTestCluster.WaitUntilAsync(
             async () => (await cluster.GetTenantAsync(name, _ct, ns)) is { } t
                         && t.Status.ObservedGeneration == t.Metadata.Generation
-                        && (ready = LifecycleWorld.Ready(t)) is { Reason: not TenantConditions.Reasons.Provisioning },
+                        && (ready = LifecycleWorld.Ready(t)) is { } settled && settled.Reason != TenantReadyReason.Provisioning.ToWire(),
             TimeSpan.FromSeconds(120), $"{ns}/{name} settled", _ct);
         return ready!;
     }

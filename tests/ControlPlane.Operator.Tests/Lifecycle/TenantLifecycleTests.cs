@@ -43,7 +43,7 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
         Assert.Equal((TenantPhases.Active, "2", row.Id.ToString()), (acme.Status.Phase, acme.Status.SchemaVersion, acme.Status.TenantId));
         Assert.Equal((database, database, "default"), (acme.Status.Database!.Name, acme.Status.Database.User, acme.Status.Database.Server));
         Assert.Equal($"k8s:{OperatorTestCluster.SecretNamespace}/tenant-acme-db#password", acme.Status.SecretRef);
-        Assert.Contains(TenantConditions.Reasons.Provisioned, world.KubernetesEventReasons("acme"));
+        Assert.Contains(TenantReadyReason.Provisioned.ToWire(), world.KubernetesEventReasons("acme"));
     }
 
     [Fact]
@@ -106,13 +106,13 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
         await cluster.UpdateSpecAsync("ledger", s => s.SchemaVersion = "2", _ct);
         await world.WaitForAsync("ledger", t => OperatorTestCluster.IsConverged(t) && t.Status.SchemaVersion == "2", "Active at 2");
         await cluster.UpdateSpecAsync("ledger", s => s.SchemaVersion = "1", _ct);
-        var refused = await world.WaitForReasonAsync("ledger", TenantConditions.Reasons.SchemaDowngradeRefused);
+        var refused = await world.WaitForReasonAsync("ledger", TenantReadyReason.SchemaDowngradeRefused);
 
         var row = Assert.Single(await world.CatalogRowsAsync("ledger"));
         Assert.Equal("2", row.Schema);
         Assert.Equal(TenantPhases.Active, refused.Status.Phase);
         Assert.Contains((await world.EventsAsync(row.Id)), e => e.Type == "migrated" && e.Payload == """{"to": "2", "from": "1"}""");
-        Assert.Contains((await world.EventsAsync(row.Id)), e => e.Type == "error" && e.Payload!.Contains(TenantConditions.Reasons.SchemaDowngradeRefused, StringComparison.Ordinal));
+        Assert.Contains((await world.EventsAsync(row.Id)), e => e.Type == "error" && e.Payload!.Contains(TenantReadyReason.SchemaDowngradeRefused.ToWire(), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -171,8 +171,8 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
 
         await cluster.CreateTenantAsync("copycat", s => (s.Slug, s.Database!.Name) = ("first", cluster.DatabaseNameFor("copycat")), _ct);
         await cluster.CreateTenantAsync("squatter", s => s.Database!.Name = database, _ct);
-        var copycat = await world.WaitForReasonAsync("copycat", TenantConditions.Reasons.SlugConflict);
-        var squatter = await world.WaitForReasonAsync("squatter", TenantConditions.Reasons.DatabaseNameConflict);
+        var copycat = await world.WaitForReasonAsync("copycat", TenantReadyReason.SlugConflict);
+        var squatter = await world.WaitForReasonAsync("squatter", TenantReadyReason.DatabaseNameConflict);
 
         Assert.Equal((TenantPhases.Provisioning, null), (copycat.Status.Phase, copycat.Status.TenantId));
         Assert.Null(squatter.Status.TenantId);
@@ -210,10 +210,10 @@ public sealed class TenantLifecycleTests(PostgresFixture postgres)
         cluster.StartOperator(o => (o.TenantDatabaseServers["default"].Host, o.TenantDatabaseServers["default"].Port) = ("127.0.0.1", gate.Port));
 
         await cluster.CreateTenantAsync("outage", cancellationToken: _ct);
-        var down = await world.WaitForReasonAsync("outage", TenantConditions.Reasons.DatabaseServerUnavailable);
+        var down = await world.WaitForReasonAsync("outage", TenantReadyReason.DatabaseServerUnavailable);
         Assert.Contains($"127.0.0.1:{gate.Port}", LifecycleWorld.Ready(down)!.Message, StringComparison.Ordinal);
         await OperatorTestCluster.WaitUntilAsync(
-            () => Task.FromResult(world.KubernetesEventReasons("outage").Contains(TenantConditions.Reasons.DatabaseServerUnavailable)),
+            () => Task.FromResult(world.KubernetesEventReasons("outage").Contains(TenantReadyReason.DatabaseServerUnavailable.ToWire())),
             TimeSpan.FromSeconds(60), "a DatabaseServerUnavailable Warning event", _ct);
 
         // The server is checked before the first write of a new tenant: an outage leaves no catalog row behind.

@@ -39,7 +39,7 @@ public sealed class ServerOperationLimitTests(PostgresFixture postgres)
         await CreateRolloutAsync(cluster, "to-v4", _ct);
         await OperatorTestCluster.WaitUntilAsync(
             async () => (await new KubernetesResourceClient<SchemaRollout>(cluster.Client, SchemaRolloutOperator.Resource)
-                .GetAsync(OperatorTestCluster.TenantNamespace, "to-v4", _ct))?.Status.Phase == SchemaRolloutPhases.Succeeded,
+                .GetAsync(OperatorTestCluster.TenantNamespace, "to-v4", _ct))?.Status.Phase == SchemaRolloutPhase.Succeeded.ToWire(),
             TimeSpan.FromSeconds(180), "the rollout to V4 succeeded", _ct);
         var probes = await ProbeMigrations.ReadAsync(postgres, cluster, names, _ct);
         foreach (var name in names)
@@ -120,7 +120,7 @@ public sealed class ServerOperationLimitTests(PostgresFixture postgres)
             async () =>
             {
                 last = await Task.WhenAll(names.Select(n => cluster.GetTenantAsync(n, _ct)));
-                busySeen |= last.Any(t => Conditions.Find(t?.Status.Conditions, TenantConditions.Ready)?.Reason == TenantConditions.Reasons.DatabaseServerBusy);
+                busySeen |= last.Any(t => Conditions.Find(t?.Status.Conditions, TenantConditions.Ready)?.Reason == TenantReadyReason.DatabaseServerBusy.ToWire());
                 return last.All(done);
             },
             TimeSpan.FromSeconds(180),

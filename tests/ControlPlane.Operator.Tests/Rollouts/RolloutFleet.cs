@@ -140,13 +140,13 @@ internal sealed class RolloutFleet : IAsyncDisposable
         }
     }
 
-    public async Task<SchemaRollout> WaitForPhaseAsync(string name, string phase, CancellationToken cancellationToken, int seconds = 120)
+    public async Task<SchemaRollout> WaitForPhaseAsync(string name, SchemaRolloutPhase phase, CancellationToken cancellationToken, int seconds = 120)
     {
         SchemaRollout? rollout = null;
         await OperatorTestCluster.WaitUntilAsync(
-            async () => (rollout = await GetRolloutAsync(name, cancellationToken))?.Status.Phase == phase,
+            async () => (rollout = await GetRolloutAsync(name, cancellationToken))?.Status.Phase == phase.ToWire(),
             TimeSpan.FromSeconds(seconds),
-            () => $"rollout {name} is {phase} (last seen phase {rollout?.Status.Phase ?? "none"}, migrated {rollout?.Status.Migrated}, failed {rollout?.Status.Failed}, " +
+            () => $"rollout {name} is {phase.ToWire()} (last seen phase {rollout?.Status.Phase ?? "none"}, migrated {rollout?.Status.Migrated}, failed {rollout?.Status.Failed}, " +
                   $"progressing: {Conditions.Find(rollout?.Status.Conditions, SchemaRolloutConditions.Progressing)?.Message})",
             cancellationToken);
         return rollout!;

@@ -35,12 +35,12 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         }, _ct);
         await fleet.CreateRolloutAsync("b-overlapping", _ => { }, _ct);
 
-        var awaiting = await fleet.WaitForPhaseAsync("a-first", SchemaRolloutPhases.AwaitingApproval, _ct);
+        var awaiting = await fleet.WaitForPhaseAsync("a-first", SchemaRolloutPhase.AwaitingApproval, _ct);
         Assert.True(awaiting.Spec.Paused);
         Assert.Equal(["t00", "t07", "t13"], (await fleet.MigratedInOrderAsync("3", _ct)).Order());
         var refused = await fleet.GetRolloutAsync("b-overlapping", _ct);
         Assert.Null(refused!.Status.CurrentWave);
-        Assert.Equal(SchemaRolloutConditions.Reasons.OverlappingRollout, Conditions.Find(refused.Status.Conditions, SchemaRolloutConditions.Progressing)?.Reason);
+        Assert.Equal(SchemaRolloutReason.OverlappingRollout.ToWire(), Conditions.Find(refused.Status.Conditions, SchemaRolloutConditions.Progressing)?.Reason);
         Assert.Contains("a-first", Conditions.Find(refused.Status.Conditions, SchemaRolloutConditions.Progressing)!.Message, StringComparison.Ordinal);
 
         // Nothing moves while the approval is pending.
@@ -48,7 +48,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         Assert.Equal(3, (await fleet.MigratedInOrderAsync("3", _ct)).Count);
 
         await fleet.UpdateRolloutAsync("a-first", s => s.Paused = false, _ct);
-        var done = await fleet.WaitForPhaseAsync("a-first", SchemaRolloutPhases.Succeeded, _ct);
+        var done = await fleet.WaitForPhaseAsync("a-first", SchemaRolloutPhase.Succeeded, _ct);
         Assert.Equal((20, 20, 0, 0, 1), (done.Status.Total, done.Status.Migrated, done.Status.Failed, done.Status.Pending, done.Status.Skipped));
 
         // Canary first by the catalog's migrated events; then batches of at most 5 in name order, each after the last.
@@ -75,7 +75,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         Assert.DoesNotContain("zz-leaving", order);
 
         // The overlapping rollout proceeds once the first has succeeded: everything is already at 3.
-        await fleet.WaitForPhaseAsync("b-overlapping", SchemaRolloutPhases.Succeeded, _ct);
+        await fleet.WaitForPhaseAsync("b-overlapping", SchemaRolloutPhase.Succeeded, _ct);
         Assert.Equal(20, (await fleet.MigratedInOrderAsync("3", _ct)).Count);
 
         // A finished rollout is over: a tenant created later, pinned to the old version, is left there.
@@ -101,7 +101,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         fleet.Cluster.Server.FailNext("list", "/apis/controlplane.econt.io/v1alpha1/*tenants", 503, count: 3);
 
         fleet.StartOperator();
-        await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhases.Succeeded, _ct);
+        await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhase.Succeeded, _ct);
 
         Assert.Equal(["t00", "t01", "t02", "t03"], (await fleet.MigratedInOrderAsync("3", _ct)).Order());
     }
@@ -124,7 +124,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
             s.MaxFailures = 1;
         }, _ct);
 
-        var halted = await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhases.Halted, _ct);
+        var halted = await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhase.Halted, _ct);
 
         // A figure for the record (issue 20: the same bound with or without a busy core), never an assertion.
         TestContext.Current.TestOutputHelper?.WriteLine($"rollout to-v3 Halted {created.Elapsed.TotalSeconds:F1} s after it was created");
@@ -132,11 +132,11 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
             async () => (await fleet.GetRolloutAsync("to-v3", _ct))!.Status.Failed == 3, TimeSpan.FromSeconds(60), "both failures of wave 2 recorded", _ct);
         halted = (await fleet.GetRolloutAsync("to-v3", _ct))!;
         Assert.Equal(["t02", "t05", "t06"], halted.Status.FailedTenants!.Select(f => f.Name).Order());
-        Assert.All(halted.Status.FailedTenants!, f => Assert.Equal(TenantConditions.Reasons.SchemaMigrationFailed, f.Reason));
+        Assert.All(halted.Status.FailedTenants!, f => Assert.Equal(TenantReadyReason.SchemaMigrationFailed.ToWire(), f.Reason));
         Assert.All(halted.Status.FailedTenants!, f => Assert.Contains(RolloutFleet.BrokenMessage, f.Message, StringComparison.Ordinal));
-        Assert.Equal(SchemaRolloutConditions.Reasons.FailureBudgetExceeded, Conditions.Find(halted.Status.Conditions, SchemaRolloutConditions.Progressing)?.Reason);
+        Assert.Equal(SchemaRolloutReason.FailureBudgetExceeded.ToWire(), Conditions.Find(halted.Status.Conditions, SchemaRolloutConditions.Progressing)?.Reason);
         Assert.Contains(fleet.Cluster.Server.ListEvents(OperatorTestCluster.TenantNamespace),
-            e => (string?)e["reason"] == SchemaRolloutPhases.Halted && (string?)e["type"] == "Warning" && (string?)e["involvedObject"]?["name"] == "to-v3");
+            e => (string?)e["reason"] == SchemaRolloutPhase.Halted.ToWire() && (string?)e["type"] == "Warning" && (string?)e["involvedObject"]?["name"] == "to-v3");
 
         // The two first waves ran; every later tenant is untouched: no migration, no spec change, no error.
         await Task.Delay(1000, _ct);
@@ -160,7 +160,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
 
         // Raising the budget lets the same rollout finish the fleet (the state is recomputed, not remembered as "halted").
         await fleet.UpdateRolloutAsync("to-v3", s => s.MaxFailures = 3, _ct);
-        var done = await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhases.Succeeded, _ct);
+        var done = await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhase.Succeeded, _ct);
         Assert.Equal((20, 17, 3), (done.Status.Total, done.Status.Migrated, done.Status.Failed));
 
         // The board: kubectl shows the rollout's printer columns as the operator set them.
@@ -192,7 +192,7 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         var stoppedAt = (await fleet.MigratedInOrderAsync("3", _ct)).Count;
         Assert.InRange(stoppedAt, 4, 19);
 
-        var done = await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhases.Succeeded, _ct);
+        var done = await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhase.Succeeded, _ct);
 
         Assert.Equal((20, 20), (done.Status.Total, done.Status.Migrated));
         var order = await fleet.MigratedInOrderAsync("3", _ct);

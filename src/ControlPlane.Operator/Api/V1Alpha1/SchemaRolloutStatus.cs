@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ControlPlane.Core.Wire;
 using k8s.Models;
 
 namespace ControlPlane.Operator.Api.V1Alpha1;
@@ -9,7 +10,7 @@ namespace ControlPlane.Operator.Api.V1Alpha1;
 /// </summary>
 public sealed class SchemaRolloutStatus
 {
-    /// <summary>One of <see cref="SchemaRolloutPhases"/>.</summary>
+    /// <summary>The wire value of a <see cref="SchemaRolloutPhase"/>.</summary>
     [JsonPropertyName("phase")]
     public string? Phase { get; set; }
 
@@ -76,21 +77,57 @@ public sealed class SchemaRolloutFailure
     public string Message { get; set; } = "";
 }
 
-/// <summary>Values of <see cref="SchemaRolloutStatus.Phase"/>.</summary>
-public static class SchemaRolloutPhases
+/// <summary>
+/// Where a rollout stands: <see cref="SchemaRolloutStatus.Phase"/> and the reason of the Event recorded when it changes
+/// (docs/schema-rollouts.md; Argo CD's health check reads the wire values).
+/// </summary>
+public enum SchemaRolloutPhase
 {
-    public const string Pending = "Pending";
-    public const string Canary = "Canary";
-    public const string AwaitingApproval = "AwaitingApproval";
-    public const string Rolling = "Rolling";
-    public const string Paused = "Paused";
-    public const string Halted = "Halted";
-    public const string Succeeded = "Succeeded";
+    /// <summary>No wave yet, or the rollout is refused (<c>Progressing=False</c> OverlappingRollout or InvalidSpec).</summary>
+    Pending,
 
-    public static IReadOnlyList<string> All { get; } = [Pending, Canary, AwaitingApproval, Rolling, Paused, Halted, Succeeded];
+    /// <summary>Wave 0, the canary, is in progress.</summary>
+    Canary,
+
+    /// <summary>The canary is done and the rollout paused itself (pauseAfterCanary); <c>paused: false</c> continues.</summary>
+    AwaitingApproval,
+
+    /// <summary>Batch <c>status.currentWave.number</c> is in progress.</summary>
+    Rolling,
+
+    /// <summary><c>spec.paused</c> is true: no new tenant starts; tenants already migrating finish.</summary>
+    Paused,
+
+    /// <summary>More tenants failed than <c>maxFailures</c> allows; no new tenant starts (a raised budget resumes).</summary>
+    Halted,
+
+    /// <summary>Every selected tenant not being deleted is at the target, or failed within the budget.</summary>
+    Succeeded,
 }
 
-/// <summary>Condition types and reasons of a rollout, declared once.</summary>
+/// <summary>
+/// The wire value of each <see cref="SchemaRolloutPhase"/> (its name), and back.
+/// As for every reason type (<see cref="TenantReadyReasons"/>): <c>ToWire()</c>, the exhaustive switch below, is the only
+/// way to the wire and <c>TryParse</c> the only way back.
+/// </summary>
+public static class SchemaRolloutPhases
+{
+    public static string ToWire(this SchemaRolloutPhase phase) => phase switch
+    {
+        SchemaRolloutPhase.Pending => "Pending",
+        SchemaRolloutPhase.Canary => "Canary",
+        SchemaRolloutPhase.AwaitingApproval => "AwaitingApproval",
+        SchemaRolloutPhase.Rolling => "Rolling",
+        SchemaRolloutPhase.Paused => "Paused",
+        SchemaRolloutPhase.Halted => "Halted",
+        SchemaRolloutPhase.Succeeded => "Succeeded",
+    };
+
+    /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
+    public static bool TryParse(string? wire, out SchemaRolloutPhase phase) => WireValues.TryParse(wire, ToWire, out phase);
+}
+
+/// <summary>Condition types of a rollout, declared once; their reasons are <see cref="SchemaRolloutReason"/>s.</summary>
 public static class SchemaRolloutConditions
 {
     /// <summary>True while tenants are being started or migrated; False says why not (paused, halted, done, refused).</summary>
@@ -98,18 +135,66 @@ public static class SchemaRolloutConditions
 
     /// <summary>True once any selected tenant failed to migrate.</summary>
     public const string Degraded = "Degraded";
+}
 
-    public static class Reasons
+/// <summary>
+/// The reasons of a rollout's <see cref="SchemaRolloutConditions.Progressing"/> and <see cref="SchemaRolloutConditions.Degraded"/>
+/// conditions, and of the Event recorded when it is refused (Argo CD's health check reads the wire values).
+/// </summary>
+public enum SchemaRolloutReason
+{
+    /// <summary>Progressing=True: the canary wave is migrating.</summary>
+    Canary,
+
+    /// <summary>Progressing=True: a batch is migrating, or the first wave is being formed.</summary>
+    Rolling,
+
+    /// <summary>Progressing=False: <c>spec.paused</c> is true.</summary>
+    Paused,
+
+    /// <summary>Progressing=False: the canary is done; <c>paused: false</c> approves the rest.</summary>
+    AwaitingApproval,
+
+    /// <summary>Progressing=False: more tenants failed than <c>maxFailures</c>; the rollout is halted.</summary>
+    FailureBudgetExceeded,
+
+    /// <summary>Progressing=False: the rollout is done.</summary>
+    Succeeded,
+
+    /// <summary>Progressing=False: another unfinished rollout selects some of the same tenants; this one is refused.</summary>
+    OverlappingRollout,
+
+    /// <summary>Progressing=False: the spec cannot be planned (an unknown target version); fix the spec.</summary>
+    InvalidSpec,
+
+    /// <summary>Degraded=True: at least one selected tenant failed to migrate; the message names them with their reasons.</summary>
+    TenantsFailed,
+
+    /// <summary>Degraded=False: no selected tenant failed.</summary>
+    NoFailures,
+}
+
+/// <summary>
+/// The wire value of each <see cref="SchemaRolloutReason"/> (its name), and back.
+/// As for every reason type (<see cref="TenantReadyReasons"/>): <c>ToWire()</c>, the exhaustive switch below, is the only
+/// way to the wire and <c>TryParse</c> the only way back.
+/// </summary>
+public static class SchemaRolloutReasons
+{
+    public static string ToWire(this SchemaRolloutReason reason) => reason switch
     {
-        public const string Canary = "Canary";
-        public const string Rolling = "Rolling";
-        public const string Paused = "Paused";
-        public const string AwaitingApproval = "AwaitingApproval";
-        public const string FailureBudgetExceeded = "FailureBudgetExceeded";
-        public const string Succeeded = "Succeeded";
-        public const string OverlappingRollout = "OverlappingRollout";
-        public const string InvalidSpec = "InvalidSpec";
-        public const string TenantsFailed = "TenantsFailed";
-        public const string NoFailures = "NoFailures";
-    }
+        SchemaRolloutReason.Canary => "Canary",
+        SchemaRolloutReason.Rolling => "Rolling",
+        SchemaRolloutReason.Paused => "Paused",
+        SchemaRolloutReason.AwaitingApproval => "AwaitingApproval",
+        SchemaRolloutReason.FailureBudgetExceeded => "FailureBudgetExceeded",
+        SchemaRolloutReason.Succeeded => "Succeeded",
+        SchemaRolloutReason.OverlappingRollout => "OverlappingRollout",
+        SchemaRolloutReason.InvalidSpec => "InvalidSpec",
+        SchemaRolloutReason.TenantsFailed => "TenantsFailed",
+        SchemaRolloutReason.NoFailures => "NoFailures",
+    };
+
+    /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
+    public static bool TryParse(string? wire, out SchemaRolloutReason reason) => WireValues.TryParse(wire, ToWire, out reason);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ControlPlane.Core.Wire;
 using k8s;
 using k8s.Models;
 
@@ -117,30 +118,52 @@ public sealed class TenantDatabaseServerStatus
     public IList<V1Condition>? Conditions { get; set; }
 }
 
-/// <summary>The server's condition and its reasons, declared once (Argo CD's health check reads them).</summary>
+/// <summary>The server's condition, declared once (Argo CD's health check reads it).</summary>
 public static class TenantDatabaseServerConditions
 {
-    /// <summary>True when the server takes tenants: reachable, admin privileges verified, served under this name.</summary>
+    /// <summary>True when the server takes tenants: reachable, admin privileges verified, served under this name; its reason is a <see cref="TenantDatabaseServerReadyReason"/>.</summary>
     public const string Ready = "Ready";
+}
 
-    public static class Reasons
+/// <summary>Why a TenantDatabaseServer is (not) Ready: the reason of its condition; Argo CD's health check reads the wire values.</summary>
+public enum TenantDatabaseServerReadyReason
+{
+    /// <summary>Reachable with the privileges the operator needs; placement may use it (unless draining or full).</summary>
+    Verified,
+
+    /// <summary>The spec cannot be served (host, port, secret name, TLS mode); the message says what to fix.</summary>
+    InvalidSpec,
+
+    /// <summary>A bootstrap server of the operator's configuration has this name and keeps it (ADR-CP-010).</summary>
+    NameTakenByConfiguration,
+
+    /// <summary>The server cannot be reached, refused the admin's login, or failed TLS; probed again periodically.</summary>
+    Unreachable,
+
+    /// <summary>The admin role lacks CREATEDB or CREATEROLE.</summary>
+    PrivilegesMissing,
+
+    /// <summary>Deletion waits until no live tenant is placed on the server any more; the message counts them.</summary>
+    DeletionBlocked,
+}
+
+/// <summary>
+/// The wire value of each <see cref="TenantDatabaseServerReadyReason"/> (its name), and back.
+/// As for every reason type (<see cref="TenantReadyReasons"/>): <c>ToWire()</c>, the exhaustive switch below, is the only
+/// way to the wire and <c>TryParse</c> the only way back.
+/// </summary>
+public static class TenantDatabaseServerReadyReasons
+{
+    public static string ToWire(this TenantDatabaseServerReadyReason reason) => reason switch
     {
-        /// <summary>Reachable with the privileges the operator needs; placement may use it (unless draining or full).</summary>
-        public const string Verified = "Verified";
+        TenantDatabaseServerReadyReason.Verified => "Verified",
+        TenantDatabaseServerReadyReason.InvalidSpec => "InvalidSpec",
+        TenantDatabaseServerReadyReason.NameTakenByConfiguration => "NameTakenByConfiguration",
+        TenantDatabaseServerReadyReason.Unreachable => "Unreachable",
+        TenantDatabaseServerReadyReason.PrivilegesMissing => "PrivilegesMissing",
+        TenantDatabaseServerReadyReason.DeletionBlocked => "DeletionBlocked",
+    };
 
-        /// <summary>The spec cannot be served (host, port, secret name, TLS mode); the message says what to fix.</summary>
-        public const string InvalidSpec = "InvalidSpec";
-
-        /// <summary>A bootstrap server of the operator's configuration has this name and keeps it (ADR-CP-010).</summary>
-        public const string NameTakenByConfiguration = "NameTakenByConfiguration";
-
-        /// <summary>The server cannot be reached, refused the admin's login, or failed TLS; probed again periodically.</summary>
-        public const string Unreachable = "Unreachable";
-
-        /// <summary>The admin role lacks CREATEDB or CREATEROLE.</summary>
-        public const string PrivilegesMissing = "PrivilegesMissing";
-
-        /// <summary>Deletion waits until no live tenant is placed on the server any more; the message counts them.</summary>
-        public const string DeletionBlocked = "DeletionBlocked";
-    }
+    /// <summary>The member whose wire value is <paramref name="wire"/>; false for any other text (or none).</summary>
+    public static bool TryParse(string? wire, out TenantDatabaseServerReadyReason reason) => WireValues.TryParse(wire, ToWire, out reason);
 }

@@ -1,8 +1,6 @@
 using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Runtime;
 using ControlPlane.Store.TenantDatabases;
-using Phases = ControlPlane.Operator.Api.V1Alpha1.SchemaRolloutPhases;
-using Reasons = ControlPlane.Operator.Api.V1Alpha1.SchemaRolloutConditions.Reasons;
 
 namespace ControlPlane.Operator.Controllers.Rollouts;
 
@@ -99,19 +97,19 @@ public static class RolloutPlanner
 
         var anyOpen = states.Keys.Any(Open);
         var inFlight = states.Values.Count(s => s == RolloutTenantState.InFlight);
-        var phase = overBudget ? Phases.Halted
-            : !anyOpen ? Phases.Succeeded
-            : awaitingApproval ? Phases.AwaitingApproval
-            : paused ? Phases.Paused
-            : wave is null ? Phases.Pending
-            : wave.Number == 0 ? Phases.Canary
-            : Phases.Rolling;
+        var phase = overBudget ? SchemaRolloutPhase.Halted
+            : !anyOpen ? SchemaRolloutPhase.Succeeded
+            : awaitingApproval ? SchemaRolloutPhase.AwaitingApproval
+            : paused ? SchemaRolloutPhase.Paused
+            : wave is null ? SchemaRolloutPhase.Pending
+            : wave.Number == 0 ? SchemaRolloutPhase.Canary
+            : SchemaRolloutPhase.Rolling;
 
         var migrated = states.Values.Count(s => s == RolloutTenantState.Migrated);
         var total = states.Values.Count(s => s != RolloutTenantState.Skipped);
         var status = new SchemaRolloutStatus
         {
-            Phase = phase,
+            Phase = phase.ToWire(),
             Total = total,
             Migrated = migrated,
             Failed = failed,
@@ -126,7 +124,7 @@ public static class RolloutPlanner
         status.Conditions = WithConditions(previous.Conditions, phase, status, target, spec.MaxFailures ?? 0, generation, now);
         return new RolloutPlan(status, start, revert, pauseSpec)
         {
-            Settled = phase == Phases.Succeeded || (phase == Phases.Halted && inFlight == 0 && revert.Count == 0),
+            Settled = phase == SchemaRolloutPhase.Succeeded || (phase == SchemaRolloutPhase.Halted && inFlight == 0 && revert.Count == 0),
         };
     }
 
@@ -182,31 +180,31 @@ public static class RolloutPlanner
             }
 
             var message = failure.Message.Length > MaxMessageLength ? failure.Message[..MaxMessageLength] + "…" : failure.Message;
-            failures.Add(new SchemaRolloutFailure { Name = tenant.Metadata.Name, Reason = failure.Reason, Message = message });
+            failures.Add(new SchemaRolloutFailure { Name = tenant.Metadata.Name, Reason = failure.Reason.ToWire(), Message = message });
         }
 
         return failures;
     }
 
     private static List<k8s.Models.V1Condition> WithConditions(
-        IList<k8s.Models.V1Condition>? existing, string phase, SchemaRolloutStatus status, SchemaVersion target, int budget, long? generation, DateTimeOffset now)
+        IList<k8s.Models.V1Condition>? existing, SchemaRolloutPhase phase, SchemaRolloutStatus status, SchemaVersion target, int budget, long? generation, DateTimeOffset now)
     {
         var (progressing, reason, message) = phase switch
         {
-            Phases.Canary => (true, Reasons.Canary, $"Canary: {status.Migrated}/{status.Total} tenants at {target}."),
-            Phases.Rolling => (true, Reasons.Rolling, $"Batch {status.CurrentWave?.Number}: {status.Migrated}/{status.Total} tenants at {target}."),
-            Phases.Pending => (true, Reasons.Rolling, "Waiting for the first wave."),
-            Phases.Paused => (false, Reasons.Paused, "spec.paused is true: no new tenant starts; tenants already migrating finish."),
-            Phases.AwaitingApproval => (false, Reasons.AwaitingApproval, "The canary is done; set spec.paused to false to roll out to the rest."),
-            Phases.Halted => (false, Reasons.FailureBudgetExceeded,
+            SchemaRolloutPhase.Canary => (true, SchemaRolloutReason.Canary, $"Canary: {status.Migrated}/{status.Total} tenants at {target}."),
+            SchemaRolloutPhase.Rolling => (true, SchemaRolloutReason.Rolling, $"Batch {status.CurrentWave?.Number}: {status.Migrated}/{status.Total} tenants at {target}."),
+            SchemaRolloutPhase.Pending => (true, SchemaRolloutReason.Rolling, "Waiting for the first wave."),
+            SchemaRolloutPhase.Paused => (false, SchemaRolloutReason.Paused, "spec.paused is true: no new tenant starts; tenants already migrating finish."),
+            SchemaRolloutPhase.AwaitingApproval => (false, SchemaRolloutReason.AwaitingApproval, "The canary is done; set spec.paused to false to roll out to the rest."),
+            SchemaRolloutPhase.Halted => (false, SchemaRolloutReason.FailureBudgetExceeded,
                 $"{status.Failed} tenant(s) failed, more than maxFailures {budget}: no further tenant is started. See status.failedTenants."),
-            _ => (false, Reasons.Succeeded, $"{status.Migrated} tenant(s) at {target}; {status.Failed} failed, {status.Skipped} skipped (being deleted)."),
+            SchemaRolloutPhase.Succeeded => (false, SchemaRolloutReason.Succeeded, $"{status.Migrated} tenant(s) at {target}; {status.Failed} failed, {status.Skipped} skipped (being deleted)."),
         };
-        var conditions = Conditions.Set(existing, SchemaRolloutConditions.Progressing, progressing ? Conditions.True : Conditions.False, reason, message, generation, now);
+        var conditions = Conditions.Set(existing, SchemaRolloutConditions.Progressing, progressing ? Conditions.True : Conditions.False, reason.ToWire(), message, generation, now);
         return status.Failed > 0
-            ? Conditions.Set(conditions, SchemaRolloutConditions.Degraded, Conditions.True, Reasons.TenantsFailed,
+            ? Conditions.Set(conditions, SchemaRolloutConditions.Degraded, Conditions.True, SchemaRolloutReason.TenantsFailed.ToWire(),
                 string.Join("; ", status.FailedTenants!.Select(f => $"{f.Name}: {f.Reason}")), generation, now)
-            : Conditions.Set(conditions, SchemaRolloutConditions.Degraded, Conditions.False, Reasons.NoFailures, "No tenant failed.", generation, now);
+            : Conditions.Set(conditions, SchemaRolloutConditions.Degraded, Conditions.False, SchemaRolloutReason.NoFailures.ToWire(), "No tenant failed.", generation, now);
     }
 
     private static SchemaRolloutWave? Copy(SchemaRolloutWave? wave) =>

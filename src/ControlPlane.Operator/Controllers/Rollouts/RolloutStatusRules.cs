@@ -7,14 +7,14 @@ namespace ControlPlane.Operator.Controllers.Rollouts;
 public static class RolloutStatusRules
 {
     /// <summary>Progress is kept; the phase stays (Pending before the first wave) and Progressing=False names the reason.</summary>
-    public static SchemaRolloutStatus Refused(SchemaRollout rollout, string reason, string message, DateTimeOffset now)
+    public static SchemaRolloutStatus Refused(SchemaRollout rollout, SchemaRolloutReason reason, string message, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(rollout);
         var current = rollout.Status;
         var generation = rollout.Metadata.Generation;
         return new SchemaRolloutStatus
         {
-            Phase = current.Phase ?? SchemaRolloutPhases.Pending,
+            Phase = current.Phase ?? SchemaRolloutPhase.Pending.ToWire(),
             Total = current.Total,
             Migrated = current.Migrated,
             Failed = current.Failed,
@@ -25,7 +25,7 @@ public static class RolloutStatusRules
             CanaryApproved = current.CanaryApproved,
             PausedAtGeneration = current.PausedAtGeneration,
             ObservedGeneration = generation,
-            Conditions = Conditions.Set(current.Conditions, SchemaRolloutConditions.Progressing, Conditions.False, reason, message, generation, now),
+            Conditions = Conditions.Set(current.Conditions, SchemaRolloutConditions.Progressing, Conditions.False, reason.ToWire(), message, generation, now),
         };
     }
 }

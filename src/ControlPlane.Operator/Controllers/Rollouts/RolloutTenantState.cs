@@ -27,11 +27,11 @@ public enum RolloutTenantState
 public static class RolloutTenants
 {
     /// <summary>Tenant Ready reasons that mean "this tenant cannot reach the target" rather than "try again later".</summary>
-    public static readonly IReadOnlySet<string> FailureReasons = new HashSet<string>(StringComparer.Ordinal)
+    public static readonly IReadOnlySet<TenantReadyReason> FailureReasons = new HashSet<TenantReadyReason>
     {
-        TenantConditions.Reasons.SchemaMigrationFailed,
-        TenantConditions.Reasons.SchemaDowngradeRefused,
-        TenantConditions.Reasons.InvalidSpec,
+        TenantReadyReason.SchemaMigrationFailed,
+        TenantReadyReason.SchemaDowngradeRefused,
+        TenantReadyReason.InvalidSpec,
     };
 
     public static RolloutTenantState Classify(Tenant tenant, SchemaVersion target, bool recordedFailed)
@@ -59,7 +59,7 @@ public static class RolloutTenants
     /// The Tenant reconciler's verdict on the target, when it has processed the generation that asked for it and
     /// refused or failed: (reason, message). A server outage is not a verdict (it is retried and waited for).
     /// </summary>
-    public static (string Reason, string Message)? Failure(Tenant tenant, SchemaVersion target)
+    public static (TenantReadyReason Reason, string Message)? Failure(Tenant tenant, SchemaVersion target)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         if (!AsksFor(tenant, target) || tenant.Status.ObservedGeneration != tenant.Metadata.Generation)
@@ -68,7 +68,9 @@ public static class RolloutTenants
         }
 
         var ready = Conditions.Find(tenant.Status.Conditions, TenantConditions.Ready);
-        return ready is { Status: Conditions.False } && FailureReasons.Contains(ready.Reason) ? (ready.Reason, ready.Message ?? "") : null;
+        return ready is { Status: Conditions.False } && TenantReadyReasons.TryParse(ready.Reason, out var reason) && FailureReasons.Contains(reason)
+            ? (reason, ready.Message ?? "")
+            : null;
     }
 
     public static bool AsksFor(Tenant tenant, SchemaVersion target) =>

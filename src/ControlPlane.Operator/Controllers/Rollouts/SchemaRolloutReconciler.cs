@@ -2,7 +2,6 @@ using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Runtime;
 using ControlPlane.Store.TenantDatabases;
 using k8s;
-using Reasons = ControlPlane.Operator.Api.V1Alpha1.SchemaRolloutConditions.Reasons;
 
 namespace ControlPlane.Operator.Controllers.Rollouts;
 
@@ -46,14 +45,14 @@ public sealed class SchemaRolloutReconciler(
         }
         catch (SchemaMigrationException e)
         {
-            await RefuseAsync(rollout, Reasons.InvalidSpec, $"spec.targetVersion: {e.Message}", cancellationToken);
-            return ReconcileResult.TerminalError(Reasons.InvalidSpec, e.Message);
+            await RefuseAsync(rollout, SchemaRolloutReason.InvalidSpec, $"spec.targetVersion: {e.Message}", cancellationToken);
+            return ReconcileResult.TerminalError(SchemaRolloutReason.InvalidSpec.ToWire(), e.Message);
         }
 
         var selected = Select(rollout, tenantCache.Items);
         if (Overlap(rollout, selected) is { } overlap)
         {
-            await RefuseAsync(rollout, Reasons.OverlappingRollout, overlap, cancellationToken);
+            await RefuseAsync(rollout, SchemaRolloutReason.OverlappingRollout, overlap, cancellationToken);
             return ReconcileResult.RequeueAfter(Recheck);
         }
 
@@ -83,7 +82,10 @@ public sealed class SchemaRolloutReconciler(
     /// (a tenant created pinned to an older version must not be raised by last month's rollout).
     /// </summary>
     public static bool IsFinished(SchemaRollout rollout) =>
-        rollout.Status.Phase == SchemaRolloutPhases.Succeeded && rollout.Status.ObservedGeneration == rollout.Metadata.Generation;
+        IsSucceeded(rollout.Status) && rollout.Status.ObservedGeneration == rollout.Metadata.Generation;
+
+    private static bool IsSucceeded(SchemaRolloutStatus status) =>
+        SchemaRolloutPhases.TryParse(status.Phase, out var phase) && phase == SchemaRolloutPhase.Succeeded;
 
     /// <summary>The Tenants of the rollout's namespace its selector matches (those being deleted too: they are counted as skipped).</summary>
     public static List<Tenant> Select(SchemaRollout rollout, IEnumerable<Tenant> tenants) =>
@@ -98,7 +100,7 @@ public sealed class SchemaRolloutReconciler(
         var mine = selected.Select(t => t.Metadata.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var other in rolloutCache.Items
                      .Where(o => o.Metadata.NamespaceProperty == rollout.Metadata.NamespaceProperty && o.Metadata.Name != rollout.Metadata.Name)
-                     .Where(o => o.Metadata.DeletionTimestamp is null && o.Status.Phase != SchemaRolloutPhases.Succeeded)
+                     .Where(o => o.Metadata.DeletionTimestamp is null && !IsSucceeded(o.Status))
                      .Where(o => Precedence(o).CompareTo(Precedence(rollout)) < 0)
                      .OrderBy(Precedence))
         {
@@ -106,7 +108,7 @@ public sealed class SchemaRolloutReconciler(
             if (shared.Count > 0)
             {
                 var names = string.Join(", ", shared.Take(5)) + (shared.Count > 5 ? $" and {shared.Count - 5} more" : "");
-                return $"Refused: tenants {names} are also selected by SchemaRollout {other.Metadata.Name} ({other.Status.Phase ?? SchemaRolloutPhases.Pending}), "
+                return $"Refused: tenants {names} are also selected by SchemaRollout {other.Metadata.Name} ({other.Status.Phase ?? SchemaRolloutPhase.Pending.ToWire()}), "
                        + "which goes first. This rollout waits until that one has succeeded or is deleted.";
             }
         }
@@ -183,7 +185,7 @@ public sealed class SchemaRolloutReconciler(
         Log.RolloutTenantTargeted(logger, @namespace, name, to?.ToString() ?? "(unset)");
     }
 
-    private async Task RefuseAsync(SchemaRollout rollout, string reason, string message, CancellationToken cancellationToken)
+    private async Task RefuseAsync(SchemaRollout rollout, SchemaRolloutReason reason, string message, CancellationToken cancellationToken)
     {
         var status = RolloutStatusRules.Refused(rollout, reason, message, time.GetUtcNow());
         var written = await _status.UpdateOnceAsync(rollout, status, cancellationToken);
@@ -191,7 +193,7 @@ public sealed class SchemaRolloutReconciler(
         // Unchanged: announced already. Null (409): re-planned on the next pass.
         if (written is not null && !ReferenceEquals(written, rollout))
         {
-            await events.RecordAsync(written, EventRecorder.Warning, reason, message, cancellationToken);
+            await events.RecordAsync(written, EventRecorder.Warning, reason.ToWire(), message, cancellationToken);
         }
     }
 
@@ -205,8 +207,9 @@ public sealed class SchemaRolloutReconciler(
         }
 
         var progressing = Conditions.Find(status.Conditions, SchemaRolloutConditions.Progressing);
-        var type = status.Phase == SchemaRolloutPhases.Halted ? EventRecorder.Warning : EventRecorder.Normal;
-        await events.RecordAsync(written, type, status.Phase ?? SchemaRolloutPhases.Pending, progressing?.Message ?? status.Phase ?? "", cancellationToken);
+        var phase = SchemaRolloutPhases.TryParse(status.Phase, out var known) ? known : SchemaRolloutPhase.Pending;
+        var type = phase == SchemaRolloutPhase.Halted ? EventRecorder.Warning : EventRecorder.Normal;
+        await events.RecordAsync(written, type, phase.ToWire(), progressing?.Message ?? status.Phase ?? "", cancellationToken);
         Log.RolloutPhase(logger, written.Metadata.NamespaceProperty, written.Metadata.Name, before.Phase ?? "(none)", status.Phase ?? "(none)");
     }
 }

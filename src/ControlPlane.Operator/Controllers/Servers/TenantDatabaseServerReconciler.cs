@@ -2,7 +2,6 @@ using ControlPlane.Operator.Api.V1Alpha1;
 using ControlPlane.Operator.Provisioning;
 using ControlPlane.Runtime;
 using ControlPlane.Store.TenantDatabases;
-using Reasons = ControlPlane.Operator.Api.V1Alpha1.TenantDatabaseServerConditions.Reasons;
 
 namespace ControlPlane.Operator.Controllers.Servers;
 
@@ -46,12 +45,12 @@ public sealed class TenantDatabaseServerReconciler(
         {
             // A server already registered keeps serving the tenants on it, but takes no new ones until the spec is fixed.
             Registry.Describe(name, TenantDatabaseServerRules.Profile(server, ready: false, deleting: false));
-            return await NotReadyAsync(server, ServerProbe.None, Reasons.InvalidSpec, string.Join(" ", problems), terminal: true, cancellationToken);
+            return await NotReadyAsync(server, ServerProbe.None, TenantDatabaseServerReadyReason.InvalidSpec, string.Join(" ", problems), terminal: true, cancellationToken);
         }
 
         if (Registry.IsBootstrap(name))
         {
-            return await NotReadyAsync(server, ServerProbe.None, Reasons.NameTakenByConfiguration,
+            return await NotReadyAsync(server, ServerProbe.None, TenantDatabaseServerReadyReason.NameTakenByConfiguration,
                 $"The operator's configuration defines a bootstrap server '{name}', which keeps the name; this resource is not used. Rename it, or remove the bootstrap entry and restart the operator.",
                 terminal: true, cancellationToken);
         }
@@ -71,7 +70,7 @@ public sealed class TenantDatabaseServerReconciler(
 
         Registry.Register(name, options);
         var (probe, reason, message) = await ProbeAsync(Registry.Get(name), cancellationToken);
-        var ready = reason == Reasons.Verified;
+        var ready = reason == TenantDatabaseServerReadyReason.Verified;
         Registry.Describe(name, TenantDatabaseServerRules.Profile(held, ready, deleting: false));
         var tenants = await TenantsOnAsync(name, options.Host, options.Port, cancellationToken);
         await _status.UpdateAsync(held, s => TenantDatabaseServerRules.Status(s, probe, tenants, reason, message, time.GetUtcNow()), cancellationToken);
@@ -83,7 +82,7 @@ public sealed class TenantDatabaseServerReconciler(
         }
         else
         {
-            Log.ServerNotReady(logger, name, reason, message);
+            Log.ServerNotReady(logger, name, reason.ToWire(), message);
         }
 
         return ReconcileResult.RequeueAfter(ProbeEvery);
@@ -120,7 +119,7 @@ public sealed class TenantDatabaseServerReconciler(
         {
             Log.ServerDeletionBlocked(logger, name, tenants);
             await _status.UpdateAsync(server, s => TenantDatabaseServerRules.Status(s, new ServerProbe(s.Status.Reachable, s.Status.AdminPrivilegesVerified, null), tenants,
-                Reasons.DeletionBlocked,
+                TenantDatabaseServerReadyReason.DeletionBlocked,
                 $"{tenants} live tenants are placed on this server; it is removed once they are deleted (or moved off by hand and their Tenants deleted). It takes no new tenants meanwhile.",
                 time.GetUtcNow()), cancellationToken);
             return ReconcileResult.RequeueAfter(DeletionRecheck);
@@ -133,7 +132,7 @@ public sealed class TenantDatabaseServerReconciler(
     }
 
     /// <summary>Login (TLS as configured), version, and the admin role's CREATEDB and CREATEROLE.</summary>
-    private static async Task<(ServerProbe Probe, string Reason, string Message)> ProbeAsync(TenantDatabaseServer server, CancellationToken cancellationToken)
+    private static async Task<(ServerProbe Probe, TenantDatabaseServerReadyReason Reason, string Message)> ProbeAsync(TenantDatabaseServer server, CancellationToken cancellationToken)
     {
         string version;
         AdminRoleFacts facts;
@@ -148,16 +147,16 @@ public sealed class TenantDatabaseServerReconciler(
             var failure = e is Npgsql.NpgsqlException npgsql
                 ? TenantFailures.OfServer(server.Name, server.Host, server.Port, $"sslmode {server.Tls?.ModeName ?? "default"}", npgsql)
                 : TenantFailures.Classify(e);
-            return (new ServerProbe(false, null, null), Reasons.Unreachable, $"{failure.Reason}: {failure.Message}");
+            return (new ServerProbe(false, null, null), TenantDatabaseServerReadyReason.Unreachable, $"{failure.Reason.ToWire()}: {failure.Message}");
         }
 
         if (!facts.CreateDatabase || !facts.CreateRole)
         {
-            return (new ServerProbe(true, false, version), Reasons.PrivilegesMissing,
+            return (new ServerProbe(true, false, version), TenantDatabaseServerReadyReason.PrivilegesMissing,
                 $"The admin role {server.AdminUser} lacks {(facts.CreateDatabase ? "" : "CREATEDB ")}{(facts.CreateRole ? "" : "CREATEROLE")}".TrimEnd() + ".");
         }
 
-        return (new ServerProbe(true, true, version), Reasons.Verified, $"PostgreSQL {version} at {server.Host}:{server.Port}; admin role {server.AdminUser} verified.");
+        return (new ServerProbe(true, true, version), TenantDatabaseServerReadyReason.Verified, $"PostgreSQL {version} at {server.Host}:{server.Port}; admin role {server.AdminUser} verified.");
     }
 
     private async Task<int> TenantsOnAsync(string name, string host, int port, CancellationToken cancellationToken)
@@ -167,11 +166,11 @@ public sealed class TenantDatabaseServerReconciler(
     }
 
     private async Task<ReconcileResult> NotReadyAsync(
-        TenantDatabaseServerResource server, ServerProbe probe, string reason, string message, bool terminal, CancellationToken cancellationToken)
+        TenantDatabaseServerResource server, ServerProbe probe, TenantDatabaseServerReadyReason reason, string message, bool terminal, CancellationToken cancellationToken)
     {
-        Log.ServerNotReady(logger, server.Metadata.Name, reason, message);
+        Log.ServerNotReady(logger, server.Metadata.Name, reason.ToWire(), message);
         var tenants = server.Status.TenantsPlaced ?? 0;
         await _status.UpdateAsync(server, s => TenantDatabaseServerRules.Status(s, probe, tenants, reason, message, time.GetUtcNow()), cancellationToken);
-        return terminal ? ReconcileResult.TerminalError(reason, message) : ReconcileResult.RequeueAfter(ProbeEvery);
+        return terminal ? ReconcileResult.TerminalError(reason.ToWire(), message) : ReconcileResult.RequeueAfter(ProbeEvery);
     }
 }

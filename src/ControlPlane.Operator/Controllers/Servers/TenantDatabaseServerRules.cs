@@ -60,7 +60,7 @@ public static class TenantDatabaseServerRules
 
     /// <summary>The status after a probe (or a refusal); equal inputs give an equal status, so a steady server writes nothing.</summary>
     public static TenantDatabaseServerStatus Status(
-        TenantDatabaseServerResource server, ServerProbe probe, int tenants, string reason, string message, DateTimeOffset now)
+        TenantDatabaseServerResource server, ServerProbe probe, int tenants, TenantDatabaseServerReadyReason reason, string message, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(probe);
@@ -73,7 +73,7 @@ public static class TenantDatabaseServerRules
             PostgresVersion = probe.Version ?? server.Status.PostgresVersion,
             TenantsPlaced = tenants,
             Conditions = Conditions.Set(server.Status.Conditions, TenantDatabaseServerConditions.Ready,
-                reason == TenantDatabaseServerConditions.Reasons.Verified ? Conditions.True : Conditions.False, reason, message, generation, now),
+                reason == TenantDatabaseServerReadyReason.Verified ? Conditions.True : Conditions.False, reason.ToWire(), message, generation, now),
         };
     }
 }
