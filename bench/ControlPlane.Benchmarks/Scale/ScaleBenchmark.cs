@@ -122,6 +122,9 @@ internal sealed class ScaleBenchmark(int tenants) : IBenchmark
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var run = tenantOperator.RunAsync(stop.Token);
+
+        // As TenantOperator does when a term begins (leader election is off here: the term begins at start).
+        snapshot?.Prefetch();
         var cached = CacheSyncedAsync(tenantOperator.Informer, clock, stop.Token);
         await reconciler.WaitForPassAsync(1, count);
         var cachedMs = await cached;

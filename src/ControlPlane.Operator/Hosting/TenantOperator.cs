@@ -102,6 +102,7 @@ public sealed class TenantOperator
     /// <summary>The Tenant workers, once the servers listed at start are registered (ADR-CP-010).</summary>
     private async Task RunTenantWorkersAsync(CancellationToken leading)
     {
+        _snapshot?.Prefetch();
         try
         {
             await DatabaseServers.RegisterListedAsync(leading);

@@ -1,5 +1,6 @@
 using ControlPlane.Core.Secrets;
 using ControlPlane.Operator.Controllers;
+using ControlPlane.Operator.Tests.Integration;
 using ControlPlane.Store.Catalog;
 using ControlPlane.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -70,6 +71,21 @@ public sealed class TenantCatalogSnapshotTests(PostgresFixture postgres) : IAsyn
 
         Assert.NotNull(await snapshot.FindAsync(acme.Id, _ct));
         Assert.Equal(2, snapshot.Metrics!.Loads);
+    }
+
+    [Fact]
+    public async Task A_prefetch_at_the_start_of_a_term_loads_once_and_the_first_passes_share_that_load()
+    {
+        var (catalog, _, snapshot) = await StartAsync();
+        var acme = await ActiveAsync(catalog, "snap-early");
+
+        snapshot.Prefetch();
+        await OperatorTestCluster.WaitUntilAsync(
+            () => Task.FromResult(snapshot.Metrics!.Loads == 1), TimeSpan.FromSeconds(30), () => "the prefetched load", _ct);
+        snapshot.Prefetch();
+
+        Assert.NotNull(await snapshot.FindAsync(acme.Id, _ct));
+        Assert.Equal(1, snapshot.Metrics!.Loads);
     }
 
     private async Task<(TenantCatalog Catalog, FakeTimeProvider Time, TenantCatalogSnapshot Snapshot)> StartAsync()
