@@ -135,8 +135,11 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
         Assert.All(halted.Status.FailedTenants!, f => Assert.Equal(TenantReadyReason.SchemaMigrationFailed.ToWire(), f.Reason));
         Assert.All(halted.Status.FailedTenants!, f => Assert.Contains(RolloutFleet.BrokenMessage, f.Message, StringComparison.Ordinal));
         Assert.Equal(SchemaRolloutReason.FailureBudgetExceeded.ToWire(), Conditions.Find(halted.Status.Conditions, SchemaRolloutConditions.Progressing)?.Reason);
-        Assert.Contains(fleet.Cluster.Server.ListEvents(OperatorTestCluster.TenantNamespace),
-            e => (string?)e["reason"] == SchemaRolloutPhase.Halted.ToWire() && (string?)e["type"] == "Warning" && (string?)e["involvedObject"]?["name"] == "to-v3");
+        // The reconciler writes status, then records the Event: wait for the Event rather than read it the instant status shows.
+        await OperatorTestCluster.WaitUntilAsync(
+            () => Task.FromResult(fleet.Cluster.Server.ListEvents(OperatorTestCluster.TenantNamespace).Any(
+                e => (string?)e["reason"] == SchemaRolloutPhase.Halted.ToWire() && (string?)e["type"] == "Warning" && (string?)e["involvedObject"]?["name"] == "to-v3")),
+            TimeSpan.FromSeconds(30), "a Warning Event Halted on to-v3", _ct);
 
         // The two first waves ran; every later tenant is untouched: no migration, no spec change, no error.
         await Task.Delay(1000, _ct);
