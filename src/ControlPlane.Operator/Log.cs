@@ -13,6 +13,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Tenant {Slug} blocked: {Reason}: {Message}")]
     public static partial void Blocked(ILogger logger, string slug, string reason, string message);
 
+    [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "Tenant {Slug}: the catalog could not record failure {Reason}; shown in status and as an Event only")]
+    public static partial void FailureNotRecorded(ILogger logger, Exception error, string slug, string reason);
+
     // Failures and deletion's way out (issue 13): 60-61.
     [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Tenant {Slug} failed, retrying before it is shown: {Reason}: {Message}")]
     public static partial void FailureRetried(ILogger logger, Exception? error, string slug, string reason, string message);

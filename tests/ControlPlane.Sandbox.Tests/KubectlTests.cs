@@ -54,6 +54,12 @@ public sealed class KubectlTests : IDisposable
         Assert.True(watched.ExitCode == 0, watched.Stderr);
         Assert.Equal(["NAME SIZE", "alpha 4", "beta 5"], watched.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
 
+        // Nothing changes during this watch: kubectl must still get the watch's headers, end at its request timeout and
+        // exit 0 (it retried the silent watch for half a minute while the server held the headers back).
+        var quiet = await kubectl.RunAsync("get", "widgets", "-w", "--request-timeout=2s");
+        Assert.True(quiet.ExitCode == 0, quiet.Stderr);
+        Assert.Equal(["NAME SIZE", "alpha 4", "beta 5"], quiet.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+
         var byShortName = await kubectl.RunAsync("get", "wd", "alpha", "-o", "jsonpath={.spec.size}");
         Assert.True(byShortName.ExitCode == 0, byShortName.Stderr);
         Assert.Equal("4", byShortName.Stdout);

@@ -123,6 +123,22 @@ public sealed class WatchTests
     }
 
     [Fact]
+    public async Task A_watch_answers_its_headers_at_once_even_when_no_event_ever_follows()
+    {
+        await using var server = await StartAsync();
+        using var http = new HttpClient { BaseAddress = server.BaseUri, Timeout = Timeout.InfiniteTimeSpan };
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        // Nothing is written and no bookmark is asked for: a server that holds the headers back until the first event
+        // never answers, and only this bound ends the wait (found by kubectl get -w --request-timeout under load).
+        bounded.CancelAfter(TimeSpan.FromSeconds(30));
+        var watch = $"apis/test.econt.io/v1/namespaces/default/{Widgets}?watch=true&resourceVersion={server.CurrentResourceVersion}";
+        using var response = await http.GetAsync(new Uri(watch, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, bounded.Token);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task A_watch_ends_cleanly_at_timeout_seconds()
     {
         await using var server = await StartAsync();

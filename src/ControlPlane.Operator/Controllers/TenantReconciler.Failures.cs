@@ -32,15 +32,15 @@ public sealed partial class TenantReconciler
             return failure.Retry == FailureRetry.Immediately ? ReconcileResult.RequeueAfter(FastRetry) : ReconcileResult.TransientError(failure.Message, error);
         }
 
-        var written = await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, failure.Reason, failure.Message, time.GetUtcNow()), cancellationToken);
-        await events.RecordAsync(written ?? tenant, EventRecorder.Warning, failure.Reason.ToWire(), failure.Message, cancellationToken);
-        var tenantId = row?.Id ?? (failure.InCatalog ? (await RowFromStatusAsync(tenant, fromSnapshot: true, cancellationToken))?.Read.Tenant.Id : null);
-        if (failure.InCatalog && tenantId is { } id && lifecycle.Failures.FirstOccurrence(key, failure)
-            && !await IsLatestErrorAsync(id, failure.Reason, failure.Message, cancellationToken))
+        // Status last: what the condition announces is already in the catalog and in the Event, so whoever sees it (a
+        // platform engineer, a test) finds the record beside it. A catalog that cannot record does not hide the status.
+        if (failure.InCatalog)
         {
-            await lifecycle.Catalog.RecordErrorAsync(id, failure.Reason.ToWire(), failure.Message, Actor(tenant), cancellationToken);
+            await RecordInCatalogAsync(tenant, row, key, failure, cancellationToken);
         }
 
+        await events.RecordAsync(tenant, EventRecorder.Warning, failure.Reason.ToWire(), failure.Message, cancellationToken);
+        await _status.UpdateAsync(tenant, t => TenantStatusRules.Blocked(t, failure.Reason, failure.Message, time.GetUtcNow()), cancellationToken);
         Log.Blocked(logger, slug, failure.Reason.ToWire(), failure.Message);
         return failure.Retry switch
         {
@@ -50,6 +50,23 @@ public sealed partial class TenantReconciler
             // Past the threshold a race that keeps recurring is no longer "at once": it backs off like any other.
             _ => ReconcileResult.TransientError(failure.Message, error),
         };
+    }
+
+    private async Task RecordInCatalogAsync(Tenant tenant, CatalogTenant? row, string key, TenantFailure failure, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var tenantId = row?.Id ?? (await RowFromStatusAsync(tenant, fromSnapshot: true, cancellationToken))?.Read.Tenant.Id;
+            if (tenantId is { } id && lifecycle.Failures.FirstOccurrence(key, failure)
+                && !await IsLatestErrorAsync(id, failure.Reason, failure.Message, cancellationToken))
+            {
+                await lifecycle.Catalog.RecordErrorAsync(id, failure.Reason.ToWire(), failure.Message, Actor(tenant), cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or CatalogException)
+        {
+            Log.FailureNotRecorded(logger, e, TenantSpecRules.EffectiveSlug(tenant), failure.Reason.ToWire());
+        }
     }
 
     private async Task<bool> IsLatestErrorAsync(Guid tenantId, TenantReadyReason reason, string message, CancellationToken cancellationToken)

@@ -34,6 +34,11 @@ internal sealed class WatchStream(ObjectStore store, TimeSpan bookmarkInterval, 
         context.Response.ContentType = "application/json";
         await context.Response.StartAsync(context.RequestAborted);
 
+        // StartAsync does not send the headers; kube-apiserver flushes them before any event. Clients take the 200 as
+        // "watch established" (the informer resets its backoff on it) and kubectl's --request-timeout runs until it
+        // arrives: a watch nothing happens on never answered, and kubectl retried it for half a minute.
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+
         if (store.Watch(watcher, initialEvents ? null : from, out var compactedThrough) is null)
         {
             var status = StatusBody.Failure(410, "Expired",
