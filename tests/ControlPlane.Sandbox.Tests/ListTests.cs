@@ -111,6 +111,24 @@ public sealed class ListTests
     }
 
     [Fact]
+    public async Task A_continue_after_the_last_returned_object_was_deleted_resumes_after_its_name()
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+        foreach (var name in new[] { "a", "b", "c", "d" })
+        {
+            await CreateWidgetAsync(client, Widget(name));
+        }
+
+        var first = ToNode(await client.CustomObjects.ListNamespacedCustomObjectAsync(Group, V1, "default", Widgets, limit: 2, cancellationToken: Ct));
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(Group, V1, "default", Widgets, "b", cancellationToken: Ct);
+        var rest = ToNode(await client.CustomObjects.ListNamespacedCustomObjectAsync(Group, V1, "default", Widgets, continueParameter: (string)first["metadata"]!["continue"]!, limit: 2, cancellationToken: Ct));
+
+        Assert.Equal(["c", "d"], rest["items"]!.AsArray().Select(i => (string?)i!["metadata"]!["name"]));
+        Assert.Null(rest["metadata"]!["continue"]);
+    }
+
+    [Fact]
     public async Task Paging_across_namespaces_goes_in_namespace_then_name_order()
     {
         await using var server = await StartAsync();
