@@ -14,6 +14,9 @@ namespace ControlPlane.Sandbox.KubeApi.Storage;
 internal sealed class ObjectStore
 {
     private readonly Lock _lock = new();
+
+    // Sorted lists, not trees: a LIST page seeks its start by index. An insert moves the entries after it (at most a
+    // 1.6 MB memmove at 100,000 objects, well under a millisecond), which this server's write rate never notices.
     private readonly Dictionary<string, SortedList<string, JsonObject>> _objects = new(StringComparer.Ordinal);
     private readonly LinkedList<WatchEvent> _history = new();
     private readonly List<Watcher> _watchers = [];
