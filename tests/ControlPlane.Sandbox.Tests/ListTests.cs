@@ -73,6 +73,85 @@ public sealed class ListTests
         Assert.Equal(3, pages);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("tier=gold")]
+    public async Task Paging_a_namespace_returns_each_matching_object_once_in_order_and_counts_the_rest_only_without_a_selector(string? selector)
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+
+        // Neighbours on both sides of "default" in key order: '-' sorts before '/', '0' after it.
+        foreach (var ns in new[] { "default-a", "default0" })
+        {
+            await client.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } }, cancellationToken: Ct);
+            await CreateLabelledAsync(client, "x", new() { ["tier"] = "gold" }, ns);
+        }
+
+        var created = Enumerable.Range(0, 23).Select(i => $"w{i:00}").Reverse().ToList();
+        foreach (var (name, i) in created.Select((name, i) => (name, i)))
+        {
+            await CreateLabelledAsync(client, name, new() { ["tier"] = i % 3 == 0 ? "gold" : "silver" });
+        }
+
+        var expected = created.Where((_, i) => selector is null || i % 3 == 0).Order(StringComparer.Ordinal).ToList();
+        var names = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = ToNode(await client.CustomObjects.ListNamespacedCustomObjectAsync(Group, V1, "default", Widgets, labelSelector: selector, continueParameter: token, limit: 4, cancellationToken: Ct));
+            names.AddRange(page["items"]!.AsArray().Select(i => (string)i!["metadata"]!["name"]!));
+            token = (string?)page["metadata"]!["continue"];
+            var remaining = (int?)page["metadata"]!["remainingItemCount"];
+            Assert.Equal(selector is null && token is not null ? expected.Count - names.Count : null, remaining);
+        }
+        while (token is not null);
+
+        Assert.Equal(expected, names);
+    }
+
+    [Fact]
+    public async Task A_continue_after_the_last_returned_object_was_deleted_resumes_after_its_name()
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+        foreach (var name in new[] { "a", "b", "c", "d" })
+        {
+            await CreateWidgetAsync(client, Widget(name));
+        }
+
+        var first = ToNode(await client.CustomObjects.ListNamespacedCustomObjectAsync(Group, V1, "default", Widgets, limit: 2, cancellationToken: Ct));
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(Group, V1, "default", Widgets, "b", cancellationToken: Ct);
+        var rest = ToNode(await client.CustomObjects.ListNamespacedCustomObjectAsync(Group, V1, "default", Widgets, continueParameter: (string)first["metadata"]!["continue"]!, limit: 2, cancellationToken: Ct));
+
+        Assert.Equal(["c", "d"], rest["items"]!.AsArray().Select(i => (string?)i!["metadata"]!["name"]));
+        Assert.Null(rest["metadata"]!["continue"]);
+    }
+
+    [Fact]
+    public async Task Paging_across_namespaces_goes_in_namespace_then_name_order()
+    {
+        await using var server = await StartAsync();
+        using var client = server.CreateClient();
+        await client.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = "other" } }, cancellationToken: Ct);
+        foreach (var (ns, name) in new[] { ("other", "a"), ("default", "c"), ("other", "b"), ("default", "a"), ("default", "b") })
+        {
+            await CreateWidgetAsync(client, Widget(name, ns: ns), ns);
+        }
+
+        var keys = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = ToNode(await client.CustomObjects.ListCustomObjectForAllNamespacesAsync(Group, V1, Widgets, continueParameter: token, limit: 2, cancellationToken: Ct));
+            keys.AddRange(page["items"]!.AsArray().Select(i => $"{(string?)i!["metadata"]!["namespace"]}/{(string?)i["metadata"]!["name"]}"));
+            token = (string?)page["metadata"]!["continue"];
+        }
+        while (token is not null);
+
+        Assert.Equal(["default/a", "default/b", "default/c", "other/a", "other/b"], keys);
+    }
+
     [Fact]
     public async Task A_continue_token_older_than_the_history_is_410_Expired()
     {
@@ -108,10 +187,10 @@ public sealed class ListTests
         Assert.Equal("WidgetList", (string?)everywhere["kind"]);
     }
 
-    private static Task<JsonObject> CreateLabelledAsync(Kubernetes client, string name, Dictionary<string, string> labels)
+    private static Task<JsonObject> CreateLabelledAsync(Kubernetes client, string name, Dictionary<string, string> labels, string ns = "default")
     {
-        var body = Widget(name);
+        var body = Widget(name, ns: ns);
         body["metadata"]!["labels"] = new JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value)));
-        return CreateWidgetAsync(client, body);
+        return CreateWidgetAsync(client, body, ns);
     }
 }

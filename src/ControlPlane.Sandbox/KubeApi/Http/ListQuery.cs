@@ -30,13 +30,19 @@ internal static class ListQuery
         }
 
         int? limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var requested) && requested > 0 ? requested : null;
-        var (matching, count, resourceVersion) = store.Page(route.Type.StorageKey, route.Namespace, o => labels.Matches(o) && fields.Matches(o), startAfter, limit);
-        resourceVersion = snapshotVersion ?? resourceVersion;
+        var filtered = !labels.IsEmpty || !fields.IsEmpty;
+        var page = store.Page(route.Type.StorageKey, route.Namespace, filtered ? o => labels.Matches(o) && fields.Matches(o) : null, startAfter, limit);
+        var resourceVersion = snapshotVersion ?? page.ResourceVersion;
         var metadata = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture) };
-        if (limit is not null && count > limit)
+        if (page.More)
         {
-            metadata["continue"] = new ContinueToken(resourceVersion, Key(matching[^1])).Encode();
-            metadata["remainingItemCount"] = count - limit;
+            metadata["continue"] = new ContinueToken(resourceVersion, Key(page.Items[^1])).Encode();
+
+            // As kube-apiserver: with a selector how many would match is unknown without filtering the rest, so it is left out.
+            if (!filtered)
+            {
+                metadata["remainingItemCount"] = page.Following;
+            }
         }
 
         return new JsonObject
@@ -44,7 +50,7 @@ internal static class ListQuery
             ["apiVersion"] = route.Type.ApiVersion(route.Version),
             ["kind"] = route.Type.ListKind,
             ["metadata"] = metadata,
-            ["items"] = new JsonArray(matching.Select(o => (JsonNode)Item(o, route.Type, route.Version)).ToArray()),
+            ["items"] = new JsonArray(page.Items.Select(o => (JsonNode)Item(o, route.Type, route.Version)).ToArray()),
         };
     }
 

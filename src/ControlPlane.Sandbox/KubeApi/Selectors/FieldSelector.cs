@@ -37,6 +37,9 @@ internal sealed class FieldSelector
         return selector;
     }
 
+    /// <summary>No term: every object matches.</summary>
+    public bool IsEmpty => _terms.Count == 0;
+
     public bool Matches(JsonObject obj) => _terms.All(t =>
     {
         var actual = (string?)obj["metadata"]?[t.Field["metadata.".Length..]] ?? string.Empty;

@@ -29,6 +29,9 @@ internal sealed class LabelSelector
         return selector;
     }
 
+    /// <summary>No requirement: every object matches.</summary>
+    public bool IsEmpty => _requirements.Count == 0;
+
     public bool Matches(JsonObject obj) => _requirements.All(r => r(Labels(obj)));
 
     public static IReadOnlyDictionary<string, string> Labels(JsonObject obj) =>

@@ -8,11 +8,16 @@ namespace ControlPlane.Sandbox.KubeApi.Storage;
 /// lock so that a write, its history entry and its delivery to open watches happen atomically and in resourceVersion order.
 /// With a <see cref="StoreFile"/> every committed write is saved before it is answered, so a restarted server (the sandbox)
 /// serves the same objects at the same resourceVersions; the watch history starts empty, as after an etcd compaction.
+/// A stored object is never modified: a write stores a fresh tree in its place, so watches and list pages may read stored
+/// trees outside the lock (System.Text.Json nodes are safe to read concurrently).
 /// </summary>
 internal sealed class ObjectStore
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _objects = new(StringComparer.Ordinal);
+
+    // Sorted lists, not trees: a LIST page seeks its start by index. An insert moves the entries after it (at most a
+    // 1.6 MB memmove at 100,000 objects, well under a millisecond), which this server's write rate never notices.
+    private readonly Dictionary<string, SortedList<string, JsonObject>> _objects = new(StringComparer.Ordinal);
     private readonly LinkedList<WatchEvent> _history = new();
     private readonly List<Watcher> _watchers = [];
     private readonly int _historyLimit;
@@ -86,36 +91,46 @@ internal sealed class ObjectStore
 
     /// <summary>
     /// One page of a LIST: the objects after <paramref name="startAfter"/> (a "namespace/name" key) that
-    /// <paramref name="matches"/> accepts, at most <paramref name="limit"/> of them copied out, and how many matched in
-    /// all. Only the page is cloned: cloning every object for every page made paging through N objects cost N²/limit
-    /// copies (an informer's first LIST of 100,000 Tenants took minutes).
+    /// <paramref name="filter"/> accepts (all with none), at most <paramref name="limit"/>; whether another accepted object
+    /// follows them; and how many objects of the scope follow them, filter not applied. The page starts by binary search,
+    /// and the filter runs only up to the next accepted object after the page, so paging through N objects costs O(N) in
+    /// all, not O(N²/limit) (an informer's first LIST of 100,000 Tenants spent most of its time re-reading the bucket).
     /// </summary>
-    /// <remarks><paramref name="matches"/> runs under the store's lock on the stored objects and must not modify them.</remarks>
-    public (List<JsonObject> Items, int Matching, long ResourceVersion) Page(
-        string storageKey, string? ns, Func<JsonObject, bool> matches, string? startAfter, int? limit)
+    /// <remarks>
+    /// The items are the stored objects themselves, not copies: callers render copies and must not modify them.
+    /// <paramref name="filter"/> runs under the store's lock.
+    /// </remarks>
+    public (List<JsonObject> Items, bool More, int Following, long ResourceVersion) Page(
+        string storageKey, string? ns, Func<JsonObject, bool>? filter, string? startAfter, int? limit)
     {
-        ArgumentNullException.ThrowIfNull(matches);
         lock (_lock)
         {
-            var items = new List<JsonObject>();
-            var matching = 0;
-            foreach (var (key, obj) in Bucket(storageKey))
-            {
-                if ((startAfter is not null && string.CompareOrdinal(key, startAfter) <= 0)
-                    || (ns is not null && (string?)obj["metadata"]?["namespace"] != ns)
-                    || !matches(obj))
-                {
-                    continue;
-                }
+            var bucket = Bucket(storageKey);
+            var (keys, objects) = (bucket.Keys, bucket.Values);
 
-                matching++;
-                if (limit is null || items.Count < limit)
+            // Keys are "namespace/name" in ordinal order and '0' follows '/', so one namespace's keys run from "ns/" up to "ns0".
+            var (next, end) = ns is null ? (0, bucket.Count) : (Seek(keys, ns + "/", inclusive: true), Seek(keys, ns + "0", inclusive: true));
+            if (startAfter is not null)
+            {
+                next = Math.Max(next, Seek(keys, startAfter, inclusive: false));
+            }
+
+            var items = new List<JsonObject>();
+            for (; next < end && (limit is null || items.Count < limit); next++)
+            {
+                if (filter is null || filter(objects[next]))
                 {
-                    items.Add((JsonObject)obj.DeepClone());
+                    items.Add(objects[next]);
                 }
             }
 
-            return (items, matching, _resourceVersion);
+            var more = false;
+            for (var i = next; i < end && !more; i++)
+            {
+                more = filter is null || filter(objects[i]);
+            }
+
+            return (items, more, end - next, _resourceVersion);
         }
     }
 
@@ -292,11 +307,11 @@ internal sealed class ObjectStore
 
     private void Save() => _file?.Save(_objects, _resourceVersion);
 
-    private SortedDictionary<string, JsonObject> Bucket(string storageKey)
+    private SortedList<string, JsonObject> Bucket(string storageKey)
     {
         if (!_objects.TryGetValue(storageKey, out var bucket))
         {
-            bucket = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+            bucket = new SortedList<string, JsonObject>(StringComparer.Ordinal);
             _objects[storageKey] = bucket;
         }
 
@@ -304,4 +319,25 @@ internal sealed class ObjectStore
     }
 
     private static string Key(string ns, string name) => ns + "/" + name;
+
+    /// <summary>The index of the first key after <paramref name="key"/>, or at it when <paramref name="inclusive"/>.</summary>
+    private static int Seek(IList<string> keys, string key, bool inclusive)
+    {
+        var (low, high) = (0, keys.Count);
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            var order = string.CompareOrdinal(keys[middle], key);
+            if (order < 0 || (order == 0 && !inclusive))
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
+    }
 }

@@ -27,7 +27,7 @@ internal sealed class StoreFile(string path)
         return new Snapshot((long)root["resourceVersion"]!, objects);
     }
 
-    public void Save(IReadOnlyDictionary<string, SortedDictionary<string, JsonObject>> buckets, long resourceVersion)
+    public void Save(IReadOnlyDictionary<string, SortedList<string, JsonObject>> buckets, long resourceVersion)
     {
         var objects = new JsonObject();
         foreach (var (storageKey, bucket) in buckets.Where(b => b.Value.Count > 0))
