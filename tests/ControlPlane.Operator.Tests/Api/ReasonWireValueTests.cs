@@ -30,7 +30,7 @@ public sealed class ReasonWireValueTests
 
     [Fact]
     public void Rollout_condition_reasons_keep_their_wire_values() => AssertWire<SchemaRolloutReason>(SchemaRolloutReasons.ToWire, SchemaRolloutReasons.TryParse,
-        ["Canary", "Rolling", "Paused", "AwaitingApproval", "FailureBudgetExceeded", "Succeeded", "OverlappingRollout", "InvalidSpec", "TenantsFailed", "NoFailures"]);
+        ["Canary", "Rolling", "Paused", "AwaitingApproval", "FailureBudgetExceeded", "Succeeded", "OverlappingRollout", "InvalidSpec", "CanaryNotFound", "TenantsFailed", "NoFailures"]);
 
     [Fact]
     public void Server_Ready_reasons_keep_their_wire_values() => AssertWire<TenantDatabaseServerReadyReason>(

@@ -22,6 +22,47 @@ public sealed class RolloutPlannerTests
         Assert.Equal(SchemaRolloutPhase.Canary.ToWire(), plan.Status.Phase);
     }
 
+    /// <summary>
+    /// Likely behind a failed soak run (issue 20): the rollout's watch delivered it before the Tenant watch delivered
+    /// its canary, and the rollout skipped the canary, and its approval, and rolled the rest of the fleet.
+    /// </summary>
+    [Fact]
+    public void A_named_canary_the_tenant_cache_does_not_show_yet_is_waited_for_and_nothing_starts()
+    {
+        var rollout = Rollout(s => { s.Canary = new() { Names = ["t09", "t01"] }; s.PauseAfterCanary = true; s.BatchSize = 1; });
+
+        var plan = Plan(rollout, Fleet(4));
+
+        Assert.Empty(plan.Start);
+        Assert.Null(plan.Status.CurrentWave);
+        Assert.Equal(SchemaRolloutPhase.Pending.ToWire(), plan.Status.Phase);
+        var progressing = Conditions.Find(plan.Status.Conditions, SchemaRolloutConditions.Progressing)!;
+        Assert.Equal((Conditions.False, SchemaRolloutReason.CanaryNotFound.ToWire()), (progressing.Status, progressing.Reason));
+        Assert.Contains("t09", progressing.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("t01", progressing.Message, StringComparison.Ordinal);
+        Assert.False(plan.Settled);
+
+        var fleet = Fleet(10);
+        var arrived = Plan(rollout, fleet);
+        Assert.Equal((SchemaRolloutPhase.Canary.ToWire(), 0), (arrived.Status.Phase, arrived.Status.CurrentWave!.Number));
+        Assert.Equal(["t09", "t01"], arrived.Status.CurrentWave.Tenants);
+    }
+
+    [Fact]
+    public void A_named_canary_already_at_the_target_still_ends_in_the_pause_for_approval()
+    {
+        var rollout = Rollout(s => { s.Canary = new() { Names = ["t01"] }; s.PauseAfterCanary = true; s.BatchSize = 1; });
+        var fleet = Fleet(4);
+        Asked(fleet[1], migrated: true);
+
+        var plan = Plan(rollout, fleet);
+
+        Assert.Empty(plan.Start);
+        Assert.True(plan.PauseSpec);
+        Assert.Equal(SchemaRolloutPhase.AwaitingApproval.ToWire(), plan.Status.Phase);
+        Assert.Equal(["t01"], plan.Status.CurrentWave!.Tenants);
+    }
+
     [Fact]
     public void Only_maxParallel_members_of_a_wave_are_started_and_a_finished_one_frees_a_slot()
     {

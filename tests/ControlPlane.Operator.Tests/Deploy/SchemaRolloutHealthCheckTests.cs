@@ -24,6 +24,7 @@ public sealed class SchemaRolloutHealthCheckTests
         { Reasons.Canary, Phases.Canary, "Progressing" },
         { Reasons.Rolling, Phases.Rolling, "Progressing" },
         { Reasons.OverlappingRollout, Phases.Pending, "Progressing" },
+        { Reasons.CanaryNotFound, Phases.Pending, "Progressing" },
         { Reasons.Paused, Phases.Paused, "Suspended" },
         { Reasons.AwaitingApproval, Phases.AwaitingApproval, "Suspended" },
         { Reasons.FailureBudgetExceeded, Phases.Halted, "Degraded" },

@@ -90,11 +90,15 @@ public sealed partial class RbacTests(PostgresFixture postgres)
                 },
             },
             Tenant.ApiGroup, Tenant.ApiVersionName, OperatorTestCluster.TenantNamespace, SchemaRollout.Plural, cancellationToken: _ct);
+        SchemaRollout? rollout = null;
         await OperatorTestCluster.WaitUntilAsync(
-            async () => (await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync<SchemaRollout>(
+            async () => (rollout = await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync<SchemaRollout>(
                 Tenant.ApiGroup, Tenant.ApiVersionName, OperatorTestCluster.TenantNamespace, SchemaRollout.Plural, "to-v2", cancellationToken: _ct))
                 .Status.Phase == SchemaRolloutPhase.AwaitingApproval.ToWire(),
-            TimeSpan.FromSeconds(30), "the rollout awaits approval after its canary", _ct);
+            TimeSpan.FromSeconds(30),
+            () => $"the rollout awaits approval after its canary (last seen phase {rollout?.Status.Phase ?? "none"}, wave {rollout?.Status.CurrentWave?.Number}: "
+                  + $"{string.Join(", ", rollout?.Status.CurrentWave?.Tenants ?? [])})",
+            _ct);
         await cluster.DeleteTenantAsync("acme", _ct);
         await OperatorTestCluster.WaitUntilAsync(
             async () => await cluster.GetTenantAsync("acme", _ct) is null

@@ -107,6 +107,36 @@ public sealed class SchemaRolloutTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_rollout_whose_named_canary_is_not_there_yet_waits_for_it_and_starts_no_other_tenant()
+    {
+        // Likely behind a failed soak run (issue 20): the rollout's watch delivered it before the Tenant watch delivered
+        // its canary, and the rollout skipped the canary and its approval and rolled the fleet. Here the canary comes later.
+        await using var fleet = await RolloutFleet.StartAsync(postgres, 3, _ct);
+        fleet.StartOperator();
+        await fleet.CreateRolloutAsync("to-v3", s =>
+        {
+            s.Canary = new SchemaRolloutCanary { Names = ["late"] };
+            s.PauseAfterCanary = true;
+            s.BatchSize = 1;
+        }, _ct);
+
+        SchemaRollout? waiting = null;
+        await OperatorTestCluster.WaitUntilAsync(
+            async () => Conditions.Find((waiting = await fleet.GetRolloutAsync("to-v3", _ct))?.Status.Conditions, SchemaRolloutConditions.Progressing)?.Reason
+                        == SchemaRolloutReason.CanaryNotFound.ToWire(),
+            TimeSpan.FromSeconds(60), () => $"the rollout waits for its canary (last seen phase {waiting?.Status.Phase ?? "none"})", _ct);
+        Assert.Equal(SchemaRolloutPhase.Pending.ToWire(), waiting!.Status.Phase);
+        Assert.Contains("late", Conditions.Find(waiting.Status.Conditions, SchemaRolloutConditions.Progressing)!.Message, StringComparison.Ordinal);
+        Assert.Empty(await fleet.MigratedInOrderAsync("3", _ct));
+
+        await fleet.Cluster.CreateTenantAsync("late", s => s.SchemaVersion = "2", _ct);
+        var awaiting = await fleet.WaitForPhaseAsync("to-v3", SchemaRolloutPhase.AwaitingApproval, _ct);
+
+        Assert.Equal(["late"], awaiting.Status.CurrentWave!.Tenants);
+        Assert.Equal(["late"], await fleet.MigratedInOrderAsync("3", _ct));
+    }
+
+    [Fact]
     public async Task Failures_beyond_the_budget_halt_the_rollout_and_leave_the_remaining_tenants_untouched()
     {
         await using var fleet = await RolloutFleet.StartAsync(postgres, 20, _ct);

@@ -83,7 +83,7 @@ public sealed class SchemaRolloutFailure
 /// </summary>
 public enum SchemaRolloutPhase
 {
-    /// <summary>No wave yet, or the rollout is refused (<c>Progressing=False</c> OverlappingRollout or InvalidSpec).</summary>
+    /// <summary>No wave yet: waiting for a named canary (CanaryNotFound), or refused (<c>Progressing=False</c> OverlappingRollout or InvalidSpec).</summary>
     Pending,
 
     /// <summary>Wave 0, the canary, is in progress.</summary>
@@ -167,6 +167,12 @@ public enum SchemaRolloutReason
     /// <summary>Progressing=False: the spec cannot be planned (an unknown target version); fix the spec.</summary>
     InvalidSpec,
 
+    /// <summary>
+    /// Progressing=False, phase Pending: a tenant named in <c>spec.canary.names</c> is not (yet) among the Tenants the
+    /// selector matches; nothing starts until it is, so the canary and its approval are never skipped.
+    /// </summary>
+    CanaryNotFound,
+
     /// <summary>Degraded=True: at least one selected tenant failed to migrate; the message names them with their reasons.</summary>
     TenantsFailed,
 
@@ -191,6 +197,7 @@ public static class SchemaRolloutReasons
         SchemaRolloutReason.Succeeded => "Succeeded",
         SchemaRolloutReason.OverlappingRollout => "OverlappingRollout",
         SchemaRolloutReason.InvalidSpec => "InvalidSpec",
+        SchemaRolloutReason.CanaryNotFound => "CanaryNotFound",
         SchemaRolloutReason.TenantsFailed => "TenantsFailed",
         SchemaRolloutReason.NoFailures => "NoFailures",
     };

@@ -7,8 +7,10 @@ namespace ControlPlane.Operator.Controllers.Rollouts;
 /// <summary>
 /// The rollout state machine as one pure function of the rollout (spec and its recorded wave and failures) and the
 /// selected Tenants. Waves: the canary (number 0: named tenants, then more in name order up to the count), then
-/// batches in name order. A wave closes when none of its members is pending or in flight; the next opens only then.
-/// At most maxParallel members of the wave are in flight. More failures than maxFailures halt: nothing new starts.
+/// batches in name order. No wave opens while a named canary is not among the selected Tenants: the Tenant cache can
+/// lag the rollout's own watch, and a canary missed there must not turn into a rollout without canary or approval.
+/// A wave closes when none of its members is pending or in flight; the next opens only then. At most maxParallel
+/// members of the wave are in flight. More failures than maxFailures halt: nothing new starts.
 /// </summary>
 public static class RolloutPlanner
 {
@@ -37,11 +39,14 @@ public static class RolloutPlanner
         var paused = spec.Paused == true;
         var approved = previous.CanaryApproved == true;
         var wave = Copy(previous.CurrentWave);
+        List<string> missingCanaries = wave is null && spec.Canary?.Names is { } names
+            ? [.. names.Where(n => !states.ContainsKey(n)).Distinct(StringComparer.Ordinal)]
+            : [];
         var awaitingApproval = false;
         var pauseSpec = false;
         var start = new List<string>();
 
-        if (!overBudget)
+        if (!overBudget && missingCanaries.Count == 0)
         {
             while (wave is null || !wave.Tenants.Any(Open))
             {
@@ -121,7 +126,7 @@ public static class RolloutPlanner
             PausedAtGeneration = previous.PausedAtGeneration,
             ObservedGeneration = generation,
         };
-        status.Conditions = WithConditions(previous.Conditions, phase, status, target, spec.MaxFailures ?? 0, generation, now);
+        status.Conditions = WithConditions(previous.Conditions, phase, status, target, spec.MaxFailures ?? 0, missingCanaries, generation, now);
         return new RolloutPlan(status, start, revert, pauseSpec)
         {
             Settled = phase == SchemaRolloutPhase.Succeeded || (phase == SchemaRolloutPhase.Halted && inFlight == 0 && revert.Count == 0),
@@ -143,7 +148,11 @@ public static class RolloutPlanner
 
         if (current is null && spec.Canary is { } canary)
         {
-            var named = (canary.Names ?? []).Where(pending.Contains).Distinct().ToList();
+            // Every named canary the rollout selects, wherever it stands: one already at the target is a canary that
+            // has passed, and the pause for approval still follows it.
+            var named = (canary.Names ?? [])
+                .Where(n => states.TryGetValue(n, out var state) && state != RolloutTenantState.Skipped)
+                .Distinct(StringComparer.Ordinal).ToList();
             var members = named.Concat(pending.Except(named).Take(Math.Max((canary.Count ?? 0) - named.Count, 0))).ToList();
             if (members.Count > 0)
             {
@@ -187,10 +196,14 @@ public static class RolloutPlanner
     }
 
     private static List<k8s.Models.V1Condition> WithConditions(
-        IList<k8s.Models.V1Condition>? existing, SchemaRolloutPhase phase, SchemaRolloutStatus status, SchemaVersion target, int budget, long? generation, DateTimeOffset now)
+        IList<k8s.Models.V1Condition>? existing, SchemaRolloutPhase phase, SchemaRolloutStatus status, SchemaVersion target, int budget,
+        IReadOnlyList<string> missingCanaries, long? generation, DateTimeOffset now)
     {
         var (progressing, reason, message) = phase switch
         {
+            SchemaRolloutPhase.Pending when missingCanaries.Count > 0 => (false, SchemaRolloutReason.CanaryNotFound,
+                $"Waiting for canary tenant(s) {string.Join(", ", missingCanaries.Take(5))}{(missingCanaries.Count > 5 ? $" and {missingCanaries.Count - 5} more" : "")}: "
+                + "not among the Tenants the selector matches in this namespace. Nothing starts until they are (create them, or fix spec.canary.names)."),
             SchemaRolloutPhase.Canary => (true, SchemaRolloutReason.Canary, $"Canary: {status.Migrated}/{status.Total} tenants at {target}."),
             SchemaRolloutPhase.Rolling => (true, SchemaRolloutReason.Rolling, $"Batch {status.CurrentWave?.Number}: {status.Migrated}/{status.Total} tenants at {target}."),
             SchemaRolloutPhase.Pending => (true, SchemaRolloutReason.Rolling, "Waiting for the first wave."),
