@@ -44,9 +44,12 @@ internal sealed record LatencyComparison(string Operation, double CandidateP50, 
             Percentile(candidateTimes, 0.50), Percentile(candidateTimes, 0.99), Percentile(baselineTimes, 0.50), Percentile(baselineTimes, 0.99));
     }
 
-    /// <summary>One table row; an infinite <paramref name="target"/> marks a row that is reported, not held to a target.</summary>
+    /// <summary>The target of a row that is reported, not held to a ratio.</summary>
+    public const double NoTarget = double.PositiveInfinity;
+
+    /// <summary>One table row; <see cref="NoTarget"/> prints it as reported.</summary>
     public string Format(double target) => string.Create(CultureInfo.InvariantCulture,
-        $"{Operation,-28} {CandidateP50,9:F1} {CandidateP99,9:F1} {BaselineP50,9:F1} {BaselineP99,9:F1} {RatioP50,7:F2} {RatioP99,7:F2}  {(double.IsPositiveInfinity(target) ? "reported" : RatioP50 <= target ? "ok" : "OVER")}");
+        $"{Operation,-28} {CandidateP50,9:F1} {CandidateP99,9:F1} {BaselineP50,9:F1} {BaselineP99,9:F1} {RatioP50,7:F2} {RatioP99,7:F2}  {(target == NoTarget ? "reported" : RatioP50 <= target ? "ok" : "OVER")}");
 
     public static string Header(string candidate, string baseline) =>
         $"{"operation (µs)",-28} {candidate + " p50",9} {candidate + " p99",9} {baseline + " p50",9} {baseline + " p99",9} {"x p50",7} {"x p99",7}  target";

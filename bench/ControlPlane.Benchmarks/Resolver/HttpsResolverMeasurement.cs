@@ -70,8 +70,8 @@ internal static class HttpsResolverMeasurement
         Console.WriteLine($"HTTPS resolver (TLS 1.2+, TokenReview cached, resolver cache warm) vs the library call, {Iterations:N0} calls each, interleaved; " +
                           $"fresh connections: {FreshIterations:N0}");
         Console.WriteLine(LatencyComparison.Header("first", "second"));
-        Console.WriteLine(request.Format(target: double.PositiveInfinity));
-        Console.WriteLine(handshake.Format(target: double.PositiveInfinity));
+        Console.WriteLine(request.Format(LatencyComparison.NoTarget));
+        Console.WriteLine(handshake.Format(LatencyComparison.NoTarget));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"TLS handshake cost (fresh − keep-alive, p50): {handshake.CandidateP50 - handshake.BaselineP50:F0} µs per new connection"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
