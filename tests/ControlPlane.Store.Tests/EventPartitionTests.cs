@@ -273,27 +273,49 @@ public sealed class EventPartitionTests(PostgresFixture postgres)
             """, ThisMonth);
         await db.ExecuteAsync("ANALYZE control_plane.tenant_events");
         var tenant = await db.ScalarAsync<Guid>("SELECT id FROM control_plane.tenants WHERE slug = 't7'");
-        var since = ThisMonth.AddMonths(6);
+        var (since, until) = (ThisMonth.AddMonths(5), ThisMonth.AddMonths(8));
 
-        var plan = await PlanAsync(db, CatalogSql.RecentEvents, tenant, since, 20);
-        var recent = await db.Catalog.GetRecentEventsAsync(tenant, since, 20, Ct);
+        var plan = await PlanAsync(db, CatalogSql.RecentEvents, tenant, since, until, 20);
+        var recent = await db.Catalog.GetRecentEventsAsync(tenant, since, until, 20, Ct);
 
         Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
         Assert.Contains("Index", plan, StringComparison.Ordinal);
-        Assert.Contains(MonthName(6), plan, StringComparison.Ordinal);
-        foreach (var older in Enumerable.Range(0, 6).Select(MonthName).Append("tenant_events_archive"))
+        Assert.Contains(MonthName(5), plan, StringComparison.Ordinal);
+        Assert.Contains(MonthName(7), plan, StringComparison.Ordinal);
+        // Neither the older months nor the months after the window, which hold events here and are empty ahead of now.
+        foreach (var outside in Enumerable.Range(0, 5).Concat([8, 9]).Select(MonthName).Append("tenant_events_archive"))
         {
-            Assert.DoesNotContain(older, plan, StringComparison.Ordinal);
+            Assert.DoesNotContain(outside, plan, StringComparison.Ordinal);
         }
 
         Assert.Equal(20, recent.Count);
-        Assert.All(recent, e => Assert.True(e.CreatedAt >= since));
+        Assert.All(recent, e => Assert.True(e.CreatedAt >= since && e.CreatedAt < until));
         Assert.Equal(recent.OrderByDescending(e => e.CreatedAt).Select(e => e.Id), recent.Select(e => e.Id));
         // The keyset pages of GetEventsAsync prune too: a page after a cursor skips the newer months.
         var cursor = recent[^1].Cursor;
         var page = await PlanAsync(db, CatalogSql.EventsAfter, tenant, 20, cursor.At, cursor.Id);
         Assert.True(cursor.At < ThisMonth.AddMonths(9), $"the 20th newest event ({cursor.At:O}) should be before month 9");
         Assert.DoesNotContain(MonthName(9), page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_recent_events_window_holds_its_start_and_not_its_end_and_refuses_an_empty_window()
+    {
+        await using var db = await MigratedDatabase.CreateAsync(postgres);
+        var id = await db.InsertRawTenantAsync("acme", "tenant_acme");
+        var (since, until) = (ThisMonth.AddDays(2), ThisMonth.AddDays(9));
+        foreach (var (at, actor) in new[] { (since.AddTicks(-10), "before"), (since, "start"), (until.AddTicks(-10), "last"), (until, "end") })
+        {
+            await db.ExecuteAsync("""
+                INSERT INTO control_plane.tenant_events (tenant_id, event_type, actor, created_at) VALUES ($1, 'status_changed', $2, $3)
+                """, id, actor, at);
+        }
+
+        var recent = await db.Catalog.GetRecentEventsAsync(id, since, until, 20, Ct);
+
+        Assert.Equal(["last", "start"], recent.Select(e => e.Actor));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => db.Catalog.GetRecentEventsAsync(id, until, until, 20, Ct));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => db.Catalog.GetRecentEventsAsync(id, until, since, 20, Ct));
     }
 
     [Fact]
@@ -342,7 +364,7 @@ public sealed class EventPartitionTests(PostgresFixture postgres)
         var catalog = new TenantCatalog(single);
         for (var i = 0; i < 7; i++)
         {
-            await catalog.GetRecentEventsAsync(id, ThisMonth, 20, Ct);
+            await catalog.GetRecentEventsAsync(id, ThisMonth, ThisMonth.AddMonths(1), 20, Ct);
             await catalog.GetEventsAsync(id, 20, null, Ct);
         }
 

@@ -154,12 +154,16 @@ internal static class CatalogSql
          LIMIT $2
         """;
 
-    /// <summary>A tenant's events since $2, newest first: the bound prunes the older monthly partitions (V17).</summary>
+    /// <summary>
+    /// A tenant's events dated in [$2, $3), newest first. Both bounds prune monthly partitions (V17) when the executor
+    /// starts: the older months and the months created ahead, which a lookup of recent activity would otherwise open
+    /// empty on every call.
+    /// </summary>
     public const string RecentEvents = $"""
         SELECT {EventColumns} FROM control_plane.tenant_events
-         WHERE tenant_id = $1 AND created_at >= $2
+         WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
          ORDER BY created_at DESC, id DESC
-         LIMIT $3
+         LIMIT $4
         """;
 
     public const string GetLimits =

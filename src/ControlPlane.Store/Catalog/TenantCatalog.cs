@@ -71,15 +71,18 @@ public sealed partial class TenantCatalog(NpgsqlDataSource dataSource)
             tenantId, pageSize, after, cancellationToken, prepared: true);
 
     /// <summary>
-    /// The tenant's events since <paramref name="since"/>, newest first, at most <paramref name="limit"/>: the lookup
-    /// of recent activity, which reads only the monthly partitions (V17) from <paramref name="since"/> on.
+    /// The tenant's events dated from <paramref name="since"/> (inclusive) to <paramref name="until"/> (exclusive),
+    /// newest first, at most <paramref name="limit"/>: the lookup of recent activity, which reads only the monthly
+    /// partitions (V17) the window overlaps. Pass the caller's now as <paramref name="until"/> for "the last N days".
     /// </summary>
-    public async Task<IReadOnlyList<TenantEvent>> GetRecentEventsAsync(Guid tenantId, DateTimeOffset since, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TenantEvent>> GetRecentEventsAsync(Guid tenantId, DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxPageSize);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(until, since);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await CatalogCommands.PreparedListAsync(connection, CatalogSql.RecentEvents, CatalogRows.ReadEvent, cancellationToken, tenantId, since.ToUniversalTime(), limit);
+        return await CatalogCommands.PreparedListAsync(connection, CatalogSql.RecentEvents, CatalogRows.ReadEvent, cancellationToken,
+            tenantId, since.ToUniversalTime(), until.ToUniversalTime(), limit);
     }
 
     /// <summary>The tenant's limits, or null when none were ever set.</summary>
