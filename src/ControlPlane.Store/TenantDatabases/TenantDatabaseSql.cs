@@ -67,9 +67,14 @@ public static class TenantDatabaseSql
         WHERE r.rolname = CURRENT_USER
         """;
 
-    /// <summary>Ends every session of the given roles ($1, a text array) in every database of the server.</summary>
+    /// <summary>
+    /// Ends every session of the given roles ($1, a text array) in every database of the server, and waits (up to 5 s
+    /// each) until each backend has exited: a signalled backend stays in pg_stat_activity while it cleans up, and the
+    /// next observation would take it for a new session (a second termination, and drift reported for nothing).
+    /// A backend still there after the wait is seen, and ended again, by the next converge.
+    /// </summary>
     public const string TerminateSessions = """
-        SELECT pg_catalog.count(pg_catalog.pg_terminate_backend(a.pid))::pg_catalog.int4
+        SELECT pg_catalog.count(pg_catalog.pg_terminate_backend(a.pid, 5000))::pg_catalog.int4
         FROM pg_catalog.pg_stat_activity a
         WHERE a.usesysid IN (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = ANY ($1))
           AND a.pid <> pg_catalog.pg_backend_pid()

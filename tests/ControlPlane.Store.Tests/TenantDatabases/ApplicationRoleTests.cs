@@ -95,6 +95,21 @@ public sealed class ApplicationRoleTests(PostgresFixture postgres) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Suspension_returns_once_the_ended_sessions_are_gone_so_the_next_converge_finds_nothing_to_end()
+    {
+        var spec = await ProvisionAsync("slowexit");
+        await using var session = await OpenAsync(_server.LoginAs(spec.Role, Password, "postgres"));
+        // A backend drops its temporary tables on the way out, still listed in pg_stat_activity: a session that takes a
+        // while to end, as a busy one does. Seen still listed, the next converge ended it again and reported drift.
+        await ScalarAsync<int>(session, "DO $$ BEGIN FOR i IN 1..1500 LOOP EXECUTE format('CREATE TEMP TABLE t%s (a int)', i); END LOOP; END $$; SELECT 1");
+
+        var applied = await _administrator.ConvergeAsync(spec with { Suspended = true }, (ScramVerifier?)null, Token);
+
+        Assert.Contains(new TenantDatabaseStep.TerminateSessions(), applied);
+        Assert.Empty(await _administrator.ConvergeAsync(spec with { Suspended = true }, (ScramVerifier?)null, Token));
+    }
+
+    [Fact]
     public async Task Deletion_ends_sessions_on_other_databases_and_drops_both_roles()
     {
         var spec = await ProvisionAsync("leaving");
